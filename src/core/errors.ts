@@ -1,0 +1,186 @@
+/**
+ * One small error hierarchy for the whole SDK. Every error has a stable string `code` to branch on.
+ *
+ * Secrets never enter an error: messages are written by this SDK (never copied from a key, token or
+ * sign string), underlying library errors are reduced to their code, and `toJSON` lists only the
+ * documented fields, so `JSON.stringify(err)` and loggers that serialise errors stay clean.
+ */
+
+export type CampusPayErrorCode =
+  | 'configuration'
+  | 'validation'
+  | 'signature'
+  | 'decryption'
+  | 'gateway'
+  | 'protocol'
+  | 'transport'
+  | 'outcome_unknown';
+
+export class CampusPayError extends Error {
+  readonly code: CampusPayErrorCode;
+
+  constructor(code: CampusPayErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** Only the fields a log may hold. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    for (const [k, v] of Object.entries(this)) if (k !== 'code') out[k] = v;
+    return out;
+  }
+}
+
+/** The client or a key was configured wrongly; thrown at construction or before any I/O. */
+export class ConfigurationError extends CampusPayError {
+  /** The option at fault, e.g. `privateKey` or `paths.getIdentity`. */
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('configuration', `${option}: ${message}`);
+    this.option = option;
+  }
+}
+
+export interface ValidationIssue {
+  /** Field path, e.g. `piaoju.payer_taxnum`. */
+  path: string;
+  message: string;
+}
+
+/** A request (or a gateway reply) does not match its schema. Nothing was sent. */
+export class ValidationError extends CampusPayError {
+  readonly issues: ValidationIssue[];
+  /** The SDK method or gateway method being validated. */
+  readonly method: string;
+  readonly direction: 'request' | 'response' | 'notification';
+  constructor(method: string, direction: ValidationError['direction'], issues: ValidationIssue[]) {
+    const list = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+    super('validation', `${method} ${direction} is invalid: ${list}`);
+    this.method = method;
+    this.direction = direction;
+    this.issues = issues;
+  }
+}
+
+export type SignatureFailure =
+  | 'missing_signature'
+  | 'mismatch'
+  | 'wrong_app_id'
+  | 'parsed_body'
+  | 'malformed'
+  | 'stale_timestamp';
+
+/** A reply or notification failed its signature check (or could not be checked). */
+export class SignatureError extends CampusPayError {
+  readonly reason: SignatureFailure;
+  constructor(reason: SignatureFailure, message: string) {
+    super('signature', message);
+    this.reason = reason;
+  }
+}
+
+/** A signed payload could not be decrypted or was not the JSON it should be. */
+export class DecryptionError extends CampusPayError {
+  constructor(message: string) {
+    super('decryption', message);
+  }
+}
+
+/** The gateway answered, correctly signed, with an error code. */
+export class GatewayError extends CampusPayError {
+  /** `system`: rejected before processing (OneCard errcode, Zhixiao ret_code). `business`: OneCard retcode. */
+  readonly level: 'system' | 'business';
+  readonly gatewayCode: string;
+  readonly gatewayMessage: string;
+  readonly method: string;
+  constructor(init: { level: 'system' | 'business'; code: string; message: string; method: string }) {
+    super('gateway', `${init.method} failed with ${init.level} code ${init.code}: ${init.message}`);
+    this.level = init.level;
+    this.gatewayCode = init.code;
+    this.gatewayMessage = init.message;
+    this.method = init.method;
+  }
+}
+
+/** The reply is not the gateway's envelope (an HTML error page, an empty or truncated body…). */
+export class ProtocolError extends CampusPayError {
+  readonly status: number;
+  /** A short excerpt of the body, with anything that looks like base64 or hex material masked. */
+  readonly excerpt: string;
+  readonly method: string;
+  constructor(method: string, status: number, message: string, excerpt = '') {
+    super('protocol', `${method}: ${message} (HTTP ${status})`);
+    this.method = method;
+    this.status = status;
+    this.excerpt = excerpt;
+  }
+}
+
+/** The request failed on the network. `mayHaveReachedGateway` tells whether its bytes may have left. */
+export class TransportError extends CampusPayError {
+  readonly method: string;
+  readonly mayHaveReachedGateway: boolean;
+  readonly timedOut: boolean;
+  /** The system error code, e.g. `ECONNRESET`, when there is one. */
+  readonly causeCode: string | undefined;
+  constructor(init: {
+    method: string;
+    mayHaveReachedGateway: boolean;
+    timedOut?: boolean;
+    causeCode?: string | undefined;
+    message: string;
+    code?: CampusPayErrorCode;
+  }) {
+    super(init.code ?? 'transport', `${init.method}: ${init.message}`);
+    this.method = init.method;
+    this.mayHaveReachedGateway = init.mayHaveReachedGateway;
+    this.timedOut = init.timedOut ?? false;
+    this.causeCode = init.causeCode;
+  }
+}
+
+/** What to call to learn the outcome of a money-moving call whose reply was lost. */
+export interface OutcomeQuery {
+  /** The SDK method to call, e.g. `queryOrder`. */
+  method: string;
+  /** The arguments to pass to it. */
+  params: Record<string, string>;
+}
+
+/**
+ * A call that moves money may have been processed, but its reply was lost. The SDK never resends
+ * it: query the outcome with `query` (when the call has a key to query by) before trying again.
+ */
+export class OutcomeUnknownError extends TransportError {
+  readonly query: OutcomeQuery | undefined;
+  constructor(cause: TransportError, query: OutcomeQuery | undefined) {
+    const how = query
+      ? ` Query the outcome with ${query.method}(${JSON.stringify(query.params)}) before retrying.`
+      : ' Check the account history (e.g. queryAccInfo balances) before retrying.';
+    super({
+      code: 'outcome_unknown',
+      method: cause.method,
+      mayHaveReachedGateway: true,
+      timedOut: cause.timedOut,
+      causeCode: cause.causeCode,
+      message: `the outcome is unknown: ${cause.message.replace(`${cause.method}: `, '')}. It was not resent.${how}`,
+    });
+    this.query = query;
+  }
+}
+
+/** Turns a zod-style issue list into ours. */
+export function toIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): ValidationIssue[] {
+  return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+/** Masks runs that look like key, signature or ciphertext material before a body excerpt is kept. */
+export function redactExcerpt(text: string, max = 200): string {
+  return text
+    .slice(0, max)
+    .replace(/[A-Za-z0-9+/=%]{24,}/g, '[redacted]')
+    .replace(/[\r\n\t]+/g, ' ')
+    .trim();
+}

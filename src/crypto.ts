@@ -1,0 +1,15 @@
+export {
+  aesDecrypt,
+  aesEncrypt,
+  type KeyInput,
+  type LoadPrivateKeyOptions,
+  loadPrivateKey,
+  loadPublicKey,
+  md5Hex,
+  rsaSha1Sign,
+  rsaSha1SignAsync,
+  rsaSha1Verify,
+  safeEqual,
+  tripleDesDecrypt,
+  tripleDesEncrypt,
+} from './core/crypto.js';

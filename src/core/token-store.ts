@@ -1,0 +1,47 @@
+/** Where OneCard access tokens live, so that processes sharing an app key share one token. */
+
+export interface StoredToken {
+  token: string;
+  /** Epoch milliseconds after which the gateway no longer accepts the token. */
+  expiresAt: number;
+  /** Epoch milliseconds of the fetch; the gateway allows one fetch per app key every 2 minutes. */
+  fetchedAt: number;
+}
+
+export interface TokenLock {
+  release(): Promise<void>;
+}
+
+export interface TokenStore {
+  get(key: string): Promise<StoredToken | undefined>;
+  set(key: string, value: StoredToken): Promise<void>;
+  /** Compare-and-delete: drops the stored token only if it is still `token` (another process may have replaced it). */
+  delete(key: string, token: string): Promise<void>;
+  /**
+   * Optional cross-process lock around a token fetch. Resolves to a handle when taken, or undefined when
+   * another holder has it (the caller then waits for the new token to appear in the store).
+   */
+  lock?(key: string, ttlMs: number): Promise<TokenLock | undefined>;
+}
+
+/** The default store: one process, shared by every client in it. */
+export class MemoryTokenStore implements TokenStore {
+  private readonly tokens = new Map<string, StoredToken>();
+
+  async get(key: string): Promise<StoredToken | undefined> {
+    return this.tokens.get(key);
+  }
+
+  async set(key: string, value: StoredToken): Promise<void> {
+    this.tokens.set(key, value);
+  }
+
+  async delete(key: string, token: string): Promise<void> {
+    if (this.tokens.get(key)?.token === token) this.tokens.delete(key);
+  }
+}
+
+/** Store key for one credential set. Several app keys (or gateways) coexist in one store. */
+export function tokenKey(gatewayUrl: string, appKey: string): string {
+  return `campus-pay:onecard:token:${gatewayUrl}:${appKey}`;
+}

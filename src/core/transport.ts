@@ -1,0 +1,151 @@
+/**
+ * The one place HTTP happens, and the one retry policy:
+ * - `retry: 'safe'` (queries and the token call): network errors, timeouts and HTTP 5xx are retried at most
+ *   twice, with exponential backoff and full jitter.
+ * - `retry: 'never-after-send'` (anything that moves money or changes state): retried only when the request
+ *   provably never left (connection refused, DNS failure, TLS rejected). Once its bytes may have reached the
+ *   gateway, a failure is returned to the caller as `mayHaveReachedGateway: true`, never resent.
+ */
+import type { Agent as HttpsAgent } from 'node:https';
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { TransportError } from './errors.js';
+import { encodeForm } from './form.js';
+
+export type RetryMode = 'safe' | 'never-after-send';
+
+export interface TransportOptions {
+  /** Per-request timeout in milliseconds (default 15000). */
+  timeoutMs?: number;
+  /** Your own axios instance (interceptors, proxies). The SDK sets its own per-request options on top. */
+  axios?: AxiosInstance;
+  /** An https.Agent, e.g. with `ca` for a campus gateway behind a private CA. */
+  httpsAgent?: HttpsAgent;
+  /** Retries for `safe` calls (default 2) and the base backoff in ms (default 100). */
+  maxRetries?: number;
+  retryBaseMs?: number;
+}
+
+export interface PostRequest {
+  /** The gateway method, for error messages. */
+  method: string;
+  url: string;
+  form: Record<string, string>;
+  retry: RetryMode;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+}
+
+export interface RawReply {
+  status: number;
+  body: Buffer;
+}
+
+/** Errors after which the request certainly did not reach the gateway. */
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+export class Transport {
+  private readonly http: AxiosInstance;
+  private readonly timeoutMs: number;
+  private readonly httpsAgent: HttpsAgent | undefined;
+  private readonly maxRetries: number;
+  private readonly retryBaseMs: number;
+
+  constructor(options: TransportOptions = {}) {
+    this.http = options.axios ?? axios.create();
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.httpsAgent = options.httpsAgent;
+    this.maxRetries = options.maxRetries ?? 2;
+    this.retryBaseMs = options.retryBaseMs ?? 100;
+  }
+
+  async post(req: PostRequest): Promise<RawReply> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.once(req);
+      const canRetry = attempt < this.maxRetries && !req.signal?.aborted;
+      if (outcome instanceof TransportError) {
+        if (canRetry && (req.retry === 'safe' || !outcome.mayHaveReachedGateway)) {
+          await this.backoff(attempt, req.signal);
+          continue;
+        }
+        throw outcome;
+      }
+      if (outcome.status >= 500 && canRetry && req.retry === 'safe') {
+        await this.backoff(attempt, req.signal);
+        continue;
+      }
+      return outcome;
+    }
+  }
+
+  private async once(req: PostRequest): Promise<RawReply | TransportError> {
+    try {
+      const res = await this.http.request<ArrayBuffer>({
+        method: 'POST',
+        url: req.url,
+        data: encodeForm(req.form),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+        responseType: 'arraybuffer',
+        transformResponse: [(d: unknown) => d],
+        validateStatus: () => true,
+        // A redirected POST is not something a payment call should follow silently.
+        maxRedirects: 0,
+        timeout: req.timeoutMs ?? this.timeoutMs,
+        signal: req.signal,
+        ...(this.httpsAgent ? { httpsAgent: this.httpsAgent } : {}),
+      });
+      return { status: res.status, body: Buffer.from(res.data ?? new ArrayBuffer(0)) };
+    } catch (err) {
+      return toTransportError(req.method, err);
+    }
+  }
+
+  private backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+    const ms = Math.random() * this.retryBaseMs * 2 ** attempt;
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Reduces an axios error to what is safe to keep: its code, never its config (which holds the form). */
+function toTransportError(method: string, err: unknown): TransportError {
+  const code = isAxiosError(err)
+    ? (err.code ?? (err.cause as { code?: string } | undefined)?.code)
+    : undefined;
+  const causeCode = typeof code === 'string' ? code : undefined;
+  if (causeCode === 'ERR_CANCELED') {
+    return new TransportError({
+      method,
+      mayHaveReachedGateway: true,
+      causeCode,
+      message: 'the call was aborted',
+    });
+  }
+  const timedOut = causeCode === 'ECONNABORTED' || causeCode === 'ETIMEDOUT';
+  const never = causeCode !== undefined && NEVER_SENT.has(causeCode);
+  return new TransportError({
+    method,
+    mayHaveReachedGateway: !never,
+    timedOut,
+    causeCode,
+    message: timedOut
+      ? 'the gateway did not answer in time'
+      : `network failure${causeCode ? ` (${causeCode})` : ''}`,
+  });
+}

@@ -1,0 +1,62 @@
+/** 2.5 支付通知: verifying, decrypting and acknowledging Zhixiao payment notifications. */
+import { safeEqual } from '../core/crypto.js';
+import { DecryptionError, SignatureError } from '../core/errors.js';
+import { restoreBase64Fields } from '../core/form.js';
+import { inputToFields, type NotificationInput } from '../core/handlers.js';
+import { validate } from '../core/schema.js';
+import { decryptContent, encodeRequest, requestSign, type ZhixiaoCredentials } from './envelope.js';
+import { PaymentNotification } from './schemas.js';
+
+/** The gateway's acknowledgement words: `success` stops the retries. */
+export const ZHIXIAO_ACKS = { ok: 'success', fail: 'fail' } as const;
+
+/**
+ * Verifies and decrypts a notification. Throws SignatureError with a `reason` (missing_signature,
+ * mismatch, wrong_app_id, parsed_body, malformed) rather than returning false.
+ */
+export function parseZhixiaoNotification(
+  c: ZhixiaoCredentials,
+  input: NotificationInput,
+): PaymentNotification {
+  const raw = inputToFields(input);
+  if (!('param' in raw) && !('sign' in raw)) {
+    const parsedJson =
+      typeof input === 'object' && !(input instanceof URLSearchParams) && !(input instanceof Uint8Array);
+    throw new SignatureError(
+      parsedJson && Object.keys(raw).length > 0 ? 'parsed_body' : 'missing_signature',
+      parsedJson && Object.keys(raw).length > 0
+        ? 'notification: got an object without param/sign — pass the raw body (string or Buffer) or the form fields {id, param, sign}, not a parsed JSON payload'
+        : 'notification: no param and no sign field',
+    );
+  }
+  for (const f of ['id', 'param', 'sign']) {
+    if (f in raw && typeof raw[f] !== 'string')
+      throw new SignatureError('malformed', `notification: ${f} is not a string`);
+  }
+  const fields = restoreBase64Fields({ ...(raw as Record<string, string>) }, ['param']);
+  if (!fields.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
+  if (!fields.param) throw new SignatureError('malformed', 'notification: no param field');
+  // Some deployments omit id; when present it must be ours. The sign is always checked with our appId.
+  if (fields.id !== undefined && fields.id !== c.appId) {
+    throw new SignatureError('wrong_app_id', 'notification: id is another appid than the configured one');
+  }
+  if (!safeEqual(requestSign(c, fields.param), fields.sign, { caseInsensitive: true })) {
+    throw new SignatureError(
+      'mismatch',
+      'notification: sign does not match (not from the gateway, or altered)',
+    );
+  }
+  const data = decryptContent(c, fields.param);
+  if (typeof data !== 'object' || data === null)
+    throw new DecryptionError('notification: param is not a JSON object');
+  return validate(PaymentNotification, data, 'notification 2.5', 'notification');
+}
+
+/**
+ * Builds a correctly signed notification body (`application/x-www-form-urlencoded`), for your own tests.
+ * Amount-free by spec; pass whatever fields your handler expects.
+ */
+export function buildZhixiaoNotification(c: ZhixiaoCredentials, notice: Record<string, unknown>): string {
+  const fields = encodeRequest(c, notice);
+  return new URLSearchParams(fields).toString();
+}

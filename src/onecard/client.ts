@@ -207,7 +207,7 @@ export class OneCardClient {
    * Any method outside v2.41, in the same envelope (wrapper derived from the name). Not validated, and
    * never resent unless `idempotent: true` — the SDK cannot know whether it moves money.
    */
-  call<T = Record<string, unknown>>(
+  async call<T = Record<string, unknown>>(
     method: string,
     payload: Record<string, unknown>,
     opts: CallOptions & { idempotent?: boolean } = {},
@@ -219,7 +219,7 @@ export class OneCardClient {
       );
     }
     const kind: OneCardKind = opts.idempotent ? 'query' : 'state';
-    return this.#withToken({ method, kind, payload, name: method }, opts) as Promise<T>;
+    return (await this.#withToken({ method, kind, payload, name: method }, opts)) as T;
   }
 
   /** 2.2.4.4 Verifies and decrypts a recharge notification (POST body or GET query). Throws with a reason. */
@@ -262,9 +262,9 @@ export class OneCardClient {
     };
   }
 
-  #call<M extends OneCardMethodName>(name: M, input: Req<M>, opts?: CallOptions): Promise<Res<M>> {
+  async #call<M extends OneCardMethodName>(name: M, input: Req<M>, opts?: CallOptions): Promise<Res<M>> {
     const inv = { ...this.#entry(name, input), name };
-    return this.#withToken(inv, opts) as Promise<Res<M>>;
+    return (await this.#withToken(inv, opts)) as Res<M>;
   }
 
   async #withToken(inv: Invocation, opts?: CallOptions): Promise<unknown> {

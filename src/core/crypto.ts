@@ -114,11 +114,16 @@ export function rsaSha1SignAsync(text: string, privateKey: KeyObject): Promise<s
   });
 }
 
-/** Verifies an RSA-SHA1 PKCS#1 v1.5 signature. Malformed base64 or a wrong-length signature → false. */
+/**
+ * Verifies an RSA-SHA1 PKCS#1 v1.5 signature. Malformed or non-canonical base64 (unused trailing bits
+ * set, so that two spellings decode to one signature) and wrong-length signatures → false.
+ */
 export function rsaSha1Verify(text: string, signatureBase64: string, publicKey: KeyObject): boolean {
   if (typeof signatureBase64 !== 'string' || !BASE64.test(signatureBase64)) return false;
+  const signature = Buffer.from(signatureBase64, 'base64');
+  if (signature.toString('base64') !== signatureBase64) return false;
   try {
-    return verify('sha1', Buffer.from(text, 'utf8'), publicKey, Buffer.from(signatureBase64, 'base64'));
+    return verify('sha1', Buffer.from(text, 'utf8'), publicKey, signature);
   } catch {
     return false;
   }

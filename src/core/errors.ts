@@ -176,9 +176,14 @@ export function toIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: s
   return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
-/** Masks runs that look like key, signature or ciphertext material before a body excerpt is kept. */
-export function redactExcerpt(text: string, max = 200): string {
-  return text
+/**
+ * Masks what may be secret before a body excerpt is kept: the given secrets wherever they appear, and any
+ * run that looks like key, signature or ciphertext material.
+ */
+export function redactExcerpt(text: string, secrets: readonly string[] = [], max = 200): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.replaceAll(secret, '[redacted]');
+  return out
     .slice(0, max)
     .replace(/[A-Za-z0-9+/=%]{24,}/g, '[redacted]')
     .replace(/[\r\n\t]+/g, ' ')

@@ -79,12 +79,25 @@ export function decodeReply(
   const text = decodeText(body);
   const trimmed = text.trim();
   if (!trimmed.includes('=') || !/(^|&)errcode=/.test(trimmed)) {
-    const what = trimmed === '' ? 'an empty body' : `a plain-text message: ${redactExcerpt(trimmed, 120)}`;
-    throw new ProtocolError(method, status, `the gateway answered with ${what}`, redactExcerpt(trimmed));
+    const what =
+      trimmed === ''
+        ? 'an empty body'
+        : `a plain-text message: ${redactExcerpt(trimmed, [keys.desKey], 120)}`;
+    throw new ProtocolError(
+      method,
+      status,
+      `the gateway answered with ${what}`,
+      redactExcerpt(trimmed, [keys.desKey]),
+    );
   }
   const fields = decodeStrictForm(trimmed);
   if (!fields)
-    throw new ProtocolError(method, status, 'the reply is not valid form encoding', redactExcerpt(trimmed));
+    throw new ProtocolError(
+      method,
+      status,
+      'the reply is not valid form encoding',
+      redactExcerpt(trimmed, [keys.desKey]),
+    );
   const errcode = fields.errcode ?? '';
   if (!/^-?\d+$/.test(errcode)) throw new ProtocolError(method, status, 'errcode is not an integer');
   if (keys.platformPublicKey) {

@@ -64,16 +64,31 @@ export function decodeReply(c: ZhixiaoCredentials, method: string, status: numbe
     reply = JSON.parse(text);
   } catch {
     const what = text.trim() === '' ? 'an empty body' : 'a body that is not JSON';
-    throw new ProtocolError(method, status, `the gateway answered with ${what}`, redactExcerpt(text));
+    throw new ProtocolError(
+      method,
+      status,
+      `the gateway answered with ${what}`,
+      redactExcerpt(text, [c.appSecret, c.aesKey]),
+    );
   }
   if (typeof reply !== 'object' || reply === null || !('ret_code' in reply)) {
-    throw new ProtocolError(method, status, 'the reply has no ret_code', redactExcerpt(text));
+    throw new ProtocolError(
+      method,
+      status,
+      'the reply has no ret_code',
+      redactExcerpt(text, [c.appSecret, c.aesKey]),
+    );
   }
   const r = reply as { ret_code: unknown; ret_content?: unknown; sign?: unknown };
   const code =
     typeof r.ret_code === 'number' || typeof r.ret_code === 'string' ? String(r.ret_code) : undefined;
   if (code === undefined || !/^-?\d+$/.test(code)) {
-    throw new ProtocolError(method, status, 'ret_code is not an integer', redactExcerpt(text));
+    throw new ProtocolError(
+      method,
+      status,
+      'ret_code is not an integer',
+      redactExcerpt(text, [c.appSecret, c.aesKey]),
+    );
   }
   const content = r.ret_content === undefined || r.ret_content === null ? '' : r.ret_content;
   if (typeof content !== 'string') throw new ProtocolError(method, status, 'ret_content is not a string');

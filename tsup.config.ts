@@ -4,9 +4,11 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     crypto: 'src/crypto.ts',
+    sandbox: 'src/sandbox/index.ts',
+    cli: 'src/cli/index.ts',
   },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts', crypto: 'src/crypto.ts', sandbox: 'src/sandbox/index.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node20',

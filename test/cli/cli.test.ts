@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+let sb: Sandbox;
+let envFile: string;
+
+beforeAll(async () => {
+  sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
+  const q = JSON.stringify;
+  envFile = join(tmpdir(), `campus-pay-cli-${process.pid}.env`);
+  writeFileSync(
+    envFile,
+    [
+      `CAMPUS_PAY_ONECARD_GATEWAY_URL=${sb.onecard.gatewayUrl}`,
+      `CAMPUS_PAY_ONECARD_APP_KEY=${sb.onecard.appKey}`,
+      `CAMPUS_PAY_ONECARD_DES_KEY=${sb.onecard.desKey}`,
+      `CAMPUS_PAY_ONECARD_PRIVATE_KEY=${q(sb.onecard.privateKey)}`,
+      `CAMPUS_PAY_ONECARD_PLATFORM_PUBLIC_KEY=${q(sb.onecard.platformPublicKey)}`,
+      `CAMPUS_PAY_ZHIXIAO_BASE_URL=${sb.zhixiao.baseUrl}`,
+      `CAMPUS_PAY_ZHIXIAO_APP_ID=${sb.zhixiao.appId}`,
+      `CAMPUS_PAY_ZHIXIAO_APP_SECRET=${sb.zhixiao.appSecret}`,
+      `CAMPUS_PAY_ZHIXIAO_AES_KEY=${sb.zhixiao.aesKey}`,
+      `CAMPUS_PAY_ZHIXIAO_PATHS=${JSON.stringify(sb.zhixiao.paths)}`,
+    ].join('\n'),
+  );
+});
+afterAll(() => sb.close());
+
+const cli = async (...args: string[]) => {
+  try {
+    const r = await run('node', [CLI, ...args, '--env-file', envFile]);
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+};
+
+describe('the campus-pay binary', () => {
+  it.each(['', 'sandbox', 'onecard', 'zhixiao', 'decrypt', 'verify', 'sign-string', 'doctor'])(
+    '%s --help',
+    async (cmd) => {
+      const r = await cli(...(cmd ? [cmd] : []), '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(cmd ? `campus-pay ${cmd}` : 'Usage: campus-pay');
+    },
+  );
+
+  it('onecard queryCard prints JSON', async () => {
+    const r = await cli('onecard', 'queryCard', '{"idtype":"sno","id":"2023000001"}');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).card[0]).toMatchObject({ account: '10001', db_balance: expect.any(Number) });
+  });
+
+  it('zhixiao createOrder then queryOrder', async () => {
+    const order = {
+      body: 'CLI',
+      out_trade_no: `CLI${Date.now()}`,
+      total_fee: 1,
+      notify_url: 'http://127.0.0.1:9/n',
+    };
+    expect((await cli('zhixiao', 'createOrder', JSON.stringify(order))).code).toBe(0);
+    const r = await cli('zhixiao', 'queryOrder', JSON.stringify({ out_trade_no: order.out_trade_no }));
+    expect(JSON.parse(r.out)).toMatchObject({ status: 1 });
+  });
+
+  it('a validation failure is a JSON error on stderr with exit code 1', async () => {
+    const r = await cli(
+      'onecard',
+      'transfer',
+      '{"account":"10001","tranamt":1.5,"src_acctype":"###","dst_acctype":"001"}',
+    );
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.err).error).toMatchObject({ code: 'validation', issues: [{ path: 'tranamt' }] });
+  });
+
+  it('sign-string, verify and decrypt agree with each other; secrets masked by default', async () => {
+    const s = JSON.parse(
+      (
+        await cli(
+          'sign-string',
+          'onecard',
+          'synjones.onecard.query.card',
+          '{"idtype":"sno","id":"1"}',
+          '--token',
+          'TOKEN123',
+        )
+      ).out,
+    );
+    expect(s.signString).toContain('access_token<secret>app_key');
+    const body = new URLSearchParams(s.fields).toString();
+    const v = await cli('verify', 'onecard', body);
+    expect(JSON.parse(v.out)).toMatchObject({ valid: true });
+    const tampered = await cli('verify', 'onecard', body.replace('format=json', 'format=xml'));
+    expect([tampered.code, JSON.parse(tampered.out).valid]).toEqual([1, false]);
+    expect(JSON.parse((await cli('decrypt', 'onecard', s.fields.request)).out)).toEqual({
+      query_card: { idtype: 'sno', id: '1' },
+    });
+    const z = JSON.parse((await cli('sign-string', 'zhixiao', 'x', '{"out_trade_no":"A"}')).out);
+    expect(z.signString).toMatch(/<secret>$/);
+    expect(
+      JSON.parse((await cli('verify', 'zhixiao', new URLSearchParams(z.fields).toString())).out).valid,
+    ).toBe(true);
+  });
+
+  it('doctor passes against the sandbox without fetching a token', async () => {
+    const before = sb.onecardGateway.tokenFetches;
+    const r = await cli('doctor', 'onecard');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).every((c: { ok: boolean }) => c.ok)).toBe(true);
+    expect(sb.onecardGateway.tokenFetches).toBe(before);
+    expect((await cli('doctor', 'zhixiao')).code).toBe(0);
+  });
+});

@@ -1,0 +1,85 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+let dir: string;
+const sh = (cmd: string, args: string[], cwd = dir) => execFileSync(cmd, args, { cwd, encoding: 'utf8' });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'campus-pay-pack-'));
+  const tarball = sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], ROOT)
+    .trim()
+    .split('\n')
+    .at(-1)!;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball)]);
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the packed tarball', () => {
+  it('imports from ESM', () => {
+    writeFileSync(
+      join(dir, 'esm.mjs'),
+      `import { OneCardClient, ZhixiaoPayClient, CampusPayError } from 'campus-pay';
+import { md5Hex } from 'campus-pay/crypto';
+import { startSandbox } from 'campus-pay/sandbox';
+const sb = await startSandbox();
+const z = new ZhixiaoPayClient(sb.zhixiao);
+const r = await z.createOrder({ body: 'esm', out_trade_no: 'E1', total_fee: 1, notify_url: 'http://127.0.0.1:9/n' });
+await sb.close();
+console.log(typeof OneCardClient, typeof CampusPayError, md5Hex('a'), r.out_trade_no);`,
+    );
+    expect(sh('node', ['esm.mjs']).trim()).toBe('function function 0cc175b9c0f1b6a831c399e269772661 E1');
+  });
+
+  it('requires from CommonJS', () => {
+    writeFileSync(
+      join(dir, 'cjs.cjs'),
+      `const { OneCardClient, ValidationError } = require('campus-pay');
+const { loadPublicKey } = require('campus-pay/crypto');
+const { startSandbox } = require('campus-pay/sandbox');
+startSandbox().then(async (sb) => {
+  const c = new OneCardClient({ ...sb.onecard, tokenStore: undefined });
+  const r = await c.queryCard({ idtype: 'sno', id: '2023000001' });
+  await c.transfer({ account: '1', tranamt: -1, src_acctype: '###', dst_acctype: '001' }).catch((e) => console.log(e instanceof ValidationError));
+  await sb.close();
+  console.log(typeof loadPublicKey, r.card[0].name);
+});`,
+    );
+    expect(sh('node', ['cjs.cjs']).trim()).toBe('true\nfunction 张三');
+  });
+
+  it('type-checks from TypeScript with moduleResolution node16', () => {
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'node16',
+          moduleResolution: 'node16',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['app.mts'],
+      }),
+    );
+    writeFileSync(
+      join(dir, 'app.mts'),
+      `import { OneCardClient, type OneCardClientOptions, OrderStatus, type ZhixiaoSchemas } from 'campus-pay';
+import { aesEncrypt } from 'campus-pay/crypto';
+import type { Sandbox } from 'campus-pay/sandbox';
+const o: OneCardClientOptions = { gatewayUrl: 'http://x', appKey: 'k', desKey: 'd', privateKey: 'p', platformPublicKey: 'q' };
+const status: 1 | 2 | 3 = OrderStatus.PAID;
+const n: ZhixiaoSchemas.PaymentNotification | undefined = undefined;
+declare const sb: Sandbox;
+export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient];
+`,
+    );
+    sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@types/node@20']);
+    sh(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', '.']);
+  });
+});

@@ -20,6 +20,7 @@ export {
   tokenKey,
 } from './core/token-store.js';
 export type { TransportOptions } from './core/transport.js';
+export { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from './env.js';
 export {
   type CallOptions as OneCardCallOptions,
   OneCardClient,

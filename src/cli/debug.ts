@@ -13,10 +13,10 @@ import {
 import { CampusPayError, GatewayError, SignatureError } from '../core/errors.js';
 import { encodeForm, restoreBase64Fields } from '../core/form.js';
 import { formatGatewayTime } from '../core/time.js';
+import { CAMPUS_PAY_ENV, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from '../env.js';
 import { decodeReply, NO_TOKEN, requestFields, signString } from '../onecard/envelope.js';
 import { ZhixiaoPayClient } from '../zhixiao/client.js';
 import { encodeRequest } from '../zhixiao/envelope.js';
-import { ENV, oneCardConfig, zhixiaoConfig } from './config.js';
 
 const mask = (text: string, secret: string, reveal: boolean) =>
   reveal || !secret ? text : text.replaceAll(secret, '<secret>');
@@ -24,8 +24,8 @@ const mask = (text: string, secret: string, reveal: boolean) =>
 export function decrypt(gateway: string, ciphertext: string): unknown {
   const text =
     gateway === 'onecard'
-      ? tripleDesDecrypt(ciphertext, oneCardConfig().desKey)
-      : aesDecrypt(ciphertext, zhixiaoConfig().aesKey);
+      ? tripleDesDecrypt(ciphertext, oneCardOptionsFromEnv().desKey)
+      : aesDecrypt(ciphertext, zhixiaoOptionsFromEnv().aesKey);
   try {
     return JSON.parse(text);
   } catch {
@@ -36,7 +36,7 @@ export function decrypt(gateway: string, ciphertext: string): unknown {
 /** Verifies a captured form body: a OneCard request (merchant key), reply or notice (platform key), or a Zhixiao request/notice. */
 export function verify(gateway: string, body: string, reveal: boolean) {
   if (gateway === 'onecard') {
-    const c = oneCardConfig();
+    const c = oneCardOptionsFromEnv();
     // Standard decoding (a + in the timestamp is a space), then base64 fields repaired: robust for
     // correctly encoded bodies and for raw-+ replies alike.
     const fields = restoreBase64Fields(
@@ -58,7 +58,7 @@ export function verify(gateway: string, body: string, reveal: boolean) {
       signString: mask(text, fields.access_token ?? '', reveal),
     };
   }
-  const c = zhixiaoConfig();
+  const c = zhixiaoOptionsFromEnv();
   const trimmed = body.trim();
   if (trimmed.startsWith('{')) {
     const r = JSON.parse(trimmed) as { ret_code: unknown; ret_content?: string; sign?: string };
@@ -87,7 +87,7 @@ export function signStringFor(
   opts: { token?: string; timestamp?: string; reveal: boolean },
 ) {
   if (gateway === 'onecard') {
-    const c = oneCardConfig();
+    const c = oneCardOptionsFromEnv();
     const token = opts.token ?? NO_TOKEN;
     const fields = requestFields({
       method,
@@ -107,7 +107,7 @@ export function signStringFor(
       signString: mask(text, token === NO_TOKEN ? '' : token, opts.reveal),
     };
   }
-  const c = zhixiaoConfig();
+  const c = zhixiaoOptionsFromEnv();
   const fields = encodeRequest(c, payload);
   return { fields, signString: mask(fields.id + fields.param + c.appSecret, c.appSecret, opts.reveal) };
 }
@@ -126,8 +126,8 @@ interface Check {
 export async function doctor(gateway: string): Promise<Check[]> {
   const checks: Check[] = [];
   if (gateway === 'onecard') {
-    const c = oneCardConfig();
-    const merchantPublic = process.env[ENV.onecard.merchantPublicKey];
+    const c = oneCardOptionsFromEnv();
+    const merchantPublic = process.env[CAMPUS_PAY_ENV.onecard.merchantPublicKey];
     const key = loadPrivateKey(
       c.privateKey,
       c.privateKeyPassphrase ? { passphrase: c.privateKeyPassphrase } : {},
@@ -141,13 +141,13 @@ export async function doctor(gateway: string): Promise<Check[]> {
       checks.push({
         check: 'private key matches the registered public key',
         ok: same,
-        detail: same ? 'yes' : `no: ${ENV.onecard.merchantPublicKey} is another key pair`,
+        detail: same ? 'yes' : `no: ${CAMPUS_PAY_ENV.onecard.merchantPublicKey} is another key pair`,
       });
     } else {
       checks.push({
         check: 'private key matches the registered public key',
         ok: true,
-        detail: `skipped: set ${ENV.onecard.merchantPublicKey} to check`,
+        detail: `skipped: set ${CAMPUS_PAY_ENV.onecard.merchantPublicKey} to check`,
       });
     }
     const res = await fetch(c.gatewayUrl, { method: 'HEAD' }).catch((e: Error) => e);
@@ -214,7 +214,7 @@ export async function doctor(gateway: string): Promise<Check[]> {
     });
     return checks;
   }
-  const client = new ZhixiaoPayClient(zhixiaoConfig());
+  const client = new ZhixiaoPayClient(zhixiaoOptionsFromEnv());
   const err = await client.queryOrder({ out_trade_no: `doctor-${Date.now()}` }).then(
     () => undefined,
     (e: unknown) => e,

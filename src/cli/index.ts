@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CampusPayError } from '../core/errors.js';
+import { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from '../env.js';
 import { OneCardClient } from '../onecard/client.js';
 import { oneCardMethods } from '../onecard/methods.js';
 import { ZhixiaoPayClient } from '../zhixiao/client.js';
 import { zhixiaoMethods } from '../zhixiao/methods.js';
-import { ENV, loadEnvFile, oneCardConfig, zhixiaoConfig } from './config.js';
 import { decrypt, doctor, signStringFor, verify } from './debug.js';
 
 const HELP: Record<string, string> = {
@@ -36,17 +36,17 @@ credentials to give the clients. Stops on Ctrl-C.`,
 or any gateway method name (synjones.onecard.…), sent with the same envelope.
 The JSON input is an argument or, with "-", read from stdin. Output: the reply as JSON.
 
-Environment (or .env): ${Object.values(ENV.onecard).join(', ')}.
+Environment (or .env): ${Object.values(CAMPUS_PAY_ENV.onecard).join(', ')}.
 Keys may be PEM (with \\n escapes), bare base64, or a file path.
 
 Careful with a real gateway: each token fetch invalidates the token your running services hold. Set
-${ENV.onecard.accessToken} to the token they use (e.g. from your Redis store) to avoid a fetch.`,
+${CAMPUS_PAY_ENV.onecard.accessToken} to the token they use (e.g. from your Redis store) to avoid a fetch.`,
   zhixiao: `campus-pay zhixiao <method> [json|-]
 
 <method> is one of ${Object.keys(zhixiaoMethods).join(', ')}.
 Output: the reply as JSON.
 
-Environment (or .env): ${Object.values(ENV.zhixiao).join(', ')}.`,
+Environment (or .env): ${Object.values(CAMPUS_PAY_ENV.zhixiao).join(', ')}.`,
   decrypt: `campus-pay decrypt <onecard|zhixiao> <ciphertext>
 
 Decrypts a captured OneCard "request" (3DES) or Zhixiao "param"/"ret_content" (AES) with the configured key.`,
@@ -62,7 +62,7 @@ method name (synjones.onecard.query.card). Secrets in the sign string are masked
   doctor: `campus-pay doctor <onecard|zhixiao>
 
 Checks, without fetching a token or moving money: that the private key matches the registered public key
-(set ${ENV.onecard.merchantPublicKey}), the clock against the gateway's, and that the gateway accepts our
+(set ${CAMPUS_PAY_ENV.onecard.merchantPublicKey}), the clock against the gateway's, and that the gateway accepts our
 signature, app key and timestamp.`,
 };
 
@@ -122,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
     case 'onecard': {
       const [method, input] = rest;
       if (!method) throw new CampusPayError('validation', 'missing <method>; see campus-pay onecard --help');
-      const client = new OneCardClient(oneCardConfig());
+      const client = new OneCardClient(oneCardOptionsFromEnv());
       const payload = await readInput(input);
       const fn = (client as unknown as Record<string, (p: unknown) => Promise<unknown>>)[method];
       print(
@@ -139,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
           'validation',
           `<method> must be one of ${Object.keys(zhixiaoMethods).join(', ')}`,
         );
-      const client = new ZhixiaoPayClient(zhixiaoConfig());
+      const client = new ZhixiaoPayClient(zhixiaoOptionsFromEnv());
       const fn = (client as unknown as Record<string, (p: unknown) => Promise<unknown>>)[method]!;
       print(await fn.call(client, await readInput(input)));
       return 0;

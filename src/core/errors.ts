@@ -158,7 +158,7 @@ export class OutcomeUnknownError extends TransportError {
   constructor(cause: TransportError, query: OutcomeQuery | undefined) {
     const how = query
       ? ` Query the outcome with ${query.method}(${JSON.stringify(query.params)}) before retrying.`
-      : ' Check the account history (e.g. queryAccInfo balances) before retrying.';
+      : ' Check the account (queryAccInfo balances, or the card statement) before trying again.';
     super({
       code: 'outcome_unknown',
       method: cause.method,

@@ -1,11 +1,14 @@
-/** CLI configuration from environment variables (or a .env file), with the names the README lists. */
+/**
+ * Client options from environment variables (or a .env file), with the names the README lists. Used by the
+ * CLI and the examples; exported for services configured the twelve-factor way.
+ */
 import { existsSync } from 'node:fs';
-import { ConfigurationError } from '../core/errors.js';
-import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
-import type { OneCardClientOptions } from '../onecard/client.js';
-import type { ZhixiaoPayClientOptions } from '../zhixiao/client.js';
+import { ConfigurationError } from './core/errors.js';
+import { MemoryTokenStore, type TokenStore, tokenKey } from './core/token-store.js';
+import type { OneCardClientOptions } from './onecard/client.js';
+import type { ZhixiaoPayClientOptions } from './zhixiao/client.js';
 
-export const ENV = {
+export const CAMPUS_PAY_ENV = {
   onecard: {
     gatewayUrl: 'CAMPUS_PAY_ONECARD_GATEWAY_URL',
     appKey: 'CAMPUS_PAY_ONECARD_APP_KEY',
@@ -26,7 +29,7 @@ export const ENV = {
 } as const;
 
 /** Loads `.env` (or the given file) into process.env without overriding what is already set. */
-export function loadEnvFile(path = '.env') {
+export function loadEnvFile(path = '.env'): void {
   if (!existsSync(path)) {
     if (path !== '.env') throw new ConfigurationError('--env-file', `${path} does not exist`);
     return;
@@ -40,8 +43,9 @@ function need(name: string): string {
   return v;
 }
 
-export function oneCardConfig(): OneCardClientOptions {
-  const e = ENV.onecard;
+/** OneCardClient options from CAMPUS_PAY_ONECARD_* variables; throws ConfigurationError naming a missing one. */
+export function oneCardOptionsFromEnv(): OneCardClientOptions {
+  const e = CAMPUS_PAY_ENV.onecard;
   const passphrase = process.env[e.privateKeyPassphrase];
   const token = process.env[e.accessToken];
   return {
@@ -56,8 +60,9 @@ export function oneCardConfig(): OneCardClientOptions {
   };
 }
 
-export function zhixiaoConfig(): ZhixiaoPayClientOptions {
-  const e = ENV.zhixiao;
+/** ZhixiaoPayClient options from CAMPUS_PAY_ZHIXIAO_* variables. */
+export function zhixiaoOptionsFromEnv(): ZhixiaoPayClientOptions {
+  const e = CAMPUS_PAY_ENV.zhixiao;
   const paths = process.env[e.paths];
   let parsed: Record<string, string> | undefined;
   if (paths) {

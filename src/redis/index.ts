@@ -1,0 +1,124 @@
+/**
+ * RedisTokenStore: one OneCard token per app key for every instance of a service.
+ *
+ * Each token fetch invalidates the previous token and the gateway allows one fetch per 2 minutes, so
+ * instances that fetch on their own knock each other out. Here the token, its expiry and the time of the
+ * last fetch live in Redis, and a fencing lock (SET NX PX, released by compare-and-delete) lets exactly
+ * one instance fetch while the others wait and read the new token.
+ */
+import { randomBytes } from 'node:crypto';
+import { TransportError } from '../core/errors.js';
+import { MemoryTokenStore, type StoredToken, type TokenLock, type TokenStore } from '../core/token-store.js';
+
+/** The part of an ioredis client this store uses (ioredis is an optional peer dependency). */
+export interface RedisLike {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, px: 'PX', ms: number, nx?: 'NX'): Promise<'OK' | null>;
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+}
+
+export interface RedisTokenStoreOptions {
+  /** Key prefix (default `""`: the keys are `campus-pay:onecard:token:<gateway>:<app key>` and `…:lock`). */
+  prefix?: string;
+  /** Each Redis command fails after this long (default 1000 ms) instead of waiting on reconnects. */
+  commandTimeoutMs?: number;
+  /**
+   * When Redis is unreachable: `'error'` (default) throws a TransportError; `'memory'` carries on with
+   * in-process state. The fallback keeps one instance working, but instances then fetch tokens on their
+   * own and may invalidate each other's until Redis is back — choose it knowingly.
+   */
+  onUnavailable?: 'error' | 'memory';
+}
+
+// Compare-and-delete: only the holder of the value removes it.
+const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const DELETE_IF_TOKEN = `local v = redis.call('GET', KEYS[1])
+if v and cjson.decode(v).token == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** The fetch time must outlive the token, so the 2-minute rule holds after expiry too. */
+const KEEP_AFTER_EXPIRY_MS = 120_000;
+
+export class RedisTokenStore implements TokenStore {
+  readonly #redis: RedisLike;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #fallback: MemoryTokenStore | undefined;
+
+  constructor(client: RedisLike, options: RedisTokenStoreOptions = {}) {
+    this.#redis = client;
+    this.#prefix = options.prefix ?? '';
+    this.#timeoutMs = options.commandTimeoutMs ?? 1_000;
+    this.#fallback = options.onUnavailable === 'memory' ? new MemoryTokenStore() : undefined;
+  }
+
+  async get(key: string): Promise<StoredToken | undefined> {
+    return this.#run(
+      async () => {
+        const v = await this.#redis.get(this.#prefix + key);
+        return v ? (JSON.parse(v) as StoredToken) : undefined;
+      },
+      (m) => m.get(key),
+    );
+  }
+
+  async set(key: string, value: StoredToken): Promise<void> {
+    const ttl = Math.max(value.expiresAt - Date.now(), 0) + KEEP_AFTER_EXPIRY_MS;
+    await this.#run(
+      async () => void (await this.#redis.set(this.#prefix + key, JSON.stringify(value), 'PX', ttl)),
+      (m) => m.set(key, value),
+    );
+  }
+
+  async delete(key: string, token: string): Promise<void> {
+    await this.#run(
+      async () => void (await this.#redis.eval(DELETE_IF_TOKEN, 1, this.#prefix + key, token)),
+      (m) => m.delete(key, token),
+    );
+  }
+
+  async lock(key: string, ttlMs: number): Promise<TokenLock | undefined> {
+    const lockKey = `${this.#prefix}${key}:lock`;
+    const fence = randomBytes(16).toString('hex');
+    return this.#run(
+      async () => {
+        const ok = await this.#redis.set(lockKey, fence, 'PX', ttlMs, 'NX');
+        if (ok !== 'OK') return undefined;
+        return {
+          // A holder whose lock expired must not release the next holder's lock: compare before deleting.
+          release: () =>
+            this.#run(
+              async () => void (await this.#redis.eval(DELETE_IF_EQUALS, 1, lockKey, fence)),
+              async () => {},
+            ),
+        };
+      },
+      // In-process fallback: the client's own single-flight is the only lock left.
+      async () => ({ release: async () => {} }),
+    );
+  }
+
+  async #run<T>(op: () => Promise<T>, fallback: (m: MemoryTokenStore) => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        op(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), this.#timeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      if (this.#fallback) return fallback(this.#fallback);
+      const timedOut = (err as Error).message === 'timeout';
+      throw new TransportError({
+        method: 'token store (Redis)',
+        mayHaveReachedGateway: false,
+        timedOut,
+        causeCode: (err as { code?: string }).code,
+        message: timedOut
+          ? `Redis did not answer within ${this.#timeoutMs} ms; no gateway request was sent`
+          : 'Redis is unreachable; no gateway request was sent',
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

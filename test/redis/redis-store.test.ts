@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OneCardClient, TransportError, tokenKey } from '../../src/index.js';
+import { RedisTokenStore } from '../../src/redis/index.js';
+import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { RedisServer, redisAvailable } from '../helpers/redis-server.js';
+
+const TSX = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+const WORKER = join(import.meta.dirname, 'worker.ts');
+
+interface WorkerResult {
+  ok: number;
+  failures: string[];
+  fetches: number;
+  ms: number;
+}
+
+let server: RedisServer;
+let redis: Redis;
+let sb: Sandbox;
+
+function worker(calls: number, extra: object = {}): { proc: ChildProcess; result: Promise<WorkerResult> } {
+  const proc = spawn(TSX, [WORKER], {
+    env: {
+      ...process.env,
+      CAMPUS_PAY_WORKER: JSON.stringify({ redisUrl: server.url, onecard: sb.onecard, calls, ...extra }),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const result = new Promise<WorkerResult>((resolve, reject) =>
+    proc.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!))
+        : reject(new Error(`worker exited ${code}: ${out}`)),
+    ),
+  );
+  return { proc, result };
+}
+
+const workers = (n: number, calls: number) =>
+  Promise.all(Array.from({ length: n }, () => worker(calls).result));
+
+describe.runIf(redisAvailable())('RedisTokenStore on a real redis-server', () => {
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  }, 30_000);
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+  beforeEach(async () => {
+    await sb?.close();
+    // The 2-minute rule is on, as on the real gateway: a second fetch inside it would fail with 60048.
+    sb = await startSandbox({ onecard: { tokenMinIntervalMs: 120_000 } });
+    await redis.flushall();
+  }, 30_000);
+  afterAll(() => sb?.close());
+
+  it('4 processes × 25 concurrent calls from a cold start → exactly one token fetch', async () => {
+    const results = await workers(4, 25);
+    expect(results.map((r) => r.ok)).toEqual([25, 25, 25, 25]);
+    expect(results.reduce((n, r) => n + r.fetches, 0)).toBe(1);
+    expect(sb.onecardGateway.tokenFetches).toBe(1);
+  }, 60_000);
+
+  it('the token invalidated under all instances at once (40017) → exactly one refresh', async () => {
+    await sb.close();
+    sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
+    await workers(1, 1);
+    expect(sb.onecardGateway.tokenFetches).toBe(1);
+    sb.onecardGateway.revokeToken();
+    const results = await workers(4, 25);
+    expect(results.map((r) => r.ok)).toEqual([25, 25, 25, 25]);
+    expect(sb.onecardGateway.tokenFetches).toBe(2);
+  }, 60_000);
+
+  it('the lock holder killed mid-fetch → another instance takes over once the lock expires', async () => {
+    sb.faults.set({ latencyMs: 4_000 }); // the holder's token request hangs…
+    const holder = worker(1, { lockTtlMs: 1_500 });
+    const lockKey = `${tokenKey(sb.onecard.gatewayUrl, sb.onecard.appKey)}:lock`;
+    for (let i = 0; i < 200 && !(await redis.get(lockKey)); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await redis.get(lockKey)).toBeTruthy();
+    holder.proc.kill('SIGKILL'); // …and it dies holding the lock
+    await holder.result.catch(() => undefined);
+    sb.faults.clear();
+    const takeover = await worker(5, { lockTtlMs: 1_500 }).result;
+    expect(takeover.ok).toBe(5);
+    expect(takeover.fetches).toBe(1);
+  }, 60_000);
+
+  it('Redis restarted mid-run → calls recover', async () => {
+    await sb.close();
+    sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
+    const conn = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    conn.on('error', () => {}); // reconnect noise while the server is down is expected here
+    try {
+      const warm = new OneCardClient({ ...sb.onecard, tokenStore: new RedisTokenStore(conn) });
+      await warm.queryCard({ idtype: 'acc', id: '10001' });
+      await server.stop();
+      // A client holding a fresh token keeps working while Redis is down…
+      await expect(warm.queryCard({ idtype: 'acc', id: '10001' })).resolves.toBeTruthy();
+      // …a cold one gets a clear transport error, or carries on in memory when it opted in.
+      const cold = new OneCardClient({
+        ...sb.onecard,
+        tokenStore: new RedisTokenStore(conn, { commandTimeoutMs: 300 }),
+      });
+      const err = await cold.queryCard({ idtype: 'acc', id: '10001' }).catch((e) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect(err.message).toMatch(/Redis .*no gateway request was sent/);
+      const fallback = new OneCardClient({
+        ...sb.onecard,
+        tokenStore: new RedisTokenStore(conn, { commandTimeoutMs: 300, onUnavailable: 'memory' }),
+      });
+      await expect(fallback.queryCard({ idtype: 'acc', id: '10001' })).resolves.toBeTruthy();
+      await server.start();
+      // After the restart (Redis lost everything) calls recover: 40017 → one refresh through Redis.
+      for (let i = 0; i < 100 && conn.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 50));
+      const after = await Promise.all(
+        [warm, cold, warm].map((c) => c.queryCard({ idtype: 'acc', id: '10001' })),
+      );
+      expect(after).toHaveLength(3);
+    } finally {
+      conn.disconnect();
+    }
+  }, 60_000);
+});

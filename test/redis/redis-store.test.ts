@@ -50,6 +50,7 @@ describe.runIf(redisAvailable())('RedisTokenStore on a real redis-server', () =>
   beforeAll(async () => {
     server = await RedisServer.start();
     redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    redis.on('error', () => {}); // the restart test stops the server on purpose
   }, 30_000);
   afterAll(async () => {
     redis?.disconnect();

@@ -204,6 +204,29 @@ function firstOf<T>(attempts: Array<() => T>): T | undefined {
   return undefined;
 }
 
+interface Prepared {
+  /** The input as PEM text, when it is PEM. */
+  pem: string | undefined;
+  /** The input as bytes, when it is not PEM. */
+  der: Buffer;
+  path: string | undefined;
+  fail: (why: string) => ConfigurationError;
+}
+
+/** The shared first half of key loading: type check, path or base64 resolution, PEM detection. */
+function prepare(input: string | Buffer | Uint8Array, option: string, formats: string): Prepared {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
+    throw new ConfigurationError(option, `expected ${formats}; found ${describeSecret(input)}`);
+  }
+  const { data, found, path } = resolveInput(input);
+  const fail = (why: string) =>
+    new ConfigurationError(option, `${why}. Accepted: ${formats}; found ${found}`);
+  if (data === null) throw fail('unrecognised input');
+  const isPemBytes = typeof data !== 'string' && data.subarray(0, 11).toString('latin1') === '-----BEGIN ';
+  const pem = typeof data === 'string' ? data : isPemBytes ? data.toString('latin1') : undefined;
+  return { pem, der: typeof data === 'string' ? Buffer.alloc(0) : data, path, fail };
+}
+
 /**
  * Parses a merchant private key once, from any format Synjones and CAs hand out. Throws
  * ConfigurationError naming the accepted formats and what was found — never the key itself.
@@ -215,39 +238,22 @@ export function loadPrivateKey(input: KeyInput, options: LoadPrivateKeyOptions =
       throw new ConfigurationError(option, `expected a private key; found a ${input.type} key`);
     return input;
   }
-  if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
-    throw new ConfigurationError(option, `expected ${PRIVATE_FORMATS}; found ${describeSecret(input)}`);
-  }
-  const { data, found, path } = resolveInput(input);
+  const { pem, der, path, fail } = prepare(input, option, PRIVATE_FORMATS);
   const passphrase = options.passphrase;
-  const fail = (why: string) =>
-    new ConfigurationError(option, `${why}. Accepted: ${PRIVATE_FORMATS}; found ${found}`);
-  if (data === null) throw fail('unrecognised input');
-
-  const pem =
-    typeof data === 'string'
-      ? data
-      : data.subarray(0, 11).toString('latin1') === '-----BEGIN '
-        ? data.toString('latin1')
-        : undefined;
   if (pem !== undefined) {
     const label = pemLabel(pem);
     if (!label) throw fail('not a key');
     if (label === 'ENCRYPTED PRIVATE KEY' && !passphrase)
       throw fail('the PEM key is encrypted and no passphrase was given');
     const key = firstOf([() => createPrivateKey({ key: pem, format: 'pem', passphrase })]);
-    if (!key)
-      throw fail(
-        label === 'ENCRYPTED PRIVATE KEY'
-          ? 'the passphrase does not decrypt the key'
-          : `the PEM block (${label}) is not a readable private key`,
-      );
-    return key;
+    if (key) return key;
+    throw fail(
+      label === 'ENCRYPTED PRIVATE KEY'
+        ? 'the passphrase does not decrypt the key'
+        : `the PEM block (${label}) is not a readable private key`,
+    );
   }
-
-  const der = data as Buffer;
-  const isP12 = path ? /\.(pfx|p12)$/i.test(path) : false;
-  if (!isP12) {
+  if (!path || !/\.(pfx|p12)$/i.test(path)) {
     const key = firstOf([
       () => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
       () => createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }),
@@ -297,19 +303,7 @@ export function loadPublicKey(input: KeyInput, options: { option?: string } = {}
       throw new ConfigurationError(option, `expected a public key; found a ${input.type} key`);
     return input;
   }
-  if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
-    throw new ConfigurationError(option, `expected ${PUBLIC_FORMATS}; found ${describeSecret(input)}`);
-  }
-  const { data, found } = resolveInput(input);
-  const fail = (why: string) =>
-    new ConfigurationError(option, `${why}. Accepted: ${PUBLIC_FORMATS}; found ${found}`);
-  if (data === null) throw fail('unrecognised input');
-  const pem =
-    typeof data === 'string'
-      ? data
-      : data.subarray(0, 11).toString('latin1') === '-----BEGIN '
-        ? data.toString('latin1')
-        : undefined;
+  const { pem, der, fail } = prepare(input, option, PUBLIC_FORMATS);
   if (pem !== undefined) {
     const label = pemLabel(pem);
     if (label?.includes('PRIVATE')) throw fail('a private key was given where the public key belongs');
@@ -320,7 +314,6 @@ export function loadPublicKey(input: KeyInput, options: { option?: string } = {}
     if (!key) throw fail(label ? `the PEM block (${label}) is not a readable public key` : 'not a key');
     return key;
   }
-  const der = data as Buffer;
   const key = firstOf([
     () => createPublicKey({ key: der, format: 'der', type: 'spki' }),
     () => createPublicKey({ key: der, format: 'der', type: 'pkcs1' }),

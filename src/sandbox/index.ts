@@ -9,7 +9,7 @@ import { type KeyInput, loadPrivateKey } from '../core/crypto.js';
 import { FaultControls, type Faults } from './faults.js';
 import { type NotificationRecord, Notifier, type NotifierOptions } from './notifier.js';
 import { OneCardSandbox, type OneCardSandboxOptions } from './onecard.js';
-import { dashboard, payPage } from './pages.js';
+import { dashboard, type PayPageModel, payPage } from './pages.js';
 import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao.js';
 
 export type { Faults } from './faults.js';
@@ -176,44 +176,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return json(res, 200, { state: describe(gw, state) });
       }
       if (req.method === 'POST') await readBody(req); // the recharge's post_data arrives here
-      if (gw === 'zhixiao') {
-        const o = zhixiao.orders.get(ref);
-        if (!o) return json(res, 404, { error: 'no such order' });
-        return html(
-          res,
-          payPage({
-            gateway: gw,
-            ref,
-            title: o.body,
-            amount: o.total_fee,
-            rows: [
-              ['Order 订单', o.body],
-              ['out_trade_no', o.out_trade_no],
-              ['order_id', o.order_id],
-            ],
-            state: describe(gw, o.status),
-            payable: o.status === 1,
-          }),
-        );
-      }
-      const r = onecard.ledger.recharges.get(ref);
-      if (!r) return json(res, 404, { error: 'no such recharge' });
-      return html(
-        res,
-        payPage({
-          gateway: gw,
-          ref,
-          title: `Recharge ${r.order_no}`,
-          amount: r.order_amount,
-          rows: [
-            ['Card account 一卡通账号', r.account],
-            ['order_no', r.order_no],
-            ['out_id', r.out_id],
-          ],
-          state: describe(gw, r.order_status),
-          payable: r.order_status === '10',
-        }),
-      );
+      const model = payModel(gw, ref);
+      return model ? html(res, payPage(model)) : json(res, 404, { error: `no such ${gw} order` });
     }
     const notes = /^\/api\/notifications\/(zhixiao|onecard)\/([^/]+)$/.exec(pathname);
     if (notes) {
@@ -225,6 +189,43 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (pathname === '/api/state') return json(res, 200, state());
     if (pathname === '/') return html(res, dashboard(state()));
     json(res, 404, { error: 'not found' });
+  }
+
+  function payModel(gw: 'zhixiao' | 'onecard', ref: string): PayPageModel | undefined {
+    if (gw === 'zhixiao') {
+      const o = zhixiao.orders.get(ref);
+      if (!o) return undefined;
+      const rows: PayPageModel['rows'] = [
+        ['Order 订单', o.body],
+        ['out_trade_no', o.out_trade_no],
+        ['order_id', o.order_id],
+      ];
+      return {
+        gateway: gw,
+        ref,
+        title: o.body,
+        amount: o.total_fee,
+        rows,
+        state: describe(gw, o.status),
+        payable: o.status === 1,
+      };
+    }
+    const r = onecard.ledger.recharges.get(ref);
+    if (!r) return undefined;
+    const rows: PayPageModel['rows'] = [
+      ['Card account 一卡通账号', r.account],
+      ['order_no', r.order_no],
+      ['out_id', r.out_id],
+    ];
+    return {
+      gateway: gw,
+      ref,
+      title: `Recharge ${r.order_no}`,
+      amount: r.order_amount,
+      rows,
+      state: describe(gw, r.order_status),
+      payable: r.order_status === '10',
+    };
   }
 
   function state() {

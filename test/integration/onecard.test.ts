@@ -1,4 +1,8 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeForm } from '../../src/core/form.js';
+import { formatGatewayTime } from '../../src/core/time.js';
+import { loadPrivateKey, rsaSha1Sign } from '../../src/crypto.js';
 import {
   GatewayError,
   MemoryTokenStore,
@@ -9,6 +13,7 @@ import {
   rechargeToHtmlForm,
   SignatureError,
 } from '../../src/index.js';
+import { requestFields, signString } from '../../src/onecard/envelope.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { startMerchant } from '../helpers/merchant.js';
 
@@ -282,5 +287,48 @@ describe('faults', () => {
         sb.faults.clear();
       }
     }
+  });
+});
+
+describe('the sandbox is as strict as the gateway', () => {
+  const send = async (patch: { key?: KeyObject; timestamp?: string; token?: string; appKey?: string }) => {
+    const fields = requestFields({
+      method: 'synjones.onecard.query.card',
+      appKey: patch.appKey ?? sb.onecard.appKey,
+      accessToken: patch.token ?? 'not-a-token',
+      desKey: sb.onecard.desKey,
+      payload: { idtype: 'sno', id: '2023000001' },
+      timestamp: patch.timestamp ?? formatGatewayTime(),
+    });
+    const key = patch.key ?? loadPrivateKey(sb.onecard.privateKey);
+    const body = encodeForm({ ...fields, sign: rsaSha1Sign(signString(fields), key) });
+    const res = await fetch(sb.onecard.gatewayUrl, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    return new URLSearchParams(await res.text()).get('errcode');
+  };
+
+  it.each([
+    ['another app key', { appKey: 'nobody' }, '40002'],
+    [
+      'a signature by another key',
+      { key: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey },
+      '40004',
+    ],
+    [
+      'a timestamp 7 minutes old',
+      { timestamp: formatGatewayTime(new Date(Date.now() - 7 * 60_000)) },
+      '40018',
+    ],
+    [
+      'a host-time-zone timestamp (UTC instead of Beijing)',
+      { timestamp: formatGatewayTime(new Date(), 'UTC') },
+      '40018',
+    ],
+    ['a bad token', { token: 'x' }, '40017'],
+  ])('%s → %s', async (_name, patch, errcode) => {
+    expect(await send(patch)).toBe(errcode);
   });
 });

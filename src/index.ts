@@ -32,6 +32,7 @@ export { type OneCardMethodName, oneCardMethods } from './onecard/methods.js';
 export { type RechargeQr, rechargeToHtmlForm, rechargeToQrPayload } from './onecard/recharge.js';
 export * as OneCardSchemas from './onecard/schemas.js';
 export { RechargeOrderStatus } from './onecard/schemas.js';
+export * as OneCardDeployedSchemas from './onecard/schemas-deployed.js';
 export {
   type CallOptions as ZhixiaoCallOptions,
   ZhixiaoPayClient,

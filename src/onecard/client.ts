@@ -34,6 +34,7 @@ import { type OneCardKind, type OneCardMethodName, oneCardMethods } from './meth
 import { ONECARD_ACKS, parseRechargeNotification } from './notifications.js';
 import type * as s from './schemas.js';
 import { amountsToStrings } from './schemas.js';
+import type * as d from './schemas-deployed.js';
 import { TokenManager, type TokenManagerOptions } from './token.js';
 
 export interface OneCardClientOptions extends TransportOptions {
@@ -201,6 +202,57 @@ export class OneCardClient {
     opts?: CallOptions,
   ): Promise<s.QueryRechargeOrderResponse> {
     return this.#call('queryRechargeOrder', req, opts);
+  }
+
+  /** Seen in deployments, not in v2.41 — 电子账户汇总: count and total balance of one e-account type. */
+  queryAccInfoTotal(
+    req: d.QueryAccInfoTotalRequest,
+    opts?: CallOptions,
+  ): Promise<d.QueryAccInfoTotalResponse> {
+    return this.#call('queryAccInfoTotal', req, opts);
+  }
+
+  /** Seen in deployments, not in v2.41 — 通过二维码查询学工号姓名: whose payment code is this. */
+  querySnoNameFromBarcode(
+    req: d.QuerySnoNameFromBarcodeRequest,
+    opts?: CallOptions,
+  ): Promise<d.QuerySnoNameFromBarcodeResponse> {
+    return this.#call('querySnoNameFromBarcode', req, opts);
+  }
+
+  /** Seen in deployments, not in v2.41 — 修改查询密码 Sets a new query password. Never resent. */
+  modifyPassword(req: d.ModifyPasswordRequest, opts?: CallOptions): Promise<d.AckResponse> {
+    return this.#call('modifyPassword', req, opts);
+  }
+
+  /** Seen in deployments, not in v2.41 — 挂失 Reports a card lost. Never resent. */
+  lostCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
+    return this.#call('lostCard', req, opts);
+  }
+
+  /** Seen in deployments, not in v2.41 — 解挂 Cancels a loss report. Never resent. */
+  unlostCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
+    return this.#call('unlostCard', req, opts);
+  }
+
+  /** Seen in deployments, not in v2.41 — 冻结 Freezes a card. Never resent. */
+  freezeCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
+    return this.#call('freezeCard', req, opts);
+  }
+
+  /** Seen in deployments, not in v2.41 — 解冻 Unfreezes a card. Never resent. */
+  unfreezeCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
+    return this.#call('unfreezeCard', req, opts);
+  }
+
+  /** Seen in deployments, not in v2.41 — 开户 Opens a (virtual) card account; the field is `depcode`. Never resent. */
+  openAccount(req: d.OpenAccountRequest, opts?: CallOptions): Promise<d.OpenAccountResponse> {
+    return this.#call('openAccount', req, opts);
+  }
+
+  /** Seen in deployments, not in v2.41 — 修改账户信息 Changes a card account's details. Never resent. */
+  modifyAccount(req: d.ModifyAccountRequest, opts?: CallOptions): Promise<d.AckResponse> {
+    return this.#call('modifyAccount', req, opts);
   }
 
   /**

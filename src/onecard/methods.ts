@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { OutcomeQuery } from '../core/errors.js';
 import * as s from './schemas.js';
+import * as d from './schemas-deployed.js';
 
 /** `query` and `token` are retried when safe; `money` and `state` are never resent once their bytes left. */
 export type OneCardKind = 'token' | 'query' | 'money' | 'state';
@@ -19,6 +20,8 @@ export interface OneCardMethod<Req extends z.ZodType = z.ZodType, Res extends z.
   response: Res;
   /** Amount fields sent as decimal strings. */
   amounts?: readonly string[];
+  /** Seen in deployed integrations, not documented in v2.41. */
+  deployedOnly?: true;
   /** What to query when a money call's outcome is unknown. */
   outcomeQuery?: (v: z.output<Req>) => OutcomeQuery | undefined;
 }
@@ -113,6 +116,79 @@ export const oneCardMethods = {
     request: s.QueryRechargeOrderRequest,
     response: s.QueryRechargeOrderResponse,
     amounts: ['order_amount'],
+  }),
+  // Seen in deployments, not in v2.41. Card-state changes are not resent either.
+  queryAccInfoTotal: m({
+    method: 'synjones.onecard.query.accinfo.total',
+    section: 'deployed: 电子账户汇总',
+    deployedOnly: true,
+    kind: 'query',
+    request: d.QueryAccInfoTotalRequest,
+    response: d.QueryAccInfoTotalResponse,
+  }),
+  querySnoNameFromBarcode: m({
+    method: 'synjones.onecard.query.snoname.frombarcode',
+    section: 'deployed: 通过二维码查询学工号姓名',
+    deployedOnly: true,
+    kind: 'query',
+    request: d.QuerySnoNameFromBarcodeRequest,
+    response: d.QuerySnoNameFromBarcodeResponse,
+  }),
+  modifyPassword: m({
+    method: 'synjones.onecard.modify.pwd',
+    section: 'deployed: 修改查询密码',
+    deployedOnly: true,
+    kind: 'state',
+    request: d.ModifyPasswordRequest,
+    response: d.AckResponse,
+  }),
+  lostCard: m({
+    method: 'synjones.onecard.lost.card',
+    section: 'deployed: 挂失',
+    deployedOnly: true,
+    kind: 'state',
+    request: d.CardStateRequest,
+    response: d.AckResponse,
+  }),
+  unlostCard: m({
+    method: 'synjones.onecard.unlost.card',
+    section: 'deployed: 解挂',
+    deployedOnly: true,
+    kind: 'state',
+    request: d.CardStateRequest,
+    response: d.AckResponse,
+  }),
+  freezeCard: m({
+    method: 'synjones.onecard.frozen.card',
+    section: 'deployed: 冻结',
+    deployedOnly: true,
+    kind: 'state',
+    request: d.CardStateRequest,
+    response: d.AckResponse,
+  }),
+  unfreezeCard: m({
+    method: 'synjones.onecard.unfrozen.card',
+    section: 'deployed: 解冻',
+    deployedOnly: true,
+    kind: 'state',
+    request: d.CardStateRequest,
+    response: d.AckResponse,
+  }),
+  openAccount: m({
+    method: 'synjones.onecard.open.acc',
+    section: 'deployed: 开户',
+    deployedOnly: true,
+    kind: 'state',
+    request: d.OpenAccountRequest,
+    response: d.OpenAccountResponse,
+  }),
+  modifyAccount: m({
+    method: 'synjones.onecard.modify.acc',
+    section: 'deployed: 修改账户信息',
+    deployedOnly: true,
+    kind: 'state',
+    request: d.ModifyAccountRequest,
+    response: d.AckResponse,
   }),
 };
 

@@ -21,6 +21,8 @@ export interface OneCardSandboxKeys {
 }
 
 export interface OneCardSandboxOptions {
+  /** More app keys the gateway accepts (same keys, separate tokens), e.g. one per business line. */
+  extraAppKeys?: string[];
   /** Token lifetime in seconds (default 7200). */
   tokenTtlSeconds?: number;
   /** Minimum interval between token fetches (default 120000, as the real gateway). */
@@ -55,7 +57,9 @@ export class OneCardSandbox {
   readonly ledger = new OneCardLedger();
   /** Token fetches served, for tests. */
   tokenFetches = 0;
-  #token: { value: string; expiresAt: number; issuedAt: number } | undefined;
+  /** One token per app key: a fetch for one app key does not touch another's. */
+  readonly #tokens = new Map<string, { value: string; expiresAt: number; issuedAt: number }>();
+  readonly #appKeys: Set<string>;
   readonly #o: Required<OneCardSandboxOptions>;
 
   constructor(
@@ -64,12 +68,19 @@ export class OneCardSandbox {
     readonly publicUrl: () => string,
     options: OneCardSandboxOptions = {},
   ) {
-    this.#o = { tokenTtlSeconds: 7200, tokenMinIntervalMs: 120_000, barcodeTtlSeconds: 60, ...options };
+    this.#o = {
+      tokenTtlSeconds: 7200,
+      tokenMinIntervalMs: 120_000,
+      barcodeTtlSeconds: 60,
+      extraAppKeys: [],
+      ...options,
+    };
+    this.#appKeys = new Set([keys.appKey, ...this.#o.extraAppKeys]);
   }
 
-  /** Invalidates the current token, as a fetch by another party would. */
-  revokeToken() {
-    this.#token = undefined;
+  /** Invalidates an app key's current token, as a fetch by another party would. */
+  revokeToken(appKey = this.keys.appKey) {
+    this.#tokens.delete(appKey);
   }
 
   /** Handles one POST to the gateway URL; returns the reply and whether the ledger may have changed. */
@@ -89,7 +100,7 @@ export class OneCardSandbox {
       'sign',
     ];
     if (required.some((k) => !f[k])) return sys('40001');
-    if (f.app_key !== this.keys.appKey) return sys('40002');
+    if (!this.#appKeys.has(f.app_key!)) return sys('40002');
     if (f.sign_method !== 'rsa') return sys('40003');
     if (!rsaSha1Verify(signString(f), f.sign!, this.keys.merchantPublicKey)) return sys('40004');
     if (f.v !== '2.0') return sys('40016');
@@ -107,16 +118,13 @@ export class OneCardSandbox {
       return sys('40015');
     }
     const isTokenCall = method === 'synjones.authorize.access_token';
-    if (
-      !isTokenCall &&
-      (!this.#token || f.access_token !== this.#token.value || Date.now() > this.#token.expiresAt)
-    ) {
+    const token = this.#tokens.get(f.app_key!);
+    if (!isTokenCall && (!token || f.access_token !== token.value || Date.now() > token.expiresAt)) {
       return sys('40017');
     }
-    if (isTokenCall && f.access_token !== NO_TOKEN && f.access_token !== this.#token?.value)
-      return sys('40017');
+    if (isTokenCall && f.access_token !== NO_TOKEN && f.access_token !== token?.value) return sys('40017');
     try {
-      return { errcode: '0', method, data: { retcode: '0', errmsg: '', ...handler(body) } };
+      return { errcode: '0', method, data: { retcode: '0', errmsg: '', ...handler(body, f.app_key!) } };
     } catch (err) {
       if (!(err instanceof BusinessError)) throw err;
       return { errcode: '0', method, data: { retcode: err.retcode, errmsg: err.message } };
@@ -154,162 +162,243 @@ export class OneCardSandbox {
     return c.accounts.find((a) => a.type === type) ?? fail('60003', `电子账户 ${String(type)} 不存在`);
   }
 
-  readonly #methods: Record<string, (b: Record<string, unknown>) => Record<string, unknown>> = {
-    'synjones.authorize.access_token': () => {
-      const now = Date.now();
-      if (this.#token && now - this.#token.issuedAt < this.#o.tokenMinIntervalMs) fail('60048');
-      this.tokenFetches++;
-      const value = randomBytes(32).toString('hex');
-      this.#token = { value, issuedAt: now, expiresAt: now + this.#o.tokenTtlSeconds * 1000 };
-      return { access_token: value, expires_in: String(this.#o.tokenTtlSeconds) };
-    },
-    'synjones.onecard.query.card': (b) => {
-      const cards = this.ledger.find(String(b.idtype), String(b.id));
-      if (cards.length === 0) fail('60003');
-      return { card: cards.map(cardView) };
-    },
-    'synjones.onecard.query.accinfo': (b) => {
-      const c = this.#card(b.account);
-      const list = b.acctype ? [this.#eacc(c, b.acctype)] : c.accounts.filter((a) => a.type !== '###');
-      return {
-        account: c.account,
-        accinfo: list.map((a) => ({
-          name: a.name,
-          type: a.type,
-          balance: String(a.balance),
-          autotrans_limite: '0',
-          autotrans_amt: '0',
-          autotrans_flag: a.autotrans_flag,
-          singlelimit: String(a.singlelimit),
-          daycostlimit: String(a.daycostlimit),
-          daycostamt: String(a.daycostamt),
-          nonpwdlimit: '10000',
-        })),
-      };
-    },
-    'synjones.onecard.check.pwd': (b) => {
-      const c = this.ledger.find(String(b.idtype), String(b.id))[0] ?? fail('60003');
-      if (c.pwd !== b.pwd) fail('60005');
-      return { account: c.account, sno: c.sno };
-    },
-    'synjones.onecard.acctype.transfer': (b) => {
-      const c = this.#usable(this.#card(b.account));
-      const amount = fen(b.tranamt, 'tranamt');
-      const src = this.#eacc(c, b.src_acctype);
-      const dst = this.#eacc(c, b.dst_acctype);
-      if (src === dst) fail('60002', '转出转入账户相同');
-      if (src.autotrans_flag === '0' || dst.autotrans_flag === '0') fail('60002', '账户禁止转账');
-      if (amount > src.singlelimit) fail('60002', '超过单次限额');
-      if (amount > src.balance) fail('60010');
-      src.balance -= amount;
-      dst.balance += amount;
-      this.ledger.record({
-        kind: 'transfer',
-        account: c.account,
-        amount,
-        detail: `${src.type} → ${dst.type}`,
-      });
-      return { tranamt: String(amount) };
-    },
-    'synjones.onecard.barcode.get': (b) => {
-      const c = this.#usable(this.#card(b.account));
-      if (c.barflag !== '1') fail('60055');
-      if (b.paytype !== '1') fail('60002', '沙箱只支持校园卡账户支付 paytype=1');
-      const payacc = typeof b.payacc === 'string' && b.payacc ? b.payacc : '###';
-      this.#eacc(c, payacc);
-      let code = '';
-      for (let i = 0; i < 22; i++) code += String(i === 0 ? randomInt(1, 10) : randomInt(0, 10));
-      this.ledger.barcodes.set(code, {
-        account: c.account,
-        payacc,
-        expiresAt: Date.now() + this.#o.barcodeTtlSeconds * 1000,
-      });
-      return {
-        account: c.account,
-        paytype: '1',
-        payacc,
-        barcode: code,
-        expires: String(this.#o.barcodeTtlSeconds),
-      };
-    },
-    'synjones.onecard.barcode.pay': (b) => {
-      if (!/^\d$/.test(String(b.dineseq ?? ''))) fail('60002', 'dineseq 餐次错误');
-      const merchant = String(b.mercacc ?? '');
-      if (!this.ledger.merchants.has(merchant)) fail('60003', '商户不存在');
-      const code = this.ledger.barcodes.get(String(b.barcode));
-      if (!code || Date.now() > code.expiresAt) fail('60062');
-      const amount = fen(b.tranamt, 'tranamt');
-      const c = this.#usable(this.#card(code!.account));
-      const acc = this.#eacc(c, code!.payacc);
-      if (amount > acc.balance) fail('60010');
-      this.ledger.barcodes.delete(String(b.barcode)); // a code pays once
-      acc.balance -= amount;
-      acc.daycostamt += amount;
-      this.ledger.merchants.set(merchant, this.ledger.merchants.get(merchant)! + amount);
-      this.ledger.record({
-        kind: 'barcode_pay',
-        account: c.account,
-        amount: -amount,
-        detail: `商户 ${merchant}`,
-      });
-      return { account: c.account, tranamt: String(amount) };
-    },
-    'synjones.onecard.paygw.bind.acc': (b) => {
-      const c = this.#card(b.account ?? b.acc);
-      this.ledger.bindings.set(`${String(b.pay_type)}:${String(b.openid ?? '')}`, c.account);
-      return { pay_type: b.pay_type, openid: b.openid ?? '', account: c.account };
-    },
-    'synjones.onecard.paygw.unbind.acc': (b) => {
-      if (!this.ledger.bindings.delete(`${String(b.pay_type)}:${String(b.openid ?? '')}`))
-        fail('60003', '绑定关系不存在');
-      return { pay_type: b.pay_type, openid: b.openid ?? '' };
-    },
-    'synjones.onecard.paygw.recharge.card': (b) => {
-      const c = this.#usable(this.#card(b.account));
-      this.#eacc(c, b.acctype);
-      const amount = fen(b.order_amount, 'order_amount');
-      const order_no = String(b.order_no ?? '');
-      if (!order_no) fail('60002', 'order_no 不能为空');
-      if ([...this.ledger.recharges.values()].some((o) => o.order_no === order_no)) fail('60045');
-      const order: RechargeOrder = {
-        out_id: this.ledger.nextSerial(),
-        order_no,
-        account: c.account,
-        acctype: String(b.acctype),
-        order_amount: amount,
-        notify_url: String(b.notify_url ?? ''),
-        return_url: String(b.return_url ?? ''),
-        order_status: '10',
-      };
-      this.ledger.recharges.set(order.out_id, order);
-      const payUrl = `${this.publicUrl()}/pay/onecard/${order.out_id}`;
-      const native = b.client_type === 'native';
-      return {
-        account: c.account,
-        acctype: order.acctype,
-        out_id: order.out_id,
-        order_no,
-        order_amount: String(amount),
-        post_type: native ? 'native' : 'post',
-        post_url: payUrl,
-        post_data: native ? '' : encodeForm({ out_id: order.out_id, order_no }),
-      };
-    },
-    'synjones.onecard.paygw.query.order': (b) => {
-      const o = [...this.ledger.recharges.values()].find((x) =>
-        b.out_id ? x.out_id === b.out_id : x.order_no === b.order_no,
-      );
-      if (!o)
+  readonly #methods: Record<string, (b: Record<string, unknown>, appKey: string) => Record<string, unknown>> =
+    {
+      'synjones.authorize.access_token': (_b, appKey) => {
+        const now = Date.now();
+        const last = this.#tokens.get(appKey);
+        if (last && now - last.issuedAt < this.#o.tokenMinIntervalMs) fail('60048');
+        this.tokenFetches++;
+        const value = randomBytes(32).toString('hex');
+        this.#tokens.set(appKey, { value, issuedAt: now, expiresAt: now + this.#o.tokenTtlSeconds * 1000 });
+        return { access_token: value, expires_in: String(this.#o.tokenTtlSeconds) };
+      },
+      'synjones.onecard.query.card': (b) => {
+        const cards = this.ledger.find(String(b.idtype), String(b.id));
+        if (cards.length === 0) fail('60003');
+        return { card: cards.map(cardView) };
+      },
+      'synjones.onecard.query.accinfo': (b) => {
+        const c = this.#card(b.account);
+        const list = b.acctype ? [this.#eacc(c, b.acctype)] : c.accounts.filter((a) => a.type !== '###');
         return {
-          order_no: b.order_no ?? '',
-          out_id: b.out_id ?? '',
-          order_amount: String(b.order_amount ?? ''),
-          order_status: '78',
+          account: c.account,
+          accinfo: list.map((a) => ({
+            name: a.name,
+            type: a.type,
+            balance: String(a.balance),
+            autotrans_limite: '0',
+            autotrans_amt: '0',
+            autotrans_flag: a.autotrans_flag,
+            singlelimit: String(a.singlelimit),
+            daycostlimit: String(a.daycostlimit),
+            daycostamt: String(a.daycostamt),
+            nonpwdlimit: '10000',
+          })),
         };
-      if (fen(b.order_amount, 'order_amount') !== o.order_amount) fail('60002', '订单金额不符');
-      return rechargeView(o);
-    },
-  };
+      },
+      'synjones.onecard.check.pwd': (b) => {
+        const c = this.ledger.find(String(b.idtype), String(b.id))[0] ?? fail('60003');
+        if (c.pwd !== b.pwd) fail('60005');
+        return { account: c.account, sno: c.sno };
+      },
+      'synjones.onecard.acctype.transfer': (b) => {
+        const c = this.#usable(this.#card(b.account));
+        const amount = fen(b.tranamt, 'tranamt');
+        const src = this.#eacc(c, b.src_acctype);
+        const dst = this.#eacc(c, b.dst_acctype);
+        if (src === dst) fail('60002', '转出转入账户相同');
+        if (src.autotrans_flag === '0' || dst.autotrans_flag === '0') fail('60002', '账户禁止转账');
+        if (amount > src.singlelimit) fail('60002', '超过单次限额');
+        if (amount > src.balance) fail('60010');
+        src.balance -= amount;
+        dst.balance += amount;
+        this.ledger.record({
+          kind: 'transfer',
+          account: c.account,
+          amount,
+          detail: `${src.type} → ${dst.type}`,
+        });
+        return { tranamt: String(amount) };
+      },
+      'synjones.onecard.barcode.get': (b) => {
+        const c = this.#usable(this.#card(b.account));
+        if (c.barflag !== '1') fail('60055');
+        if (b.paytype !== '1') fail('60002', '沙箱只支持校园卡账户支付 paytype=1');
+        const payacc = typeof b.payacc === 'string' && b.payacc ? b.payacc : '###';
+        this.#eacc(c, payacc);
+        let code = '';
+        for (let i = 0; i < 22; i++) code += String(i === 0 ? randomInt(1, 10) : randomInt(0, 10));
+        this.ledger.barcodes.set(code, {
+          account: c.account,
+          payacc,
+          expiresAt: Date.now() + this.#o.barcodeTtlSeconds * 1000,
+        });
+        return {
+          account: c.account,
+          paytype: '1',
+          payacc,
+          barcode: code,
+          expires: String(this.#o.barcodeTtlSeconds),
+        };
+      },
+      'synjones.onecard.barcode.pay': (b) => {
+        if (!/^\d$/.test(String(b.dineseq ?? ''))) fail('60002', 'dineseq 餐次错误');
+        const merchant = String(b.mercacc ?? '');
+        if (!this.ledger.merchants.has(merchant)) fail('60003', '商户不存在');
+        const code = this.ledger.barcodes.get(String(b.barcode));
+        if (!code || Date.now() > code.expiresAt) fail('60062');
+        const amount = fen(b.tranamt, 'tranamt');
+        const c = this.#usable(this.#card(code!.account));
+        const acc = this.#eacc(c, code!.payacc);
+        if (amount > acc.balance) fail('60010');
+        this.ledger.barcodes.delete(String(b.barcode)); // a code pays once
+        acc.balance -= amount;
+        acc.daycostamt += amount;
+        this.ledger.merchants.set(merchant, this.ledger.merchants.get(merchant)! + amount);
+        this.ledger.record({
+          kind: 'barcode_pay',
+          account: c.account,
+          amount: -amount,
+          detail: `商户 ${merchant}`,
+        });
+        return { account: c.account, tranamt: String(amount) };
+      },
+      'synjones.onecard.paygw.bind.acc': (b) => {
+        const c = this.#card(b.account ?? b.acc);
+        this.ledger.bindings.set(`${String(b.pay_type)}:${String(b.openid ?? '')}`, c.account);
+        return { pay_type: b.pay_type, openid: b.openid ?? '', account: c.account };
+      },
+      'synjones.onecard.paygw.unbind.acc': (b) => {
+        if (!this.ledger.bindings.delete(`${String(b.pay_type)}:${String(b.openid ?? '')}`))
+          fail('60003', '绑定关系不存在');
+        return { pay_type: b.pay_type, openid: b.openid ?? '' };
+      },
+      'synjones.onecard.paygw.recharge.card': (b) => {
+        const c = this.#usable(this.#card(b.account));
+        this.#eacc(c, b.acctype);
+        const amount = fen(b.order_amount, 'order_amount');
+        const order_no = String(b.order_no ?? '');
+        if (!order_no) fail('60002', 'order_no 不能为空');
+        if ([...this.ledger.recharges.values()].some((o) => o.order_no === order_no)) fail('60045');
+        const order: RechargeOrder = {
+          out_id: this.ledger.nextSerial(),
+          order_no,
+          account: c.account,
+          acctype: String(b.acctype),
+          order_amount: amount,
+          notify_url: String(b.notify_url ?? ''),
+          return_url: String(b.return_url ?? ''),
+          order_status: '10',
+        };
+        this.ledger.recharges.set(order.out_id, order);
+        const payUrl = `${this.publicUrl()}/pay/onecard/${order.out_id}`;
+        const native = b.client_type === 'native';
+        return {
+          account: c.account,
+          acctype: order.acctype,
+          out_id: order.out_id,
+          order_no,
+          order_amount: String(amount),
+          post_type: native ? 'native' : 'post',
+          post_url: payUrl,
+          post_data: native ? '' : encodeForm({ out_id: order.out_id, order_no }),
+        };
+      },
+      ...this.#deployedMethods(),
+      'synjones.onecard.paygw.query.order': (b) => {
+        const o = [...this.ledger.recharges.values()].find((x) =>
+          b.out_id ? x.out_id === b.out_id : x.order_no === b.order_no,
+        );
+        if (!o)
+          return {
+            order_no: b.order_no ?? '',
+            out_id: b.out_id ?? '',
+            order_amount: String(b.order_amount ?? ''),
+            order_status: '78',
+          };
+        if (fen(b.order_amount, 'order_amount') !== o.order_amount) fail('60002', '订单金额不符');
+        return rechargeView(o);
+      },
+    };
+
+  /** Methods seen in deployments but not in v2.41, against the same ledger. */
+  #deployedMethods(): Record<string, (b: Record<string, unknown>) => Record<string, unknown>> {
+    const setFlag = (flag: 'lostflag' | 'freezeflag', value: '0' | '1') => (b: Record<string, unknown>) => {
+      const c = this.#card(b.account);
+      if (c[flag] === value) fail('60002', value === '1' ? '状态已设置' : '状态未设置');
+      c[flag] = value;
+      return { account: c.account };
+    };
+    return {
+      'synjones.onecard.query.accinfo.total': (b) => {
+        const accs = this.ledger.cardholders.flatMap((c) => c.accounts.filter((a) => a.type === b.acctype));
+        return {
+          acctype: b.acctype,
+          total_count: String(accs.length),
+          total_amt: String(accs.reduce((n, a) => n + a.balance, 0)),
+        };
+      },
+      'synjones.onecard.query.snoname.frombarcode': (b) => {
+        const code = this.ledger.barcodes.get(String(b.barcode));
+        if (!code || Date.now() > code.expiresAt) fail('60062');
+        const c = this.#card(code!.account);
+        return {
+          sno: c.sno,
+          name: c.name,
+          paytype: '1',
+          payacc: code!.payacc,
+          accname: this.#eacc(c, code!.payacc).name,
+        };
+      },
+      'synjones.onecard.modify.pwd': (b) => {
+        const c = this.#card(b.account);
+        if (typeof b.newpwd !== 'string' || b.newpwd.length < 6) fail('60002', '新密码不合法');
+        c.pwd = String(b.newpwd);
+        return { account: c.account };
+      },
+      'synjones.onecard.lost.card': setFlag('lostflag', '1'),
+      'synjones.onecard.unlost.card': setFlag('lostflag', '0'),
+      'synjones.onecard.frozen.card': setFlag('freezeflag', '1'),
+      'synjones.onecard.unfrozen.card': setFlag('freezeflag', '0'),
+      'synjones.onecard.open.acc': (b) => {
+        if (!b.sno || !b.name) fail('60002', 'sno 和 name 不能为空');
+        if (this.ledger.cardholders.some((c) => c.sno === b.sno)) fail('60002', '学工号已开户');
+        const account = String(10_001 + this.ledger.cardholders.length);
+        this.ledger.cardholders.push({
+          account,
+          name: String(b.name),
+          sno: String(b.sno),
+          phone: String(b.phone ?? ''),
+          cert: String(b.idno ?? ''),
+          cardid: '',
+          pwd: '000000',
+          lostflag: '0',
+          freezeflag: '0',
+          barflag: '1',
+          accounts: [
+            {
+              type: '###',
+              name: '卡账户',
+              balance: 0,
+              autotrans_flag: '1',
+              singlelimit: 50_000,
+              daycostlimit: 100_000,
+              daycostamt: 0,
+            },
+          ],
+        });
+        return { account };
+      },
+      'synjones.onecard.modify.acc': (b) => {
+        const c = this.#card(b.account);
+        if (typeof b.name === 'string') c.name = b.name;
+        if (typeof b.phone === 'string') c.phone = b.phone;
+        if (typeof b.idno === 'string') c.cert = b.idno;
+        return { account: c.account };
+      },
+    };
+  }
 
   /** The payer's choice on the pay page: pay (credit the card, notify) or fail. */
   settleRecharge(outId: string, paid: boolean): RechargeOrder {

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const read = (f: string) => readFileSync(join(ROOT, f), 'utf8');
+const codeBlocks = (md: string) => md.match(/```[a-z]*\n[\s\S]*?```/g) ?? [];
+const headingLevels = (md: string) => (md.match(/^#+ /gm) ?? []).map((h) => h.trim());
+
+describe('the two READMEs stay in step', () => {
+  const en = read('README.md');
+  const zh = read('README.zh-CN.md');
+  it('open with the same two commands', () => {
+    expect(codeBlocks(en)[0]).toBe('```sh\nnpm install && npm run demo\nnpm test\n```');
+    expect(codeBlocks(zh)[0]).toBe(codeBlocks(en)[0]);
+  });
+  it('carry the same code, in the same order', () => {
+    expect(codeBlocks(zh)).toEqual(codeBlocks(en));
+  });
+  it('have the same outline', () => {
+    expect(headingLevels(zh)).toEqual(headingLevels(en));
+  });
+  it('document every client method', () => {
+    for (const md of [en, zh]) {
+      for (const name of [
+        'queryAccInfoTotal',
+        'openAccount',
+        'createInvoice',
+        'queryRechargeOrder',
+        'getUserCard',
+      ])
+        expect(md).toContain(name);
+    }
+  });
+});

@@ -1,3 +1,11 @@
+export {
+  type ClaimState,
+  type DedupeOptions,
+  type DedupeStore,
+  DuplicateInFlightError,
+  deduplicate,
+  MemoryDedupeStore,
+} from './core/dedupe.js';
 export type { CampusPayErrorCode, OutcomeQuery, SignatureFailure, ValidationIssue } from './core/errors.js';
 export {
   CampusPayError,
@@ -19,7 +27,7 @@ export {
   type TokenStore,
   tokenKey,
 } from './core/token-store.js';
-export type { TransportOptions } from './core/transport.js';
+export type { AttemptEvent, AttemptResult, TransportHooks, TransportOptions } from './core/transport.js';
 export { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from './env.js';
 export {
   type CallOptions as OneCardCallOptions,

@@ -14,7 +14,8 @@ export type CampusPayErrorCode =
   | 'gateway'
   | 'protocol'
   | 'transport'
-  | 'outcome_unknown';
+  | 'outcome_unknown'
+  | 'duplicate';
 
 export class CampusPayError extends Error {
   readonly code: CampusPayErrorCode;
@@ -150,24 +151,55 @@ export interface OutcomeQuery {
 }
 
 /**
- * A call that moves money may have been processed, but its reply was lost. The SDK never resends
- * it: query the outcome with `query` (when the call has a key to query by) before trying again.
+ * A call that moves money (or changes state) may have been processed, but no trustworthy reply came back:
+ * the connection failed after the bytes left, or the reply was cut, unsigned or altered. The SDK never
+ * resends it: learn the outcome with `query` (when the call has a key to query by) before trying again.
  */
 export class OutcomeUnknownError extends TransportError {
   readonly query: OutcomeQuery | undefined;
-  constructor(cause: TransportError, query: OutcomeQuery | undefined) {
+  /** What went wrong with the reply: `transport`, `protocol`, `signature`, `decryption` or `validation`. */
+  readonly reason: CampusPayErrorCode;
+  constructor(method: string, cause: CampusPayError, query: OutcomeQuery | undefined) {
     const how = query
       ? ` Query the outcome with ${query.method}(${JSON.stringify(query.params)}) before retrying.`
       : ' Check the account (queryAccInfo balances, or the card statement) before trying again.';
+    const what = cause.message.startsWith(`${method}: `)
+      ? cause.message.slice(method.length + 2)
+      : cause.message;
     super({
       code: 'outcome_unknown',
-      method: cause.method,
+      method,
       mayHaveReachedGateway: true,
-      timedOut: cause.timedOut,
-      causeCode: cause.causeCode,
-      message: `the outcome is unknown: ${cause.message.replace(`${cause.method}: `, '')}. It was not resent.${how}`,
+      timedOut: cause instanceof TransportError && cause.timedOut,
+      causeCode: cause instanceof TransportError ? cause.causeCode : undefined,
+      message: `the outcome is unknown (${what}). It was not resent.${how}`,
     });
     this.query = query;
+    this.reason = cause.code;
+  }
+}
+
+/**
+ * The never-resend rule in one place: runs the send-and-decode of a call that is not safe to repeat, and
+ * turns every failure after its bytes may have left — except a verified answer from the gateway — into
+ * OutcomeUnknownError. Queries pass straight through: they are retried by the transport and safe to repeat.
+ */
+export async function guardOutcome<T>(
+  repeatable: boolean,
+  method: string,
+  query: OutcomeQuery | undefined,
+  send: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (repeatable || !(err instanceof CampusPayError)) throw err;
+    const notSent = err instanceof TransportError && !err.mayHaveReachedGateway;
+    const verdict =
+      err instanceof GatewayError || err instanceof ConfigurationError || err instanceof OutcomeUnknownError;
+    const badInput = err instanceof ValidationError && err.direction === 'request';
+    if (notSent || verdict || badInput) throw err;
+    throw new OutcomeUnknownError(method, err, query);
   }
 }
 

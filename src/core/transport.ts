@@ -6,20 +6,54 @@
  *   provably never left (connection refused, DNS failure, TLS rejected). Once its bytes may have reached the
  *   gateway, a failure is returned to the caller as `mayHaveReachedGateway: true`, never resent.
  */
-import type { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { TransportError } from './errors.js';
 import { encodeForm } from './form.js';
 
 export type RetryMode = 'safe' | 'never-after-send';
 
+/**
+ * What the hooks see of each attempt: names, timings and outcomes — never the form, the body, a key,
+ * a token or a signature, so they are safe to log as they are.
+ */
+export interface AttemptEvent {
+  /** The SDK method (e.g. `payByBarcode`) or gateway method. */
+  method: string;
+  url: string;
+  /** 0 for the first attempt, then 1, 2 for retries. */
+  attempt: number;
+}
+
+export interface AttemptResult extends AttemptEvent {
+  durationMs: number;
+  /** HTTP status, when a reply arrived. */
+  status?: number;
+  /** The network error code (ECONNRESET, ECONNABORTED…), when none did. */
+  error?: string;
+  /** Whether the transport will try again. */
+  willRetry: boolean;
+}
+
+export interface TransportHooks {
+  onRequest?(event: AttemptEvent): void;
+  onResponse?(result: AttemptResult): void;
+}
+
 export interface TransportOptions {
   /** Per-request timeout in milliseconds (default 15000). */
   timeoutMs?: number;
   /** Your own axios instance (interceptors, proxies). The SDK sets its own per-request options on top. */
   axios?: AxiosInstance;
-  /** An https.Agent, e.g. with `ca` for a campus gateway behind a private CA. */
+  /** An https.Agent of your own (client certificates, proxies). */
   httpsAgent?: HttpsAgent;
+  /**
+   * Extra trusted CA certificate(s) (PEM) for a gateway behind a private CA: certificate checks stay on.
+   * Ignored when `httpsAgent` is given.
+   */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Observability hooks, called for every attempt; see AttemptEvent for what they receive. */
+  hooks?: TransportHooks;
   /** Retries for `safe` calls (default 2) and the base backoff in ms (default 100). */
   maxRetries?: number;
   retryBaseMs?: number;
@@ -61,30 +95,40 @@ export class Transport {
   private readonly httpsAgent: HttpsAgent | undefined;
   private readonly maxRetries: number;
   private readonly retryBaseMs: number;
+  private readonly hooks: TransportHooks;
 
   constructor(options: TransportOptions = {}) {
     this.http = options.axios ?? axios.create();
     this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.httpsAgent = options.httpsAgent;
+    this.httpsAgent =
+      options.httpsAgent ?? (options.ca ? new HttpsAgent({ ca: options.ca, keepAlive: true }) : undefined);
+    this.hooks = options.hooks ?? {};
     this.maxRetries = options.maxRetries ?? 2;
     this.retryBaseMs = options.retryBaseMs ?? 100;
   }
 
   async post(req: PostRequest): Promise<RawReply> {
     for (let attempt = 0; ; attempt++) {
+      const event = { method: req.method, url: req.url, attempt };
+      this.hooks.onRequest?.(event);
+      const started = performance.now();
       const outcome = await this.once(req);
       const canRetry = attempt < this.maxRetries && !req.signal?.aborted;
-      if (outcome instanceof TransportError) {
-        if (canRetry && (req.retry === 'safe' || !outcome.mayHaveReachedGateway)) {
-          await this.backoff(attempt, req.signal);
-          continue;
-        }
-        throw outcome;
-      }
-      if (outcome.status >= 500 && canRetry && req.retry === 'safe') {
+      const failed = outcome instanceof TransportError;
+      const willRetry = failed
+        ? canRetry && (req.retry === 'safe' || !outcome.mayHaveReachedGateway)
+        : outcome.status >= 500 && canRetry && req.retry === 'safe';
+      this.hooks.onResponse?.({
+        ...event,
+        durationMs: performance.now() - started,
+        ...(failed ? { error: outcome.causeCode ?? 'network' } : { status: outcome.status }),
+        willRetry,
+      });
+      if (willRetry) {
         await this.backoff(attempt, req.signal);
         continue;
       }
+      if (failed) throw outcome;
       return outcome;
     }
   }

@@ -9,13 +9,7 @@ import {
   rsaSha1SignAsync,
   tripleDesEncrypt,
 } from '../core/crypto.js';
-import {
-  ConfigurationError,
-  GatewayError,
-  type OutcomeQuery,
-  OutcomeUnknownError,
-  TransportError,
-} from '../core/errors.js';
+import { ConfigurationError, GatewayError, guardOutcome, type OutcomeQuery } from '../core/errors.js';
 import {
   type HandlerOptions,
   makeNodeHandler,
@@ -144,8 +138,9 @@ export class OneCardClient {
   }
 
   /** 2.2.1.1 获取访问令牌 Fetches a new token. Normally the client does this itself; each fetch invalidates the last. */
-  getAccessToken(opts?: CallOptions): Promise<s.AccessTokenResponse> {
-    return this.#invoke({ ...this.#entry('getAccessToken', {}), name: 'getAccessToken' }, NO_TOKEN, opts);
+  async getAccessToken(opts?: CallOptions): Promise<s.AccessTokenResponse> {
+    const inv = { ...this.#entry('getAccessToken', {}), name: 'getAccessToken' };
+    return (await this.#invoke(inv, NO_TOKEN, opts)) as s.AccessTokenResponse;
   }
 
   /** 2.2.2.1 卡信息查询 Cards of an identity (student number, ID, phone, account, card number or barcode). */
@@ -331,7 +326,7 @@ export class OneCardClient {
     }
   }
 
-  async #invoke(inv: Invocation, accessToken: string, opts: CallOptions = {}): Promise<never> {
+  async #invoke(inv: Invocation, accessToken: string, opts: CallOptions = {}): Promise<unknown> {
     // One timestamp per request, used in both the sign string and the form (a second boundary between two
     // calls to the clock is a 40004 otherwise).
     const timestamp = formatGatewayTime(new Date(), this.#timeZone);
@@ -347,47 +342,19 @@ export class OneCardClient {
     const sign = this.#signAsync
       ? await rsaSha1SignAsync(text, this.#privateKey)
       : rsaSha1Sign(text, this.#privateKey);
-    const retry = inv.kind === 'query' || inv.kind === 'token' ? 'safe' : 'never-after-send';
-    let reply: Awaited<ReturnType<Transport['post']>>;
-    try {
-      reply = await this.#transport.post({
+    const repeatable = inv.kind === 'query' || inv.kind === 'token';
+    return guardOutcome(repeatable, inv.name, inv.outcomeQuery, async () => {
+      const reply = await this.#transport.post({
         method: inv.name,
         url: this.gatewayUrl,
         form: { ...fields, sign },
-        retry,
+        retry: repeatable ? 'safe' : 'never-after-send',
         signal: opts.signal,
         timeoutMs: opts.timeoutMs,
       });
-    } catch (err) {
-      throw this.#ambiguous(err, inv);
-    }
-    if (reply.status >= 500 && retry !== 'safe') {
-      throw this.#ambiguous(
-        new TransportError({
-          method: inv.name,
-          mayHaveReachedGateway: true,
-          message: `HTTP ${reply.status}`,
-        }),
-        inv,
-      );
-    }
-    const data = decodeReply(
-      { desKey: this.#desKey, platformPublicKey: this.#platformKey },
-      inv.method,
-      reply.status,
-      reply.body,
-    );
-    return (inv.response ? validate(inv.response, data, inv.name, 'response') : data) as never;
-  }
-
-  #ambiguous(err: unknown, inv: Invocation): unknown {
-    if (
-      !(err instanceof TransportError) ||
-      inv.kind === 'query' ||
-      inv.kind === 'token' ||
-      !err.mayHaveReachedGateway
-    )
-      return err;
-    return new OutcomeUnknownError(err, inv.outcomeQuery);
+      const keys = { desKey: this.#desKey, platformPublicKey: this.#platformKey };
+      const data = decodeReply(keys, inv.method, reply.status, reply.body);
+      return inv.response ? validate(inv.response, data, inv.name, 'response') : data;
+    });
   }
 }

@@ -7,6 +7,7 @@
  * one instance fetch while the others wait and read the new token.
  */
 import { randomBytes } from 'node:crypto';
+import type { ClaimState, DedupeStore } from '../core/dedupe.js';
 import { TransportError } from '../core/errors.js';
 import { MemoryTokenStore, type StoredToken, type TokenLock, type TokenStore } from '../core/token-store.js';
 
@@ -120,5 +121,34 @@ export class RedisTokenStore implements TokenStore {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+const CLAIM = `local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], 'processing', 'PX', ARGV[1])
+return 'claimed'`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == 'processing' then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** Notification de-duplication shared by every instance (see `deduplicate` in `campus-pay`). */
+export class RedisDedupeStore implements DedupeStore {
+  readonly #redis: RedisLike;
+  readonly #prefix: string;
+
+  constructor(client: RedisLike, options: { prefix?: string } = {}) {
+    this.#redis = client;
+    this.#prefix = options.prefix ?? '';
+  }
+
+  async claim(key: string, ttlMs: number): Promise<ClaimState> {
+    return (await this.#redis.eval(CLAIM, 1, this.#prefix + key, ttlMs)) as ClaimState;
+  }
+
+  async complete(key: string, ttlMs: number): Promise<void> {
+    await this.#redis.set(this.#prefix + key, 'done', 'PX', ttlMs);
+  }
+
+  async release(key: string): Promise<void> {
+    await this.#redis.eval(RELEASE, 1, this.#prefix + key);
   }
 }

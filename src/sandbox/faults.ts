@@ -2,6 +2,9 @@
 export interface Faults {
   /** Milliseconds added before every gateway API reply. */
   latencyMs?: number;
+  /** A share of calls delayed by `slowMs` (default 1000) before processing: beyond a client's timeout. */
+  slow?: number;
+  slowMs?: number;
   /** Answer HTTP 502 with an HTML page, before processing. */
   serverError?: number;
   /** Drop the connection before processing (nothing happened). */
@@ -16,7 +19,7 @@ export interface Faults {
   badSignature?: number;
 }
 
-export type FaultKind = Exclude<keyof Faults, 'latencyMs'>;
+export type FaultKind = Exclude<keyof Faults, 'latencyMs' | 'slowMs'>;
 
 export class FaultControls {
   #faults: Faults = {};
@@ -33,8 +36,9 @@ export class FaultControls {
     this.#faults = {};
     this.#next.clear();
   }
-  get latencyMs() {
-    return this.#faults.latencyMs ?? 0;
+  /** The delay for this call: the constant latency, plus `slowMs` when it rolls `slow`. */
+  delayMs(): number {
+    return (this.#faults.latencyMs ?? 0) + (this.roll('slow') ? (this.#faults.slowMs ?? 1_000) : 0);
   }
   /** Rolls for a fault. */
   roll(kind: FaultKind): boolean {

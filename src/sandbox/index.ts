@@ -4,6 +4,7 @@
  */
 import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type KeyInput, loadPrivateKey } from '../core/crypto.js';
 import { FaultControls, type Faults } from './faults.js';
@@ -41,6 +42,8 @@ export interface SandboxOptions {
   zhixiao?: { appId?: string; appSecret?: string; aesKey?: string };
   notifications?: NotifierOptions;
   faults?: Faults;
+  /** Serve HTTPS with this key and certificate (to test private-CA setups). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface Sandbox {
@@ -123,7 +126,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   /** A gateway API call, with the fault knobs applied around the real processing. */
   async function api(req: IncomingMessage, res: ServerResponse, path: string) {
     const form = new URLSearchParams(await readBody(req));
-    if (faults.latencyMs) await sleep(faults.latencyMs);
+    const delay = faults.delayMs();
+    if (delay) await sleep(delay);
     if (faults.roll('dropBeforeProcess')) return void req.socket.destroy();
     if (faults.roll('serverError')) {
       res.writeHead(502, { 'Content-Type': 'text/html' });
@@ -249,18 +253,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
   }
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: Error) => {
       if (!res.headersSent) json(res, 500, { error: err.message });
       else res.destroy();
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
   );
   const addr = server.address() as AddressInfo;
-  url = `http://${addr.address === '::' ? 'localhost' : addr.address}:${addr.port}`;
+  url = `${options.tls ? 'https' : 'http'}://${addr.address === '::' ? 'localhost' : addr.address}:${addr.port}`;
 
   return {
     url,

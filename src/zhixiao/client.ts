@@ -1,7 +1,7 @@
 /** ZhixiaoPayClient: every interface of 知校聚合支付 v1.27, typed, verified, never resending money. */
 import type { z } from 'zod';
 import { aesEncrypt } from '../core/crypto.js';
-import { ConfigurationError, OutcomeUnknownError, TransportError } from '../core/errors.js';
+import { ConfigurationError, guardOutcome, type OutcomeQuery } from '../core/errors.js';
 import {
   type HandlerOptions,
   makeNodeHandler,
@@ -142,9 +142,11 @@ export class ZhixiaoPayClient {
     const valid = validate(m.request, input, name, 'request');
     const wire = m.toWire ? (m.toWire as (v: unknown) => unknown)(valid) : valid;
     const form = encodeRequest(this.#credentials, wire);
-    let reply: Awaited<ReturnType<Transport['post']>>;
-    try {
-      reply = await this.#transport.post({
+    const query = m.outcomeQuery
+      ? (m.outcomeQuery as (v: unknown) => OutcomeQuery | undefined)(valid)
+      : undefined;
+    return guardOutcome(m.kind === 'query', name, query, async () => {
+      const reply = await this.#transport.post({
         method: name,
         url: this.baseUrl + path,
         form,
@@ -152,29 +154,9 @@ export class ZhixiaoPayClient {
         signal: opts.signal,
         timeoutMs: opts.timeoutMs,
       });
-    } catch (err) {
-      throw this.#ambiguous(err, m, valid);
-    }
-    if (reply.status >= 500 && m.kind !== 'query') {
-      // A 5xx after the bytes left (a proxy timing out, a crash mid-way) says nothing about the outcome.
-      const cause = new TransportError({
-        method: name,
-        mayHaveReachedGateway: true,
-        message: `HTTP ${reply.status}`,
-      });
-      throw this.#ambiguous(cause, m, valid);
-    }
-    const content = decodeReply(this.#credentials, name, reply.status, reply.body);
-    const body = typeof content === 'string' ? { message: content } : content;
-    return validate(m.response, body, name, 'response') as Res<M>;
-  }
-
-  #ambiguous(err: unknown, m: (typeof zhixiaoMethods)[ZhixiaoMethodName], valid: unknown): unknown {
-    if (!(err instanceof TransportError) || m.kind === 'query' || !err.mayHaveReachedGateway) return err;
-    const q =
-      'outcomeQuery' in m && m.outcomeQuery
-        ? (m.outcomeQuery as (v: unknown) => ReturnType<NonNullable<typeof m.outcomeQuery>>)(valid)
-        : undefined;
-    return new OutcomeUnknownError(err, q);
+      const content = decodeReply(this.#credentials, name, reply.status, reply.body);
+      const body = typeof content === 'string' ? { message: content } : content;
+      return validate(m.response, body, name, 'response') as Res<M>;
+    });
   }
 }

@@ -65,7 +65,7 @@ export const CreateOrderRequest = z
     /** 1 微信 / 2 支付宝; required for mini-program payment. */
     pay_type: PayType.optional(),
     /** 小程序 openid; required for mini-program payment. */
-    openid: z.string().min(1).optional(),
+    openid: requiredBytes(128).optional(),
     /** 开票信息 Invoice info. */
     piaoju: Piaoju.optional(),
   })
@@ -182,7 +182,7 @@ export type GetIdentityResponse = z.output<typeof GetIdentityResponse>;
 export const GetUserCardRequest = z.looseObject({
   user_no: requiredBytes(64),
   /** 学校 id: in the spec's example, not its table; optional. */
-  school_id: z.string().optional(),
+  school_id: bytes(32).optional(),
 });
 export type GetUserCardRequest = z.input<typeof GetUserCardRequest>;
 export const GetUserCardResponse = z.looseObject({ ...person, /** 校园卡跳转地址 */ schema_url: z.string() });

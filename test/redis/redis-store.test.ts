@@ -2,8 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OneCardClient, TransportError, tokenKey } from '../../src/index.js';
-import { RedisTokenStore } from '../../src/redis/index.js';
+import {
+  DuplicateInFlightError,
+  deduplicate,
+  OneCardClient,
+  TransportError,
+  tokenKey,
+} from '../../src/index.js';
+import { RedisDedupeStore, RedisTokenStore } from '../../src/redis/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { RedisServer, redisAvailable } from '../helpers/redis-server.js';
 
@@ -131,4 +137,30 @@ describe.runIf(redisAvailable())('RedisTokenStore on a real redis-server', () =>
       conn.disconnect();
     }
   }, 60_000);
+
+  it('RedisDedupeStore: two instances, one notice delivered to both → one callback run', async () => {
+    const a = new Redis(server.url);
+    const b = new Redis(server.url);
+    try {
+      let runs = 0;
+      const make = (conn: Redis) =>
+        deduplicate({
+          store: new RedisDedupeStore(conn),
+          key: (n: { id: string }) => n.id,
+          onNotification: async () => void runs++,
+        });
+      const [x, y] = [make(a), make(b)];
+      const results = await Promise.allSettled([x({ id: 'N1' }), y({ id: 'N1' }), x({ id: 'N1' })]);
+      await y({ id: 'N1' });
+      expect(runs).toBe(1);
+      expect(
+        results
+          .filter((r) => r.status === 'rejected')
+          .every((r) => (r as PromiseRejectedResult).reason instanceof DuplicateInFlightError),
+      ).toBe(true);
+    } finally {
+      a.disconnect();
+      b.disconnect();
+    }
+  });
 });

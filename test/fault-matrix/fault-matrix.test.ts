@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { CASES } from './cases.js';
+import { FAULTS, runMatrix } from './matrix.js';
+
+describe('fault matrix: every method × every sandbox fault, over real HTTP', () => {
+  it('each cell ends in a retry that succeeds (queries) or a typed error, and no call is processed twice', async () => {
+    const cells = await runMatrix();
+    expect(cells).toHaveLength(CASES.length * FAULTS.length);
+    const failing = cells.filter((c) => !c.pass);
+    expect(failing).toEqual([]);
+    expect(cells.every((c) => c.processed === undefined || c.processed === 0 || c.processed === 1)).toBe(
+      true,
+    );
+  }, 120_000);
+});

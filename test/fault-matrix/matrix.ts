@@ -1,0 +1,110 @@
+/**
+ * The fault matrix: every client method × every sandbox fault, run over real HTTP. Used by the test
+ * (which asserts each cell) and by `npm run reliability` (which publishes the table).
+ */
+import { MemoryTokenStore, OneCardClient, OutcomeUnknownError, ZhixiaoPayClient } from '../../src/index.js';
+import type { FaultKind } from '../../src/sandbox/faults.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { CASES, type Ctx } from './cases.js';
+
+export const FAULTS: Array<{ kind: FaultKind; label: string; reachesGateway: boolean }> = [
+  { kind: 'slow', label: 'latency beyond the timeout', reachesGateway: true },
+  { kind: 'dropBeforeProcess', label: 'reset before processing', reachesGateway: false },
+  { kind: 'dropAfterProcess', label: 'reset after processing', reachesGateway: true },
+  { kind: 'serverError', label: 'HTTP 502 HTML page', reachesGateway: false },
+  { kind: 'truncated', label: 'truncated body', reachesGateway: true },
+  { kind: 'emptyBody', label: 'empty body', reachesGateway: true },
+  { kind: 'badSignature', label: 'wrong signature', reachesGateway: true },
+];
+
+export interface Cell {
+  gateway: string;
+  method: string;
+  repeatable: boolean;
+  fault: FaultKind;
+  /** `ok` (a query that recovered by retrying) or the error class. */
+  outcome: string;
+  /** How many times the gateway processed the call, from the ledger (undefined where nothing is measured). */
+  processed: number | undefined;
+  /** Whether the cell is what the policy requires. */
+  pass: boolean;
+}
+
+const TIMEOUT_MS = 250;
+const SLOW_MS = 600;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runMatrix(): Promise<Cell[]> {
+  const sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
+  sb.faults.set({ slowMs: SLOW_MS });
+  const transport = { timeoutMs: TIMEOUT_MS, retryBaseMs: 1 };
+  let n = 0;
+  const ctx: Ctx = {
+    sb,
+    onecard: new OneCardClient({ ...sb.onecard, ...transport, tokenStore: new MemoryTokenStore() }),
+    zhixiao: new ZhixiaoPayClient({ ...sb.zhixiao, ...transport }),
+    unique: () => `M${Date.now()}${++n}`,
+  };
+  const cells: Cell[] = [];
+  try {
+    for (const c of CASES) {
+      for (const f of FAULTS) {
+        const client = (c.gateway === 'onecard' ? ctx.onecard : ctx.zhixiao) as unknown as Record<
+          string,
+          (i?: unknown) => Promise<unknown>
+        >;
+        await ctx.onecard.queryCard({ idtype: 'acc', id: '10001' }); // a valid token before the fault, so the fault hits the call
+        const input = await c.prepare(ctx);
+        const before = c.measure?.(sb);
+        sb.faults.next(f.kind, 1);
+        const outcome = await client[c.method]!.call(client, input).then(
+          () => 'ok',
+          (e: Error) => e.constructor.name,
+        );
+        if (f.kind === 'slow') await sleep(SLOW_MS); // the gateway finishes the slow call after the client gave up
+        const processed = c.measure && c.delta ? (c.measure(sb) - before!) / c.delta : undefined;
+        const expectedProcessed = f.reachesGateway ? 1 : 0;
+        const recoverable = ['slow', 'dropBeforeProcess', 'dropAfterProcess', 'serverError'].includes(f.kind);
+        const pass = c.repeatable
+          ? recoverable
+            ? outcome === 'ok'
+            : ['ProtocolError', 'SignatureError'].includes(outcome)
+          : outcome === OutcomeUnknownError.name &&
+            (processed === undefined || processed === expectedProcessed);
+        cells.push({
+          gateway: c.gateway,
+          method: c.method,
+          repeatable: c.repeatable,
+          fault: f.kind,
+          outcome,
+          processed,
+          pass,
+        });
+        sb.faults.clear();
+        sb.faults.set({ slowMs: SLOW_MS });
+      }
+    }
+  } finally {
+    await sb.close();
+  }
+  return cells;
+}
+
+/** The published table: one row per method, one column per fault. */
+export function toMarkdown(cells: Cell[]): string {
+  const head = `| gateway | method | ${FAULTS.map((f) => f.label).join(' | ')} |\n|---|---|${FAULTS.map(() => '---').join('|')}|`;
+  const rows = CASES.map((c) => {
+    const row = FAULTS.map((f) => {
+      const cell = cells.find((x) => x.method === c.method && x.gateway === c.gateway && x.fault === f.kind)!;
+      const text =
+        cell.outcome === 'ok'
+          ? 'retried → ok'
+          : cell.outcome === 'OutcomeUnknownError'
+            ? `outcome unknown${cell.processed === undefined ? '' : cell.processed === 1 ? ', processed once' : cell.processed === 0 ? ', not processed' : `, processed ${cell.processed}×`}`
+            : cell.outcome;
+      return cell.pass ? text : `**FAIL: ${text}**`;
+    });
+    return `| ${c.gateway} | \`${c.method}\` | ${row.join(' | ')} |`;
+  });
+  return [head, ...rows].join('\n');
+}

@@ -9,6 +9,7 @@ export {
   rsaSha1Sign,
   rsaSha1SignAsync,
   rsaSha1Verify,
+  rsaSha1VerifyAsync,
   safeEqual,
   tripleDesDecrypt,
   tripleDesEncrypt,

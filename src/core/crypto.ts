@@ -114,19 +114,42 @@ export function rsaSha1SignAsync(text: string, privateKey: KeyObject): Promise<s
   });
 }
 
+/** The signature bytes, or undefined for malformed or non-canonical base64 (two spellings of one value). */
+function signatureBytes(signatureBase64: string): Buffer | undefined {
+  if (typeof signatureBase64 !== 'string' || !BASE64.test(signatureBase64)) return undefined;
+  const signature = Buffer.from(signatureBase64, 'base64');
+  return signature.toString('base64') === signatureBase64 ? signature : undefined;
+}
+
 /**
  * Verifies an RSA-SHA1 PKCS#1 v1.5 signature. Malformed or non-canonical base64 (unused trailing bits
  * set, so that two spellings decode to one signature) and wrong-length signatures → false.
  */
 export function rsaSha1Verify(text: string, signatureBase64: string, publicKey: KeyObject): boolean {
-  if (typeof signatureBase64 !== 'string' || !BASE64.test(signatureBase64)) return false;
-  const signature = Buffer.from(signatureBase64, 'base64');
-  if (signature.toString('base64') !== signatureBase64) return false;
+  const signature = signatureBytes(signatureBase64);
+  if (!signature) return false;
   try {
     return verify('sha1', Buffer.from(text, 'utf8'), publicKey, signature);
   } catch {
     return false;
   }
+}
+
+/** Same as {@link rsaSha1Verify}, on libuv's thread pool. */
+export function rsaSha1VerifyAsync(
+  text: string,
+  signatureBase64: string,
+  publicKey: KeyObject,
+): Promise<boolean> {
+  const signature = signatureBytes(signatureBase64);
+  if (!signature) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    try {
+      verify('sha1', Buffer.from(text, 'utf8'), publicKey, signature, (err, ok) => resolve(!err && ok));
+    } catch {
+      resolve(false);
+    }
+  });
 }
 
 /** Lowercase hex MD5 of the UTF-8 bytes. */

@@ -7,9 +7,14 @@
  *   gateway, a failure is returned to the caller as `mayHaveReachedGateway: true`, never resent.
  */
 import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { TransportError } from './errors.js';
 import { encodeForm } from './form.js';
+import { nodeSender, SendError, type Sender } from './http.js';
+
+/** The part of an axios instance the SDK uses, so axios stays optional. */
+export interface AxiosLike {
+  request(config: Record<string, unknown>): Promise<{ status: number; data: unknown }>;
+}
 
 export type RetryMode = 'safe' | 'never-after-send';
 
@@ -43,8 +48,11 @@ export interface TransportHooks {
 export interface TransportOptions {
   /** Per-request timeout in milliseconds (default 15000). */
   timeoutMs?: number;
-  /** Your own axios instance (interceptors, proxies). The SDK sets its own per-request options on top. */
-  axios?: AxiosInstance;
+  /**
+   * Send through your own axios instance (interceptors, proxies) instead of the built-in node:http sender.
+   * The SDK sets its own per-request options on top.
+   */
+  axios?: AxiosLike;
   /** An https.Agent of your own (client certificates, proxies). */
   httpsAgent?: HttpsAgent;
   /**
@@ -90,18 +98,17 @@ const NEVER_SENT = new Set([
 ]);
 
 export class Transport {
-  private readonly http: AxiosInstance;
+  private readonly sender: Sender;
   private readonly timeoutMs: number;
-  private readonly httpsAgent: HttpsAgent | undefined;
   private readonly maxRetries: number;
   private readonly retryBaseMs: number;
   private readonly hooks: TransportHooks;
 
   constructor(options: TransportOptions = {}) {
-    this.http = options.axios ?? axios.create();
-    this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.httpsAgent =
+    const httpsAgent =
       options.httpsAgent ?? (options.ca ? new HttpsAgent({ ca: options.ca, keepAlive: true }) : undefined);
+    this.sender = options.axios ? axiosSender(options.axios, httpsAgent) : nodeSender(httpsAgent);
+    this.timeoutMs = options.timeoutMs ?? 15_000;
     this.hooks = options.hooks ?? {};
     this.maxRetries = options.maxRetries ?? 2;
     this.retryBaseMs = options.retryBaseMs ?? 100;
@@ -135,21 +142,8 @@ export class Transport {
 
   private async once(req: PostRequest): Promise<RawReply | TransportError> {
     try {
-      const res = await this.http.request<ArrayBuffer>({
-        method: 'POST',
-        url: req.url,
-        data: encodeForm(req.form),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
-        responseType: 'arraybuffer',
-        transformResponse: [(d: unknown) => d],
-        validateStatus: () => true,
-        // A redirected POST is not something a payment call should follow silently.
-        maxRedirects: 0,
-        timeout: req.timeoutMs ?? this.timeoutMs,
-        signal: req.signal,
-        ...(this.httpsAgent ? { httpsAgent: this.httpsAgent } : {}),
-      });
-      return { status: res.status, body: Buffer.from(res.data ?? new ArrayBuffer(0)) };
+      const opts = { timeoutMs: req.timeoutMs ?? this.timeoutMs, signal: req.signal };
+      return await this.sender.send(req.url, encodeForm(req.form), opts);
     } catch (err) {
       return toTransportError(req.method, err);
     }
@@ -167,29 +161,59 @@ export class Transport {
   }
 }
 
-/** Reduces an axios error to what is safe to keep: its code, never its config (which holds the form). */
+/** A sender on the caller's axios instance; errors are reduced to their code, never kept (their config holds the form). */
+function axiosSender(http: AxiosLike, httpsAgent: HttpsAgent | undefined): Sender {
+  return {
+    async send(url, body, { timeoutMs, signal }) {
+      try {
+        const res = await http.request({
+          method: 'POST',
+          url,
+          data: body,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+          responseType: 'arraybuffer',
+          transformResponse: [(d: unknown) => d],
+          validateStatus: () => true,
+          // A redirected POST is not something a payment call should follow silently.
+          maxRedirects: 0,
+          timeout: timeoutMs,
+          signal,
+          ...(httpsAgent ? { httpsAgent } : {}),
+        });
+        return {
+          status: res.status,
+          body: Buffer.from((res.data as ArrayBuffer | undefined) ?? new ArrayBuffer(0)),
+        };
+      } catch (err) {
+        const e = err as { code?: string; cause?: { code?: string } };
+        const code = e.code ?? e.cause?.code ?? 'ECONNRESET';
+        throw new SendError(code === 'ECONNABORTED' ? 'ETIMEDOUT' : code, true);
+      }
+    },
+  };
+}
+
+/** Classifies a send failure: was it a timeout, and may the bytes have reached the gateway? */
 function toTransportError(method: string, err: unknown): TransportError {
-  const code = isAxiosError(err)
-    ? (err.code ?? (err.cause as { code?: string } | undefined)?.code)
-    : undefined;
-  const causeCode = typeof code === 'string' ? code : undefined;
-  if (causeCode === 'ERR_CANCELED') {
+  const code = err instanceof SendError ? err.code : 'ECONNRESET';
+  const connected = err instanceof SendError ? err.connected : true;
+  if (code === 'ERR_CANCELED') {
     return new TransportError({
       method,
-      mayHaveReachedGateway: true,
-      causeCode,
+      mayHaveReachedGateway: connected,
+      causeCode: code,
       message: 'the call was aborted',
     });
   }
-  const timedOut = causeCode === 'ECONNABORTED' || causeCode === 'ETIMEDOUT';
-  const never = causeCode !== undefined && NEVER_SENT.has(causeCode);
+  const timedOut = code === 'ETIMEDOUT';
+  // Refused, unresolvable, unreachable or TLS-rejected connections never carried the request; nor did a
+  // connection that timed out before it was established.
+  const neverSent = NEVER_SENT.has(code) || !connected;
   return new TransportError({
     method,
-    mayHaveReachedGateway: !never,
+    mayHaveReachedGateway: !neverSent,
     timedOut,
-    causeCode,
-    message: timedOut
-      ? 'the gateway did not answer in time'
-      : `network failure${causeCode ? ` (${causeCode})` : ''}`,
+    causeCode: code,
+    message: timedOut ? 'the gateway did not answer in time' : `network failure (${code})`,
   });
 }

@@ -7,6 +7,8 @@ import {
   loadPublicKey,
   rsaSha1Sign,
   rsaSha1SignAsync,
+  rsaSha1Verify,
+  rsaSha1VerifyAsync,
   tripleDesEncrypt,
 } from '../core/crypto.js';
 import { ConfigurationError, GatewayError, guardOutcome, type OutcomeQuery } from '../core/errors.js';
@@ -23,7 +25,7 @@ import { formatCompactTime, formatGatewayTime, isValidTimeZone } from '../core/t
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import { TOKEN_INVALID } from './codes.js';
-import { decodeReply, NO_TOKEN, requestFields, signString } from './envelope.js';
+import { assertSigned, NO_TOKEN, openReply, requestFields, signString, splitReply } from './envelope.js';
 import { type OneCardKind, type OneCardMethodName, oneCardMethods } from './methods.js';
 import { ONECARD_ACKS, parseRechargeNotification } from './notifications.js';
 import type * as s from './schemas.js';
@@ -53,8 +55,12 @@ export interface OneCardClientOptions extends TransportOptions {
   tokenStore?: TokenStore;
   /** Zone of the `timestamp` field (default Asia/Shanghai, which the gateway expects). */
   timeZone?: string;
-  /** Sign on libuv's thread pool (default true) so RSA does not block the event loop. */
-  signOnThreadPool?: boolean;
+  /**
+   * Where RSA signing and verification run. `'auto'` (default): on libuv's thread pool while other calls of
+   * this client are in flight, so a busy service's event loop is not blocked; inline when the call is alone,
+   * where the thread hop only adds latency. `true`: always on the pool. `false`: always inline.
+   */
+  signOnThreadPool?: boolean | 'auto';
   /** Token timing: refresh-ahead, minimum fetch interval, lock TTL and wait. */
   token?: Pick<TokenManagerOptions, 'refreshAheadMs' | 'minFetchIntervalMs' | 'lockTtlMs' | 'lockWaitMs'>;
 }
@@ -87,7 +93,8 @@ export class OneCardClient {
   readonly #privateKey: KeyObject;
   readonly #platformKey: KeyObject | undefined;
   readonly #timeZone: string;
-  readonly #signAsync: boolean;
+  readonly #offload: boolean | 'auto';
+  #inFlight = 0;
   readonly #transport: Transport;
   readonly #tokens: TokenManager;
 
@@ -119,7 +126,7 @@ export class OneCardClient {
     this.#timeZone = options.timeZone ?? 'Asia/Shanghai';
     if (!isValidTimeZone(this.#timeZone))
       throw new ConfigurationError('timeZone', 'is not an IANA time zone name');
-    this.#signAsync = options.signOnThreadPool ?? true;
+    this.#offload = options.signOnThreadPool ?? 'auto';
     this.#transport = new Transport(options);
     this.#tokens = new TokenManager({
       ...options.token,
@@ -338,23 +345,40 @@ export class OneCardClient {
       payload: inv.payload,
       timestamp,
     });
-    const text = signString(fields);
-    const sign = this.#signAsync
-      ? await rsaSha1SignAsync(text, this.#privateKey)
-      : rsaSha1Sign(text, this.#privateKey);
-    const repeatable = inv.kind === 'query' || inv.kind === 'token';
-    return guardOutcome(repeatable, inv.name, inv.outcomeQuery, async () => {
-      const reply = await this.#transport.post({
-        method: inv.name,
-        url: this.gatewayUrl,
-        form: { ...fields, sign },
-        retry: repeatable ? 'safe' : 'never-after-send',
-        signal: opts.signal,
-        timeoutMs: opts.timeoutMs,
+    this.#inFlight++;
+    try {
+      const offload = this.#offload === 'auto' ? this.#inFlight > 1 : this.#offload;
+      const text = signString(fields);
+      const sign = offload
+        ? await rsaSha1SignAsync(text, this.#privateKey)
+        : rsaSha1Sign(text, this.#privateKey);
+      const repeatable = inv.kind === 'query' || inv.kind === 'token';
+      return await guardOutcome(repeatable, inv.name, inv.outcomeQuery, async () => {
+        const reply = await this.#transport.post({
+          method: inv.name,
+          url: this.gatewayUrl,
+          form: { ...fields, sign },
+          retry: repeatable ? 'safe' : 'never-after-send',
+          signal: opts.signal,
+          timeoutMs: opts.timeoutMs,
+        });
+        const keys = { desKey: this.#desKey };
+        const replyFields = splitReply(keys, inv.method, reply.status, reply.body);
+        const key = this.#platformKey;
+        if (key) {
+          const signed = signString(replyFields);
+          const sig = replyFields.sign ?? '';
+          assertSigned(
+            inv.method,
+            replyFields,
+            offload ? await rsaSha1VerifyAsync(signed, sig, key) : rsaSha1Verify(signed, sig, key),
+          );
+        }
+        const data = openReply(keys, inv.method, replyFields);
+        return inv.response ? validate(inv.response, data, inv.name, 'response') : data;
       });
-      const keys = { desKey: this.#desKey, platformPublicKey: this.#platformKey };
-      const data = decodeReply(keys, inv.method, reply.status, reply.body);
-      return inv.response ? validate(inv.response, data, inv.name, 'response') : data;
-    });
+    } finally {
+      this.#inFlight--;
+    }
   }
 }

@@ -76,39 +76,58 @@ export function decodeReply(
   status: number,
   body: Buffer,
 ): Record<string, unknown> {
-  const text = decodeText(body);
-  const trimmed = text.trim();
+  const fields = splitReply(keys, method, status, body);
+  if (keys.platformPublicKey) {
+    assertSigned(
+      method,
+      fields,
+      rsaSha1Verify(signString(fields), fields.sign ?? '', keys.platformPublicKey),
+    );
+  }
+  return openReply(keys, method, fields);
+}
+
+/** Step 1 of decodeReply: the `errcode&request&sign` fields, or a ProtocolError (HTML page, GBK text, empty…). */
+export function splitReply(
+  keys: Pick<DecodeKeys, 'desKey'>,
+  method: string,
+  status: number,
+  body: Buffer,
+): Record<string, string> {
+  const trimmed = decodeText(body).trim();
+  const excerpt = () => redactExcerpt(trimmed, [keys.desKey]);
   if (!trimmed.includes('=') || !/(^|&)errcode=/.test(trimmed)) {
     const what =
       trimmed === ''
         ? 'an empty body'
         : `a plain-text message: ${redactExcerpt(trimmed, [keys.desKey], 120)}`;
-    throw new ProtocolError(
-      method,
-      status,
-      `the gateway answered with ${what}`,
-      redactExcerpt(trimmed, [keys.desKey]),
-    );
+    throw new ProtocolError(method, status, `the gateway answered with ${what}`, excerpt());
   }
   const fields = decodeStrictForm(trimmed);
-  if (!fields)
-    throw new ProtocolError(
-      method,
-      status,
-      'the reply is not valid form encoding',
-      redactExcerpt(trimmed, [keys.desKey]),
+  if (!fields) throw new ProtocolError(method, status, 'the reply is not valid form encoding', excerpt());
+  if (!/^-?\d+$/.test(fields.errcode ?? ''))
+    throw new ProtocolError(method, status, 'errcode is not an integer');
+  return fields;
+}
+
+/** Step 2: fails closed on a missing or non-verifying platform signature (`valid` is the verify result). */
+export function assertSigned(method: string, fields: Record<string, string>, valid: boolean): void {
+  if (!fields.sign) throw new SignatureError('missing_signature', `${method}: the reply carries no sign`);
+  if (!valid) {
+    throw new SignatureError(
+      'mismatch',
+      `${method}: the reply's sign does not verify with platformPublicKey (wrong key, or the reply was altered)`,
     );
-  const errcode = fields.errcode ?? '';
-  if (!/^-?\d+$/.test(errcode)) throw new ProtocolError(method, status, 'errcode is not an integer');
-  if (keys.platformPublicKey) {
-    if (!fields.sign) throw new SignatureError('missing_signature', `${method}: the reply carries no sign`);
-    if (!rsaSha1Verify(signString(fields), fields.sign, keys.platformPublicKey)) {
-      throw new SignatureError(
-        'mismatch',
-        `${method}: the reply's sign does not verify with platformPublicKey (wrong key, or the reply was altered)`,
-      );
-    }
   }
+}
+
+/** Step 3: errcode, decryption, wrapper and retcode. */
+export function openReply(
+  keys: Pick<DecodeKeys, 'desKey'>,
+  method: string,
+  fields: Record<string, string>,
+): Record<string, unknown> {
+  const errcode = fields.errcode!;
   if (errcode !== '0') {
     throw new GatewayError({
       level: 'system',

@@ -77,7 +77,7 @@ describe('the retry policy (src/core/transport.ts)', () => {
     await expect(client.queryOrder({ out_trade_no: 'A' }, { timeoutMs: 50 })).resolves.toMatchObject({
       status: 1,
     });
-    expect(attempts[0]).toMatchObject({ error: 'ECONNABORTED', willRetry: true });
+    expect(attempts[0]).toMatchObject({ error: 'ETIMEDOUT', willRetry: true });
   });
 
   it('an AbortSignal stops a call and its retries', async () => {
@@ -105,5 +105,30 @@ describe('the retry policy (src/core/transport.ts)', () => {
     expect(seen[0]).toEqual({ method: 'queryOrder', url: `${ZX_BASE}/pay_api/order_query`, attempt: 0 });
     for (const secret of [ZX.appSecret, ZX.aesKey]) expect(text).not.toContain(secret);
     expect(text).not.toMatch(/param|sign/);
+  });
+});
+
+describe('an axios instance of your own', () => {
+  it('is used instead of the built-in sender, with its interceptors', async () => {
+    const axios = (await import('axios')).default;
+    const instance = axios.create();
+    const seen: string[] = [];
+    instance.interceptors.request.use((config) => {
+      seen.push(String(config.url));
+      return config;
+    });
+    nock(ZX_BASE).post('/pay_api/order_query').reply(200, okReply);
+    const client = new ZhixiaoPayClient({ baseUrl: ZX_BASE, ...ZX, axios: instance });
+    await expect(client.queryOrder({ out_trade_no: 'A' })).resolves.toMatchObject({ status: 1 });
+    expect(seen).toEqual([`${ZX_BASE}/pay_api/order_query`]);
+  });
+
+  it('keeps the never-resend rule', async () => {
+    const axios = (await import('axios')).default;
+    nock(ZX_BASE).post('/pay_api/order_refund').replyWithError(reset());
+    const client = new ZhixiaoPayClient({ baseUrl: ZX_BASE, ...ZX, axios: axios.create(), retryBaseMs: 1 });
+    await expect(client.refundOrder({ out_trade_no: 'A', refund_fee: 1 })).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
   });
 });

@@ -42,11 +42,14 @@ export function restoreBase64Fields(fields: Record<string, string>, base64Fields
   return fields;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const GBK = new TextDecoder('gbk');
+
 /** Decodes a body as UTF-8, or as GBK when it is not valid UTF-8 (older Synjones builds answer in GBK). */
 export function decodeText(body: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return UTF8.decode(body);
   } catch {
-    return new TextDecoder('gbk').decode(body);
+    return GBK.decode(body);
   }
 }

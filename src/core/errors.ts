@@ -203,6 +203,16 @@ export async function guardOutcome<T>(
   }
 }
 
+/** Reads a required string option, or throws ConfigurationError naming it. */
+export function requireOption(options: object, name: string, rule: 'string' | 'url' = 'string'): string {
+  const v = (options as Record<string, unknown>)[name];
+  if (typeof v !== 'string' || v === '')
+    throw new ConfigurationError(name, 'is required (a non-empty string)');
+  if (rule === 'url' && !/^https?:\/\/[^/]/.test(v))
+    throw new ConfigurationError(name, 'must be an http(s) URL');
+  return v;
+}
+
 /** Turns a zod-style issue list into ours. */
 export function toIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): ValidationIssue[] {
   return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));

@@ -11,7 +11,13 @@ import {
   rsaSha1VerifyAsync,
   tripleDesEncrypt,
 } from '../core/crypto.js';
-import { ConfigurationError, GatewayError, guardOutcome, type OutcomeQuery } from '../core/errors.js';
+import {
+  ConfigurationError,
+  GatewayError,
+  guardOutcome,
+  type OutcomeQuery,
+  requireOption,
+} from '../core/errors.js';
 import {
   type HandlerOptions,
   makeNodeHandler,
@@ -99,15 +105,9 @@ export class OneCardClient {
   readonly #tokens: TokenManager;
 
   constructor(options: OneCardClientOptions) {
-    const o = options as unknown as Record<string, unknown>;
-    for (const name of ['gatewayUrl', 'appKey', 'desKey'] as const) {
-      if (typeof o[name] !== 'string' || o[name] === '')
-        throw new ConfigurationError(name, 'is required (a non-empty string)');
-    }
-    if (!/^https?:\/\/[^/]/.test(options.gatewayUrl))
-      throw new ConfigurationError('gatewayUrl', 'must be an http(s) URL');
-    this.gatewayUrl = options.gatewayUrl;
-    this.appKey = options.appKey;
+    this.gatewayUrl = requireOption(options, 'gatewayUrl', 'url');
+    this.appKey = requireOption(options, 'appKey');
+    requireOption(options, 'desKey');
     tripleDesEncrypt('', options.desKey); // refuses a malformed key now, not on the first call
     this.#desKey = options.desKey;
     if (options.privateKey === undefined) throw new ConfigurationError('privateKey', 'is required');

@@ -1,7 +1,7 @@
 /** ZhixiaoPayClient: every interface of 知校聚合支付 v1.27, typed, verified, never resending money. */
 import type { z } from 'zod';
 import { aesEncrypt } from '../core/crypto.js';
-import { ConfigurationError, guardOutcome, type OutcomeQuery } from '../core/errors.js';
+import { ConfigurationError, guardOutcome, type OutcomeQuery, requireOption } from '../core/errors.js';
 import {
   type HandlerOptions,
   makeNodeHandler,
@@ -39,13 +39,6 @@ export interface CallOptions {
 type Req<M extends ZhixiaoMethodName> = z.input<(typeof zhixiaoMethods)[M]['request']>;
 type Res<M extends ZhixiaoMethodName> = z.output<(typeof zhixiaoMethods)[M]['response']>;
 
-function requireString(options: Record<string, unknown>, name: string): string {
-  const v = options[name];
-  if (typeof v !== 'string' || v === '')
-    throw new ConfigurationError(name, 'is required (a non-empty string)');
-  return v;
-}
-
 export class ZhixiaoPayClient {
   readonly baseUrl: string;
   readonly appId: string;
@@ -54,15 +47,12 @@ export class ZhixiaoPayClient {
   readonly #transport: Transport;
 
   constructor(options: ZhixiaoPayClientOptions) {
-    const o = options as unknown as Record<string, unknown>;
-    const baseUrl = requireString(o, 'baseUrl');
-    if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new ConfigurationError('baseUrl', 'must be an http(s) URL');
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
-    this.appId = requireString(o, 'appId');
+    this.baseUrl = requireOption(options, 'baseUrl', 'url').replace(/\/+$/, '');
+    this.appId = requireOption(options, 'appId');
     this.#credentials = {
       appId: this.appId,
-      appSecret: requireString(o, 'appSecret'),
-      aesKey: requireString(o, 'aesKey'),
+      appSecret: requireOption(options, 'appSecret'),
+      aesKey: requireOption(options, 'aesKey'),
     };
     aesEncrypt('', this.#credentials.aesKey); // refuses a key of the wrong length now, not on the first call
     for (const [name, path] of Object.entries(options.paths ?? {})) {

@@ -41,6 +41,8 @@ console.log(typeof OneCardClient, typeof CampusPayError, md5Hex('a'), r.out_trad
       `const { OneCardClient, ValidationError } = require('campus-pay');
 const { loadPublicKey } = require('campus-pay/crypto');
 const { startSandbox } = require('campus-pay/sandbox');
+const { RedisTokenStore } = require('campus-pay/redis');
+if (typeof RedisTokenStore !== 'function') throw new Error('campus-pay/redis');
 startSandbox().then(async (sb) => {
   const c = new OneCardClient({ ...sb.onecard, tokenStore: undefined });
   const r = await c.queryCard({ idtype: 'sno', id: '2023000001' });
@@ -72,11 +74,12 @@ startSandbox().then(async (sb) => {
       `import { OneCardClient, type OneCardClientOptions, OrderStatus, type ZhixiaoSchemas } from 'campus-pay';
 import { aesEncrypt } from 'campus-pay/crypto';
 import type { Sandbox } from 'campus-pay/sandbox';
+import { RedisTokenStore } from 'campus-pay/redis';
 const o: OneCardClientOptions = { gatewayUrl: 'http://x', appKey: 'k', desKey: 'd', privateKey: 'p', platformPublicKey: 'q' };
 const status: 1 | 2 | 3 = OrderStatus.PAID;
 const n: ZhixiaoSchemas.PaymentNotification | undefined = undefined;
 declare const sb: Sandbox;
-export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient];
+export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisTokenStore];
 `,
     );
     sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@types/node@20']);

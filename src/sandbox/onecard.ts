@@ -29,6 +29,11 @@ export interface OneCardSandboxOptions {
   tokenMinIntervalMs?: number;
   /** Seconds a payment code lives (default 60). */
   barcodeTtlSeconds?: number;
+  /**
+   * How long a paid recharge stays in 40 (paid) and then 50 (crediting) before it is credited (60) and
+   * notified, so a test can watch the statuses go by (default 0: credited at once).
+   */
+  creditDelayMs?: number;
 }
 
 class BusinessError extends Error {
@@ -73,6 +78,7 @@ export class OneCardSandbox {
       tokenMinIntervalMs: 120_000,
       barcodeTtlSeconds: 60,
       extraAppKeys: [],
+      creditDelayMs: 0,
       ...options,
     };
     this.#appKeys = new Set([keys.appKey, ...this.#o.extraAppKeys]);
@@ -405,25 +411,42 @@ export class OneCardSandbox {
     const o = this.ledger.recharges.get(outId);
     if (!o) throw new Error('no such recharge');
     if (o.order_status !== '10') return o;
-    if (paid) {
-      const acc = this.#eacc(this.#card(o.account), o.acctype);
-      acc.balance += o.order_amount;
+    if (!paid) {
+      o.order_status = '77';
+      this.#notify(o);
+      return o;
+    }
+    o.pay_time = formatCompactTime();
+    o.sttl_date = o.pay_time.slice(0, 8);
+    const credit = () => {
+      this.#eacc(this.#card(o.account), o.acctype).balance += o.order_amount;
       o.order_status = '60';
-      o.pay_time = formatCompactTime();
-      o.sttl_date = o.pay_time.slice(0, 8);
       this.ledger.record({
         kind: 'recharge',
         account: o.account,
         amount: o.order_amount,
         detail: `order ${o.order_no}`,
       });
-    } else {
-      o.order_status = '77';
+      this.#notify(o);
+    };
+    const delay = this.#o.creditDelayMs;
+    if (delay <= 0) {
+      credit();
+      return o;
     }
+    // 40 paid → 50 crediting → 60 credited, as the real payment gateway reports them.
+    o.order_status = '40';
+    setTimeout(() => {
+      o.order_status = '50';
+      setTimeout(credit, delay).unref();
+    }, delay).unref();
+    return o;
+  }
+
+  #notify(o: RechargeOrder) {
     if (o.notify_url && o.notify_url !== 'null') {
       this.notifier.send('onecard', o.out_id, o.notify_url, this.notificationBody(o), 'ok');
     }
-    return o;
   }
 
   /** A paygw.notify.result notice as form fields, signed with the platform key. */

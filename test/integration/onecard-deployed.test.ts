@@ -107,3 +107,35 @@ describe('several credential sets in one process', () => {
     expect([card.tokenFetches, canteen.tokenFetches]).toEqual([1, 2]);
   });
 });
+
+describe('a recharge moves through its statuses', () => {
+  it('10 ordered → 40 paid → 50 crediting → 60 credited', async () => {
+    const slow = await startSandbox({ onecard: { tokenMinIntervalMs: 0, creditDelayMs: 150 } });
+    try {
+      const c = new OneCardClient({ ...slow.onecard, tokenStore: new MemoryTokenStore() });
+      const order_no = `S${Date.now()}`;
+      const r = await c.recharge({
+        client_type: 'web',
+        pay_type: 'alipay',
+        account: '10001',
+        acctype: '###',
+        order_no,
+        order_amount: 10,
+        return_url: 'http://r',
+        notify_url: 'null',
+      });
+      const seen = new Set<string>();
+      const poll = async () =>
+        seen.add((await c.queryRechargeOrder({ order_no, order_amount: 10 })).order_status);
+      await poll();
+      slow.onecardGateway.settleRecharge(r.out_id, true);
+      for (let i = 0; i < 60 && !seen.has('60'); i++) {
+        await poll();
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      expect([...seen]).toEqual(['10', '40', '50', '60']);
+    } finally {
+      await slow.close();
+    }
+  });
+});

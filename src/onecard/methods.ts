@@ -4,26 +4,20 @@
  * Adding a method is one entry here plus a one-line method on the client.
  */
 import type { z } from 'zod';
-import type { OutcomeQuery } from '../core/errors.js';
+import type { MethodSpec } from '../core/method.js';
 import * as s from './schemas.js';
 import * as d from './schemas-deployed.js';
 
-/** `query` and `token` are retried when safe; `money` and `state` are never resent once their bytes left. */
-export type OneCardKind = 'token' | 'query' | 'money' | 'state';
+export type { MethodKind as OneCardKind } from '../core/method.js';
 
-export interface OneCardMethod<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
+export interface OneCardMethod<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType>
+  extends MethodSpec<Req, Res> {
+  /** The gateway method, e.g. `synjones.onecard.query.card`. */
   method: string;
-  /** Spec section and Chinese name, e.g. `2.2.2.1 卡信息查询`. */
-  section: string;
-  kind: OneCardKind;
-  request: Req;
-  response: Res;
   /** Amount fields sent as decimal strings. */
   amounts?: readonly string[];
   /** Seen in deployed integrations, not documented in v2.41. */
   deployedOnly?: true;
-  /** What to query when a money call's outcome is unknown. */
-  outcomeQuery?: (v: z.output<Req>) => OutcomeQuery | undefined;
 }
 
 const m = <Req extends z.ZodType, Res extends z.ZodType>(x: OneCardMethod<Req, Res>) => x;

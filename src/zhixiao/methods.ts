@@ -4,23 +4,16 @@
  */
 import type { z } from 'zod';
 import type { OutcomeQuery } from '../core/errors.js';
+import type { MethodSpec } from '../core/method.js';
 import * as s from './schemas.js';
 
-export type MethodKind = 'query' | 'money' | 'state';
-
-export interface ZhixiaoMethod<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
-  /** Spec section and its Chinese name. */
-  section: string;
+export interface ZhixiaoMethod<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType>
+  extends MethodSpec<Req, Res> {
   /** Default path, or undefined where the vendor hands paths out per customer. */
   path: string | undefined;
-  /** `query` is retried on network errors and 5xx; `money` and `state` are never resent once sent. */
-  kind: MethodKind;
-  request: Req;
-  response: Res;
+  kind: 'query' | 'money' | 'state';
   /** Request as validated → the JSON sent (amounts as strings). */
   toWire?: (v: z.output<Req>) => unknown;
-  /** What to query when the outcome is unknown. */
-  outcomeQuery?: (v: z.output<Req>) => OutcomeQuery | undefined;
 }
 
 const queryByTradeNo = (v: { out_trade_no?: string | undefined }): OutcomeQuery | undefined =>

@@ -119,3 +119,24 @@ describe('the campus-pay binary', () => {
     expect((await cli('doctor', 'zhixiao')).code).toBe(0);
   });
 });
+
+describe('campus-pay sandbox', () => {
+  it('starts, prints its credentials as JSON, and stops on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const proc = spawn('node', [CLI, 'sandbox', '--token-interval-ms', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    for (let i = 0; i < 100 && !out.trim().endsWith('}'); i++) await new Promise((r) => setTimeout(r, 50));
+    const info = JSON.parse(out);
+    expect(info.onecard.privateKey).toContain('BEGIN PRIVATE KEY');
+    const res = await fetch(`${info.url}/api/state`);
+    expect((await res.json()).cards.length).toBeGreaterThan(0);
+    const exited = new Promise<number | null>((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});

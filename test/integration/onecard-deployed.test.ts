@@ -139,3 +139,27 @@ describe('a recharge moves through its statuses', () => {
     }
   });
 });
+
+describe('token expiry', () => {
+  it('a short-lived token is refreshed ahead of expiry, without a single 40017', async () => {
+    const short = await startSandbox({ onecard: { tokenMinIntervalMs: 0, tokenTtlSeconds: 1 } });
+    try {
+      const c = new OneCardClient({
+        ...short.onecard,
+        tokenStore: new MemoryTokenStore(),
+        token: { minFetchIntervalMs: 0 },
+      });
+      const failures: unknown[] = [];
+      const end = Date.now() + 2_500;
+      while (Date.now() < end) {
+        await c.queryCard({ idtype: 'acc', id: '10001' }).catch((e) => failures.push(e));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(failures).toEqual([]);
+      expect(c.tokenFetches).toBeGreaterThanOrEqual(3);
+      expect(short.onecardGateway.tokenFetches).toBe(c.tokenFetches);
+    } finally {
+      await short.close();
+    }
+  });
+});

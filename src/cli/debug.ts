@@ -102,9 +102,11 @@ export function signStringFor(
       c.privateKey,
       c.privateKeyPassphrase ? { passphrase: c.privateKeyPassphrase } : {},
     );
+    const secret = token === NO_TOKEN ? '' : token;
+    const sign = rsaSha1Sign(text, key);
     return {
-      fields: { ...fields, sign: rsaSha1Sign(text, key) },
-      signString: mask(text, token === NO_TOKEN ? '' : token, opts.reveal),
+      fields: { ...fields, access_token: mask(fields.access_token!, secret, opts.reveal), sign },
+      signString: mask(text, secret, opts.reveal),
     };
   }
   const c = zhixiaoOptionsFromEnv();

@@ -95,7 +95,24 @@ describe('the campus-pay binary', () => {
       ).out,
     );
     expect(s.signString).toContain('access_token<secret>app_key');
-    const body = new URLSearchParams(s.fields).toString();
+    expect(s.fields.access_token).toBe('<secret>');
+    const revealed = JSON.parse(
+      (
+        await cli(
+          'sign-string',
+          'onecard',
+          'synjones.onecard.query.card',
+          '{"idtype":"sno","id":"1"}',
+          '--token',
+          'TOKEN123',
+          '--reveal',
+          '--timestamp',
+          s.fields.timestamp,
+        )
+      ).out,
+    );
+    expect(revealed.fields.access_token).toBe('TOKEN123');
+    const body = new URLSearchParams(revealed.fields).toString();
     const v = await cli('verify', 'onecard', body);
     expect(JSON.parse(v.out)).toMatchObject({ valid: true });
     const tampered = await cli('verify', 'onecard', body.replace('format=json', 'format=xml'));

@@ -51,7 +51,9 @@ export class TokenManager {
   async invalidate(failed: string): Promise<string> {
     if (this.#local?.token === failed) this.#local = undefined;
     await this.#o.store.delete(this.#o.key, failed);
-    return this.#singleFlight(failed);
+    const token = await this.#singleFlight(failed);
+    // A fetch that was already in flight may have adopted the failed token before it was dropped.
+    return token !== failed ? token : this.#singleFlight(failed);
   }
 
   #singleFlight(rejected: string | undefined): Promise<string> {

@@ -13,7 +13,6 @@ import { RedisDedupeStore, RedisTokenStore } from '../../src/redis/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { RedisServer, redisAvailable } from '../helpers/redis-server.js';
 
-const TSX = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
 const WORKER = join(import.meta.dirname, 'worker.ts');
 
 interface WorkerResult {
@@ -28,7 +27,8 @@ let redis: Redis;
 let sb: Sandbox;
 
 function worker(calls: number, extra: object = {}): { proc: ChildProcess; result: Promise<WorkerResult> } {
-  const proc = spawn(TSX, [WORKER], {
+  // node itself (not the tsx CLI, which runs the script in a child): a SIGKILL must hit the worker.
+  const proc = spawn(process.execPath, ['--import', 'tsx', WORKER], {
     env: {
       ...process.env,
       CAMPUS_PAY_WORKER: JSON.stringify({ redisUrl: server.url, onecard: sb.onecard, calls, ...extra }),
@@ -89,13 +89,16 @@ describe.runIf(redisAvailable())('RedisTokenStore on a real redis-server', () =>
   }, 60_000);
 
   it('the lock holder killed mid-fetch → another instance takes over once the lock expires', async () => {
-    sb.faults.set({ latencyMs: 4_000 }); // the holder's token request hangs…
+    // The holder's token request hangs well past the test, so its late token cannot interfere.
+    sb.faults.set({ latencyMs: 10_000 });
     const holder = worker(1, { lockTtlMs: 1_500 });
     const lockKey = `${tokenKey(sb.onecard.gatewayUrl, sb.onecard.appKey)}:lock`;
     for (let i = 0; i < 200 && !(await redis.get(lockKey)); i++) await new Promise((r) => setTimeout(r, 25));
     expect(await redis.get(lockKey)).toBeTruthy();
     holder.proc.kill('SIGKILL'); // …and it dies holding the lock
     await holder.result.catch(() => undefined);
+    expect(holder.proc.signalCode).toBe('SIGKILL');
+    expect(await redis.pttl(lockKey)).toBeGreaterThan(0); // the dead holder's lock is still there
     sb.faults.clear();
     const takeover = await worker(5, { lockTtlMs: 1_500 }).result;
     expect(takeover.ok).toBe(5);

@@ -110,7 +110,7 @@ describe('several credential sets in one process', () => {
 
 describe('a recharge moves through its statuses', () => {
   it('10 ordered → 40 paid → 50 crediting → 60 credited', async () => {
-    const slow = await startSandbox({ onecard: { tokenMinIntervalMs: 0, creditDelayMs: 150 } });
+    const slow = await startSandbox({ onecard: { tokenMinIntervalMs: 0, creditDelayMs: 400 } });
     try {
       const c = new OneCardClient({ ...slow.onecard, tokenStore: new MemoryTokenStore() });
       const order_no = `S${Date.now()}`;

@@ -2,8 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import { rsaSha1Verify } from '../core/crypto.js';
 import { DecryptionError, SignatureError } from '../core/errors.js';
-import { restoreBase64Fields } from '../core/form.js';
-import { inputToFields, type NotificationInput } from '../core/handlers.js';
+import { type NotificationInput, noticeFields } from '../core/handlers.js';
 import { validate } from '../core/schema.js';
 import { parseBeijingTime } from '../core/time.js';
 import { decryptJson, signString, wrapperOf } from './envelope.js';
@@ -29,25 +28,7 @@ export function parseRechargeNotification(
   input: NotificationInput,
   now: Date = new Date(),
 ): RechargeNotification {
-  const raw = inputToFields(input);
-  if (
-    !('sign' in raw) &&
-    !('request' in raw) &&
-    Object.keys(raw).length > 0 &&
-    typeof input === 'object' &&
-    !(input instanceof URLSearchParams) &&
-    !(input instanceof Uint8Array)
-  ) {
-    throw new SignatureError(
-      'parsed_body',
-      'notification: got an object without sign/request — pass the raw body or query string, or the form fields',
-    );
-  }
-  for (const [k, v] of Object.entries(raw)) {
-    if (typeof v !== 'string')
-      throw new SignatureError('malformed', `notification: field ${k} is not a string`);
-  }
-  const fields = restoreBase64Fields({ ...(raw as Record<string, string>) }, ['sign', 'request']);
+  const fields = noticeFields(input, ['sign', 'request'], ['sign', 'request']);
   if (!fields.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
   if (!rsaSha1Verify(signString(fields), fields.sign, keys.platformPublicKey)) {
     throw new SignatureError(

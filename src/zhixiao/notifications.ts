@@ -1,8 +1,7 @@
 /** 2.5 支付通知: verifying, decrypting and acknowledging Zhixiao payment notifications. */
 import { safeEqual } from '../core/crypto.js';
 import { DecryptionError, SignatureError } from '../core/errors.js';
-import { restoreBase64Fields } from '../core/form.js';
-import { inputToFields, type NotificationInput } from '../core/handlers.js';
+import { type NotificationInput, noticeFields } from '../core/handlers.js';
 import { validate } from '../core/schema.js';
 import { decryptContent, encodeRequest, requestSign, type ZhixiaoCredentials } from './envelope.js';
 import { PaymentNotification } from './schemas.js';
@@ -18,22 +17,7 @@ export function parseZhixiaoNotification(
   c: ZhixiaoCredentials,
   input: NotificationInput,
 ): PaymentNotification {
-  const raw = inputToFields(input);
-  if (!('param' in raw) && !('sign' in raw)) {
-    const parsedJson =
-      typeof input === 'object' && !(input instanceof URLSearchParams) && !(input instanceof Uint8Array);
-    throw new SignatureError(
-      parsedJson && Object.keys(raw).length > 0 ? 'parsed_body' : 'missing_signature',
-      parsedJson && Object.keys(raw).length > 0
-        ? 'notification: got an object without param/sign — pass the raw body (string or Buffer) or the form fields {id, param, sign}, not a parsed JSON payload'
-        : 'notification: no param and no sign field',
-    );
-  }
-  for (const f of ['id', 'param', 'sign']) {
-    if (f in raw && typeof raw[f] !== 'string')
-      throw new SignatureError('malformed', `notification: ${f} is not a string`);
-  }
-  const fields = restoreBase64Fields({ ...(raw as Record<string, string>) }, ['param']);
+  const fields = noticeFields(input, ['param', 'sign'], ['param']);
   if (!fields.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
   if (!fields.param) throw new SignatureError('malformed', 'notification: no param field');
   // Some deployments omit id; when present it must be ours. The sign is always checked with our appId.

@@ -82,35 +82,24 @@ describe('the campus-pay binary', () => {
   });
 
   it('sign-string, verify and decrypt agree with each other; secrets masked by default', async () => {
-    const s = JSON.parse(
-      (
-        await cli(
-          'sign-string',
-          'onecard',
-          'synjones.onecard.query.card',
-          '{"idtype":"sno","id":"1"}',
-          '--token',
-          'TOKEN123',
-        )
-      ).out,
-    );
+    const signStringOf = async (...extra: string[]) =>
+      JSON.parse(
+        (
+          await cli(
+            'sign-string',
+            'onecard',
+            'synjones.onecard.query.card',
+            '{"idtype":"sno","id":"1"}',
+            '--token',
+            'TOKEN123',
+            ...extra,
+          )
+        ).out,
+      );
+    const s = await signStringOf();
     expect(s.signString).toContain('access_token<secret>app_key');
     expect(s.fields.access_token).toBe('<secret>');
-    const revealed = JSON.parse(
-      (
-        await cli(
-          'sign-string',
-          'onecard',
-          'synjones.onecard.query.card',
-          '{"idtype":"sno","id":"1"}',
-          '--token',
-          'TOKEN123',
-          '--reveal',
-          '--timestamp',
-          s.fields.timestamp,
-        )
-      ).out,
-    );
+    const revealed = await signStringOf('--reveal', '--timestamp', s.fields.timestamp);
     expect(revealed.fields.access_token).toBe('TOKEN123');
     const body = new URLSearchParams(revealed.fields).toString();
     const v = await cli('verify', 'onecard', body);

@@ -2,7 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import { rsaSha1Verify } from '../core/crypto.js';
 import { DecryptionError, SignatureError } from '../core/errors.js';
-import { type NotificationInput, noticeFields } from '../core/handlers.js';
+import { type NotificationInput, noticeFields } from '../core/notice.js';
 import { validate } from '../core/schema.js';
 import { parseBeijingTime } from '../core/time.js';
 import { decryptJson, signString, wrapperOf } from './envelope.js';

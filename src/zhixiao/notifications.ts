@@ -1,7 +1,7 @@
 /** 2.5 支付通知: verifying, decrypting and acknowledging Zhixiao payment notifications. */
 import { safeEqual } from '../core/crypto.js';
 import { DecryptionError, SignatureError } from '../core/errors.js';
-import { type NotificationInput, noticeFields } from '../core/handlers.js';
+import { type NotificationInput, noticeFields } from '../core/notice.js';
 import { validate } from '../core/schema.js';
 import { decryptContent, encodeRequest, requestSign, type ZhixiaoCredentials } from './envelope.js';
 import { PaymentNotification } from './schemas.js';

@@ -1,3 +1,7 @@
+import type { OneCardCode } from '../onecard/codes.js';
+import type { ZhixiaoCode } from '../zhixiao/codes.js';
+import type { CodeInfo } from './codes.js';
+
 /**
  * One small error hierarchy for the whole SDK. Every error has a stable string `code` to branch on.
  *
@@ -19,19 +23,43 @@ export type CampusPayErrorCode =
 
 export class CampusPayError extends Error {
   readonly code: CampusPayErrorCode;
+  /** The SDK method of the call (`payByBarcode`), when the error belongs to one. */
+  method: string | undefined;
+  /** The gateway's name for it: the OneCard method (`synjones.onecard.barcode.pay`) or the Zhixiao path. */
+  wireMethod: string | undefined;
 
-  constructor(code: CampusPayErrorCode, message: string) {
-    super(message);
+  constructor(code: CampusPayErrorCode, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.code = code;
     this.name = new.target.name;
+    this.method = undefined;
+    this.wireMethod = undefined;
   }
 
   /** Only the fields a log may hold. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
-    for (const [k, v] of Object.entries(this)) if (k !== 'code') out[k] = v;
+    for (const [k, v] of Object.entries(this)) if (k !== 'code' && v !== undefined) out[k] = v;
+    if (this.cause instanceof CampusPayError) out.cause = this.cause.toJSON();
     return out;
   }
+}
+
+/**
+ * Names the call an error belongs to, once, where the pipeline knows it: envelopes and parsers throw
+ * without knowing which SDK method they serve. The message gains a `method: ` prefix if it has none.
+ */
+export function attachCall<E extends CampusPayError>(
+  err: E,
+  method: string,
+  wireMethod: string | undefined,
+): E {
+  if (err.method === undefined) {
+    err.method = method;
+    if (!err.message.startsWith(`${method}`)) err.message = `${method}: ${err.message}`;
+  }
+  err.wireMethod ??= wireMethod;
+  return err;
 }
 
 /** The client or a key was configured wrongly; thrown at construction or before any I/O. */
@@ -53,8 +81,6 @@ export interface ValidationIssue {
 /** A request (or a gateway reply) does not match its schema. Nothing was sent. */
 export class ValidationError extends CampusPayError {
   readonly issues: ValidationIssue[];
-  /** The SDK method or gateway method being validated. */
-  readonly method: string;
   readonly direction: 'request' | 'response' | 'notification';
   constructor(method: string, direction: ValidationError['direction'], issues: ValidationIssue[]) {
     const list = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
@@ -82,6 +108,9 @@ export class SignatureError extends CampusPayError {
   }
 }
 
+/** Who refused a call: the gateway's system layer (before processing) or its business layer. */
+export type GatewayLevel = 'system' | 'business';
+
 /** A signed payload could not be decrypted or was not the JSON it should be. */
 export class DecryptionError extends CampusPayError {
   constructor(message: string) {
@@ -90,30 +119,48 @@ export class DecryptionError extends CampusPayError {
 }
 
 /** The gateway answered, correctly signed, with an error code. */
-export class GatewayError extends CampusPayError {
-  /** `system`: rejected before processing (OneCard errcode, Zhixiao ret_code). `business`: OneCard retcode. */
-  readonly level: 'system' | 'business';
-  readonly gatewayCode: string;
+export class GatewayError<C extends string = GatewayCode> extends CampusPayError {
+  /**
+   * `system`: rejected before processing (OneCard errcode, Zhixiao ret_code). `business`: OneCard retcode,
+   * refused by the business logic.
+   */
+  readonly level: GatewayLevel;
+  /** The code, typed with the known codes of both gateways (any other string may still arrive). */
+  readonly gatewayCode: C;
+  /** The gateway's own message (errmsg / ret_content), or the code table's wording when it sent none. */
   readonly gatewayMessage: string;
-  readonly method: string;
-  constructor(init: { level: 'system' | 'business'; code: string; message: string; method: string }) {
-    super('gateway', `${init.method} failed with ${init.level} code ${init.code}: ${init.message}`);
+  /** What the code tables say: Chinese and English meaning and what to do; undefined for an unknown code. */
+  readonly info: CodeInfo | undefined;
+  constructor(init: { level: GatewayLevel; code: C; message: string; info?: CodeInfo | undefined }) {
+    const hint =
+      init.info && init.info.en !== init.message ? ` (${init.info.en}; action: ${init.info.action})` : '';
+    super('gateway', `failed with ${init.level} code ${init.code}: ${init.message}${hint}`);
     this.level = init.level;
     this.gatewayCode = init.code;
     this.gatewayMessage = init.message;
-    this.method = init.method;
+    this.info = init.info;
   }
+}
+
+/** Every code either gateway documents; other strings may still arrive from a real gateway. */
+export type GatewayCode = OneCardCode | ZhixiaoCode | (string & {});
+
+/**
+ * Narrows an unknown error to a GatewayError, optionally with a given code:
+ * `if (isGatewayError(err, '60010')) showInsufficientBalance()`.
+ */
+export function isGatewayError<C extends GatewayCode>(err: unknown, code?: C): err is GatewayError<C> {
+  return err instanceof GatewayError && (code === undefined || err.gatewayCode === code);
 }
 
 /** The reply is not the gateway's envelope (an HTML error page, an empty or truncated body…). */
 export class ProtocolError extends CampusPayError {
+  /** HTTP status of the reply. */
   readonly status: number;
-  /** A short excerpt of the body, with anything that looks like base64 or hex material masked. */
+  /** A short excerpt of the body, with the SDK's own secrets and anything like key material masked. */
   readonly excerpt: string;
-  readonly method: string;
-  constructor(method: string, status: number, message: string, excerpt = '') {
-    super('protocol', `${method}: ${message} (HTTP ${status})`);
-    this.method = method;
+  constructor(status: number, message: string, excerpt = '') {
+    super('protocol', `${message} (HTTP ${status})`);
     this.status = status;
     this.excerpt = excerpt;
   }
@@ -121,7 +168,6 @@ export class ProtocolError extends CampusPayError {
 
 /** The request failed on the network. `mayHaveReachedGateway` tells whether its bytes may have left. */
 export class TransportError extends CampusPayError {
-  readonly method: string;
   readonly mayHaveReachedGateway: boolean;
   readonly timedOut: boolean;
   /** The system error code, e.g. `ECONNRESET`, when there is one. */
@@ -142,52 +188,80 @@ export class TransportError extends CampusPayError {
   }
 }
 
-/** What to call to learn the outcome of a money-moving call whose reply was lost. */
+/**
+ * What to call to learn the outcome of a call whose reply was lost. `params` run verbatim:
+ * `client[query.method](query.params)`.
+ */
 export interface OutcomeQuery {
   /** The SDK method to call, e.g. `queryOrder`. */
   method: string;
-  /** The arguments to pass to it. */
-  params: Record<string, string>;
+  /** The arguments to pass to it, typed as that method takes them. */
+  params: Record<string, unknown>;
+}
+
+/** What to do after an ambiguous outcome: a query that answers the question, or, where none can, advice. */
+export interface OutcomeAdvice {
+  /** A query that tells whether the call took effect, when the protocol has one. */
+  query?: OutcomeQuery | undefined;
+  /** What to do, in words; always set. */
+  advice: string;
 }
 
 /**
  * A call that moves money (or changes state) may have been processed, but no trustworthy reply came back:
- * the connection failed after the bytes left, or the reply was cut, unsigned or altered. The SDK never
- * resends it: learn the outcome with `query` (when the call has a key to query by) before trying again.
+ * the connection failed after the bytes left, or the reply was cut, unsigned, altered or about another
+ * request. The SDK never resends it: follow `query` (or `advice` where the protocol has no query) before
+ * trying again.
+ *
+ * Deliberately not a TransportError: code that retries on TransportError must not retry this.
  */
-export class OutcomeUnknownError extends TransportError {
+export class OutcomeUnknownError extends CampusPayError {
   readonly query: OutcomeQuery | undefined;
+  readonly advice: string;
+  /** Always true: the request may have been processed. */
+  readonly mayHaveReachedGateway = true;
+  readonly timedOut: boolean;
+  /** The network error code of the cause, when it was a network failure. */
+  readonly causeCode: string | undefined;
   /** What went wrong with the reply: `transport`, `protocol`, `signature`, `decryption` or `validation`. */
   readonly reason: CampusPayErrorCode;
-  constructor(method: string, cause: CampusPayError, query: OutcomeQuery | undefined) {
-    const how = query
-      ? ` Query the outcome with ${query.method}(${JSON.stringify(query.params)}) before retrying.`
-      : ' Check the account (queryAccInfo balances, or the card statement) before trying again.';
+  declare readonly cause: CampusPayError;
+  constructor(method: string, cause: CampusPayError, next: OutcomeAdvice) {
     const what = cause.message.startsWith(`${method}: `)
       ? cause.message.slice(method.length + 2)
       : cause.message;
-    super({
-      code: 'outcome_unknown',
-      method,
-      mayHaveReachedGateway: true,
-      timedOut: cause instanceof TransportError && cause.timedOut,
-      causeCode: cause instanceof TransportError ? cause.causeCode : undefined,
-      message: `the outcome is unknown (${what}). It was not resent.${how}`,
-    });
-    this.query = query;
+    super(
+      'outcome_unknown',
+      `${method}: the outcome is unknown (${what}). It was not resent. ${next.advice}`,
+      cause,
+    );
+    this.method = method;
+    this.wireMethod = cause.wireMethod;
+    this.query = next.query;
+    this.advice = next.advice;
+    this.timedOut = cause instanceof TransportError && cause.timedOut;
+    this.causeCode = cause instanceof TransportError ? cause.causeCode : undefined;
     this.reason = cause.code;
   }
+}
+
+/** The advice for a call with a query that answers it. */
+export function queryAdvice(query: OutcomeQuery, then?: string): OutcomeAdvice {
+  return {
+    query,
+    advice: `Query the outcome with ${query.method}(${JSON.stringify(query.params)})${then ? ` and ${then}` : ''} before trying again.`,
+  };
 }
 
 /**
  * The never-resend rule in one place: runs the send-and-decode of a call that is not safe to repeat, and
  * turns every failure after its bytes may have left — except a verified answer from the gateway — into
- * OutcomeUnknownError. Queries pass straight through: they are retried by the transport and safe to repeat.
+ * OutcomeUnknownError. Repeatable calls pass straight through: they are retried by the transport.
  */
 export async function guardOutcome<T>(
   repeatable: boolean,
   method: string,
-  query: OutcomeQuery | undefined,
+  next: () => OutcomeAdvice,
   send: () => Promise<T>,
 ): Promise<T> {
   try {
@@ -199,7 +273,7 @@ export async function guardOutcome<T>(
       err instanceof GatewayError || err instanceof ConfigurationError || err instanceof OutcomeUnknownError;
     const badInput = err instanceof ValidationError && err.direction === 'request';
     if (notSent || verdict || badInput) throw err;
-    throw new OutcomeUnknownError(method, err, query);
+    throw new OutcomeUnknownError(method, err, next());
   }
 }
 
@@ -208,9 +282,19 @@ export function requireOption(options: object, name: string, rule: 'string' | 'u
   const v = (options as Record<string, unknown>)[name];
   if (typeof v !== 'string' || v === '')
     throw new ConfigurationError(name, 'is required (a non-empty string)');
-  if (rule === 'url' && !/^https?:\/\/[^/]/.test(v))
-    throw new ConfigurationError(name, 'must be an http(s) URL');
+  if (rule === 'url' && !isHttpUrl(v)) throw new ConfigurationError(name, 'must be an absolute http(s) URL');
   return v;
+}
+
+/** An absolute http(s) URL with a host and nothing a header or an HTML attribute could be split on. */
+export function isHttpUrl(v: string): boolean {
+  if (/[\s<>"'`\\]/.test(v) || !/^https?:\/\/[^/?#]/i.test(v)) return false;
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Turns a zod-style issue list into ours. */
@@ -219,12 +303,25 @@ export function toIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: s
 }
 
 /**
- * Masks what may be secret before a body excerpt is kept: the given secrets wherever they appear, and any
- * run that looks like key, signature or ciphertext material.
+ * Masks what may be secret before a body excerpt is kept: the given secrets (keys, the current token) by
+ * value wherever they appear — raw, percent-encoded or form-encoded — before anything is cut, then any run
+ * that looks like key, signature or ciphertext material.
  */
-export function redactExcerpt(text: string, secrets: readonly string[] = [], max = 200): string {
+export function redactExcerpt(
+  text: string,
+  secrets: readonly (string | undefined)[] = [],
+  max = 200,
+): string {
   let out = text;
-  for (const secret of secrets) if (secret) out = out.replaceAll(secret, '[redacted]');
+  for (const secret of secrets) {
+    if (!secret || secret.length < 4) continue;
+    for (const form of new Set([
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+    ]))
+      out = out.replaceAll(form, '[redacted]');
+  }
   return out
     .slice(0, max)
     .replace(/[A-Za-z0-9+/=%]{24,}/g, '[redacted]')

@@ -1,23 +1,8 @@
 /** OneCardClient: every method of Synjones 校园一卡通 v2.41, with token management and verified replies. */
 import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
-import {
-  type KeyInput,
-  loadPrivateKey,
-  loadPublicKey,
-  rsaSha1Sign,
-  rsaSha1SignAsync,
-  rsaSha1Verify,
-  rsaSha1VerifyAsync,
-  tripleDesEncrypt,
-} from '../core/crypto.js';
-import {
-  ConfigurationError,
-  GatewayError,
-  guardOutcome,
-  type OutcomeQuery,
-  requireOption,
-} from '../core/errors.js';
+import { type KeyInput, loadPrivateKey, loadPublicKey, tripleDesEncrypt } from '../core/crypto.js';
+import { ConfigurationError, requireOption } from '../core/errors.js';
 import {
   type HandlerOptions,
   makeNodeHandler,
@@ -26,18 +11,18 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
-import { validate } from '../core/schema.js';
-import { formatCompactTime, formatGatewayTime, isValidTimeZone } from '../core/time.js';
+import { adHocSpec, type CallOptions, Pipeline } from '../core/pipeline.js';
+import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
-import { TOKEN_INVALID } from './codes.js';
-import { assertSigned, NO_TOKEN, openReply, requestFields, signString, splitReply } from './envelope.js';
-import { type OneCardKind, type OneCardMethodName, oneCardMethods } from './methods.js';
-import { ONECARD_ACKS, parseRechargeNotification } from './notifications.js';
+import { type OneCardMethodName, oneCardMethods } from './methods.js';
+import { ONECARD_ACKS, parseOneCardNotification } from './notifications.js';
+import { type InvalidTokenPolicy, oneCardProtocol } from './protocol.js';
 import type * as s from './schemas.js';
-import { amountsToStrings } from './schemas.js';
 import type * as d from './schemas-deployed.js';
 import { TokenManager, type TokenManagerOptions } from './token.js';
+
+export type { CallOptions } from '../core/pipeline.js';
 
 export interface OneCardClientOptions extends TransportOptions {
   /** The one gateway URL, e.g. `http://card.example.edu.cn:8899/onecard/uap/gateway.action`. */
@@ -67,42 +52,41 @@ export interface OneCardClientOptions extends TransportOptions {
    * where the thread hop only adds latency. `true`: always on the pool. `false`: always inline.
    */
   signOnThreadPool?: boolean | 'auto';
+  /**
+   * A money call answered with 40017 (token invalid): `'refresh-and-throw'` (default) or `'resend'`.
+   * See InvalidTokenPolicy and docs/reliability.md.
+   */
+  moneyOnInvalidToken?: InvalidTokenPolicy;
+  /** Notices: refuse those whose signed timestamp is older than this (default: no limit; see parseNotification). */
+  maxNoticeAgeMs?: number;
   /** Token timing: refresh-ahead, minimum fetch interval, lock TTL and wait. */
   token?: Pick<TokenManagerOptions, 'refreshAheadMs' | 'minFetchIntervalMs' | 'lockTtlMs' | 'lockWaitMs'>;
 }
 
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** Overrides the client's timeoutMs for this call. */
-  timeoutMs?: number;
-}
-
-type Req<M extends OneCardMethodName> = z.input<(typeof oneCardMethods)[M]['request']>;
-type Res<M extends OneCardMethodName> = z.output<(typeof oneCardMethods)[M]['response']>;
+type Table = typeof oneCardMethods;
+/** What a table method takes and returns. */
+export type OneCardRequest<M extends OneCardMethodName> = z.input<Table[M]['request']>;
+export type OneCardReply<M extends OneCardMethodName> = z.output<Table[M]['response']>;
+/** The compiler checks that the client has one method per table entry, with the entry's types. */
+type OneCardApi = {
+  [M in Exclude<OneCardMethodName, 'getAccessToken'>]: (
+    req: OneCardRequest<M>,
+    opts?: CallOptions,
+  ) => Promise<OneCardReply<M>>;
+};
 
 /** Process-wide default, so two clients for the same app key never fetch competing tokens. */
 const defaultTokenStore = new MemoryTokenStore();
 
-interface Invocation {
-  method: string;
-  kind: OneCardKind;
-  payload: unknown;
-  outcomeQuery?: OutcomeQuery | undefined;
-  response?: z.ZodType;
-  name: string;
-}
-
-export class OneCardClient {
+export class OneCardClient implements OneCardApi {
   readonly gatewayUrl: string;
   readonly appKey: string;
   readonly #desKey: string;
-  readonly #privateKey: KeyObject;
   readonly #platformKey: KeyObject | undefined;
   readonly #timeZone: string;
-  readonly #offload: boolean | 'auto';
-  #inFlight = 0;
-  readonly #transport: Transport;
+  readonly #maxNoticeAgeMs: number | undefined;
   readonly #tokens: TokenManager;
+  readonly #pipeline: Pipeline<string>;
 
   constructor(options: OneCardClientOptions) {
     this.gatewayUrl = requireOption(options, 'gatewayUrl', 'url');
@@ -111,7 +95,7 @@ export class OneCardClient {
     tripleDesEncrypt('', options.desKey); // refuses a malformed key now, not on the first call
     this.#desKey = options.desKey;
     if (options.privateKey === undefined) throw new ConfigurationError('privateKey', 'is required');
-    this.#privateKey = loadPrivateKey(options.privateKey, {
+    const privateKey = loadPrivateKey(options.privateKey, {
       option: 'privateKey',
       ...(options.privateKeyPassphrase ? { passphrase: options.privateKeyPassphrase } : {}),
     });
@@ -123,11 +107,14 @@ export class OneCardClient {
         'is required to verify replies; set dangerouslySkipReplyVerification: true only for a first connection test',
       );
     }
-    this.#timeZone = options.timeZone ?? 'Asia/Shanghai';
-    if (!isValidTimeZone(this.#timeZone))
-      throw new ConfigurationError('timeZone', 'is not an IANA time zone name');
-    this.#offload = options.signOnThreadPool ?? 'auto';
-    this.#transport = new Transport(options);
+    this.#timeZone = checkTimeZone(options.timeZone);
+    const policy = options.moneyOnInvalidToken ?? 'refresh-and-throw';
+    if (policy !== 'refresh-and-throw' && policy !== 'resend')
+      throw new ConfigurationError('moneyOnInvalidToken', "must be 'refresh-and-throw' or 'resend'");
+    const age = options.maxNoticeAgeMs;
+    if (age !== undefined && !(Number.isFinite(age) && age > 0))
+      throw new ConfigurationError('maxNoticeAgeMs', 'must be a positive number of milliseconds');
+    this.#maxNoticeAgeMs = age;
     this.#tokens = new TokenManager({
       ...options.token,
       store: options.tokenStore ?? defaultTokenStore,
@@ -137,6 +124,18 @@ export class OneCardClient {
         return { token: r.access_token, expiresInSeconds: r.expires_in };
       },
     });
+    const protocol = oneCardProtocol({
+      gatewayUrl: this.gatewayUrl,
+      appKey: this.appKey,
+      desKey: this.#desKey,
+      privateKey,
+      platformPublicKey: this.#platformKey,
+      timeZone: this.#timeZone,
+      offload: options.signOnThreadPool ?? 'auto',
+      tokens: () => this.#tokens,
+      moneyOnInvalidToken: policy,
+    });
+    this.#pipeline = new Pipeline(protocol, new Transport(options), this.#timeZone);
   }
 
   /** Token fetches this client made, for metrics. */
@@ -144,50 +143,53 @@ export class OneCardClient {
     return this.#tokens.fetches;
   }
 
+  #run<M extends OneCardMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<OneCardReply<M>> {
+    return this.#pipeline.run(name, oneCardMethods[name], req, opts) as Promise<OneCardReply<M>>;
+  }
+
   /** 2.2.1.1 获取访问令牌 Fetches a new token. Normally the client does this itself; each fetch invalidates the last. */
-  async getAccessToken(opts?: CallOptions): Promise<s.AccessTokenResponse> {
-    const inv = { ...this.#entry('getAccessToken', {}), name: 'getAccessToken' };
-    return (await this.#invoke(inv, NO_TOKEN, opts)) as s.AccessTokenResponse;
+  getAccessToken(opts?: CallOptions): Promise<s.AccessTokenResponse> {
+    return this.#run('getAccessToken', {}, opts);
   }
 
   /** 2.2.2.1 卡信息查询 Cards of an identity (student number, ID, phone, account, card number or barcode). */
   queryCard(req: s.QueryCardRequest, opts?: CallOptions): Promise<s.QueryCardResponse> {
-    return this.#call('queryCard', req, opts);
+    return this.#run('queryCard', req, opts);
   }
 
   /** 2.2.2.2 电子账户信息查询 E-accounts and balances of a card account. */
   queryAccInfo(req: s.QueryAccInfoRequest, opts?: CallOptions): Promise<s.QueryAccInfoResponse> {
-    return this.#call('queryAccInfo', req, opts);
+    return this.#run('queryAccInfo', req, opts);
   }
 
   /** 2.2.3.1 查询密码校验 Checks a query password. Not resent (a wrong password must not count twice). */
   checkPassword(req: s.CheckPasswordRequest, opts?: CallOptions): Promise<s.CheckPasswordResponse> {
-    return this.#call('checkPassword', req, opts);
+    return this.#run('checkPassword', req, opts);
   }
 
   /** 2.2.3.2 账户内电子账户间转账 Moves `tranamt` fen between two e-accounts. Never resent. */
   transfer(req: s.TransferRequest, opts?: CallOptions): Promise<s.TransferResponse> {
-    return this.#call('transfer', req, opts);
+    return this.#run('transfer', req, opts);
   }
 
   /** 2.2.3.3 账户二维码/条码获取 A 22-digit payment code valid `expires` seconds. */
   getBarcode(req: s.GetBarcodeRequest, opts?: CallOptions): Promise<s.GetBarcodeResponse> {
-    return this.#call('getBarcode', req, opts);
+    return this.#run('getBarcode', req, opts);
   }
 
   /** 2.2.3.4 二维码支付交易 Charges a scanned payment code `tranamt` fen. Never resent. */
   payByBarcode(req: s.PayByBarcodeRequest, opts?: CallOptions): Promise<s.PayByBarcodeResponse> {
-    return this.#call('payByBarcode', req, opts);
+    return this.#run('payByBarcode', req, opts);
   }
 
   /** 2.2.4.1 校园卡与支付系统账号绑定 Binds a card to an Alipay/WeChat account. */
   bindPayAccount(req: s.BindPayAccountRequest, opts?: CallOptions): Promise<s.BindPayAccountResponse> {
-    return this.#call('bindPayAccount', req, opts);
+    return this.#run('bindPayAccount', req, opts);
   }
 
   /** 2.2.4.2 校园卡与支付系统账号解绑 Unbinds it. */
   unbindPayAccount(req: s.UnbindPayAccountRequest, opts?: CallOptions): Promise<s.UnbindPayAccountResponse> {
-    return this.#call('unbindPayAccount', req, opts);
+    return this.#run('unbindPayAccount', req, opts);
   }
 
   /**
@@ -195,7 +197,7 @@ export class OneCardClient {
    * (see `rechargeToHtmlForm`, `rechargeToQrPayload`). Never resent; query with queryRechargeOrder.
    */
   recharge(req: s.RechargeRequest, opts?: CallOptions): Promise<s.RechargeResponse> {
-    return this.#call('recharge', req, opts);
+    return this.#run('recharge', req, opts);
   }
 
   /** 2.2.4.5 订单状态查询 Status of a recharge order, with `order_state` spelling out order_status. */
@@ -203,7 +205,7 @@ export class OneCardClient {
     req: s.QueryRechargeOrderRequest,
     opts?: CallOptions,
   ): Promise<s.QueryRechargeOrderResponse> {
-    return this.#call('queryRechargeOrder', req, opts);
+    return this.#run('queryRechargeOrder', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 电子账户汇总: count and total balance of one e-account type. */
@@ -211,7 +213,7 @@ export class OneCardClient {
     req: d.QueryAccInfoTotalRequest,
     opts?: CallOptions,
   ): Promise<d.QueryAccInfoTotalResponse> {
-    return this.#call('queryAccInfoTotal', req, opts);
+    return this.#run('queryAccInfoTotal', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 通过二维码查询学工号姓名: whose payment code is this. */
@@ -219,166 +221,115 @@ export class OneCardClient {
     req: d.QuerySnoNameFromBarcodeRequest,
     opts?: CallOptions,
   ): Promise<d.QuerySnoNameFromBarcodeResponse> {
-    return this.#call('querySnoNameFromBarcode', req, opts);
+    return this.#run('querySnoNameFromBarcode', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 修改查询密码 Sets a new query password. Never resent. */
   modifyPassword(req: d.ModifyPasswordRequest, opts?: CallOptions): Promise<d.AckResponse> {
-    return this.#call('modifyPassword', req, opts);
+    return this.#run('modifyPassword', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 挂失 Reports a card lost. Never resent. */
   lostCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
-    return this.#call('lostCard', req, opts);
+    return this.#run('lostCard', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 解挂 Cancels a loss report. Never resent. */
   unlostCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
-    return this.#call('unlostCard', req, opts);
+    return this.#run('unlostCard', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 冻结 Freezes a card. Never resent. */
   freezeCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
-    return this.#call('freezeCard', req, opts);
+    return this.#run('freezeCard', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 解冻 Unfreezes a card. Never resent. */
   unfreezeCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
-    return this.#call('unfreezeCard', req, opts);
+    return this.#run('unfreezeCard', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 开户 Opens a (virtual) card account; the field is `depcode`. Never resent. */
   openAccount(req: d.OpenAccountRequest, opts?: CallOptions): Promise<d.OpenAccountResponse> {
-    return this.#call('openAccount', req, opts);
+    return this.#run('openAccount', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 修改账户信息 Changes a card account's details. Never resent. */
   modifyAccount(req: d.ModifyAccountRequest, opts?: CallOptions): Promise<d.AckResponse> {
-    return this.#call('modifyAccount', req, opts);
+    return this.#run('modifyAccount', req, opts);
   }
 
   /**
-   * Any method outside v2.41, in the same envelope (wrapper derived from the name). Not validated, and
-   * never resent unless `idempotent: true` — the SDK cannot know whether it moves money.
+   * Any method outside the table, in the same envelope (wrapper derived from the name). The payload is
+   * sent as given, and the call is never resent unless `idempotent: true` — the SDK cannot know whether
+   * it moves money.
    */
-  async call<T = Record<string, unknown>>(
+  call<T = Record<string, unknown>>(
     method: string,
     payload: Record<string, unknown>,
     opts: CallOptions & { idempotent?: boolean } = {},
   ): Promise<T> {
-    if (!/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/.test(method)) {
+    if (typeof method !== 'string' || !/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/.test(method)) {
       throw new ConfigurationError(
         'method',
         'must be a dotted method name such as synjones.onecard.query.accinfo.total',
       );
     }
-    const kind: OneCardKind = opts.idempotent ? 'query' : 'state';
-    return (await this.#withToken({ method, kind, payload, name: method }, opts)) as T;
+    const { idempotent, ...callOpts } = opts;
+    return this.#pipeline.run(
+      method,
+      adHocSpec(method, idempotent === true),
+      payload,
+      callOpts,
+    ) as Promise<T>;
   }
 
-  /** 2.2.4.4 Verifies and decrypts a recharge notification (POST body or GET query). Throws with a reason. */
-  parseRechargeNotification(input: NotificationInput): s.RechargeNotification {
+  /**
+   * 2.2.4.4 交易通知 Verifies and decrypts a recharge notice (POST body or GET query); throws
+   * SignatureError with a reason. A validly signed notice is accepted whatever its age (the gateway
+   * repeats the same notice until it reads `ok`), unless `maxNoticeAgeMs` is set: process notices
+   * idempotently, by order number (see `deduplicate`).
+   */
+  parseNotification(input: NotificationInput): s.RechargeNotification {
     if (!this.#platformKey) {
       throw new ConfigurationError(
         'platformPublicKey',
         'is required to verify notifications, whatever dangerouslySkipReplyVerification says',
       );
     }
-    return parseRechargeNotification({ desKey: this.#desKey, platformPublicKey: this.#platformKey }, input);
+    return parseOneCardNotification(
+      {
+        desKey: this.#desKey,
+        platformPublicKey: this.#platformKey,
+        timeZone: this.#timeZone,
+        ...(this.#maxNoticeAgeMs ? { maxAgeMs: this.#maxNoticeAgeMs } : {}),
+      },
+      input,
+    );
   }
 
   /** A Node `(req, res)` endpoint answering `ok` once `onNotification` resolves. */
-  nodeRechargeNotificationHandler(options: HandlerOptions<s.RechargeNotification>): NodeHandler {
-    return makeNodeHandler((i) => this.parseRechargeNotification(i), ONECARD_ACKS, options);
+  nodeNotificationHandler(options: HandlerOptions<s.RechargeNotification>): NodeHandler {
+    return makeNodeHandler((i) => this.parseNotification(i), ONECARD_ACKS, options);
   }
 
   /** A web `Request → Response` endpoint answering `ok` once `onNotification` resolves. */
+  webNotificationHandler(options: HandlerOptions<s.RechargeNotification>): WebHandler {
+    return makeWebHandler((i) => this.parseNotification(i), ONECARD_ACKS, options);
+  }
+
+  /** @deprecated since 0.2.0: renamed parseNotification, as on ZhixiaoPayClient. */
+  parseRechargeNotification(input: NotificationInput): s.RechargeNotification {
+    return this.parseNotification(input);
+  }
+
+  /** @deprecated since 0.2.0: renamed nodeNotificationHandler, as on ZhixiaoPayClient. */
+  nodeRechargeNotificationHandler(options: HandlerOptions<s.RechargeNotification>): NodeHandler {
+    return this.nodeNotificationHandler(options);
+  }
+
+  /** @deprecated since 0.2.0: renamed webNotificationHandler, as on ZhixiaoPayClient. */
   webRechargeNotificationHandler(options: HandlerOptions<s.RechargeNotification>): WebHandler {
-    return makeWebHandler((i) => this.parseRechargeNotification(i), ONECARD_ACKS, options);
-  }
-
-  /** Validates, then builds the invocation for a table method. */
-  #entry(name: OneCardMethodName, input: unknown): Omit<Invocation, 'name'> {
-    const m = oneCardMethods[name] as (typeof oneCardMethods)[OneCardMethodName];
-    const valid = validate(m.request, input, name, 'request') as Record<string, unknown>;
-    const withDefaults =
-      name === 'recharge' && valid.order_time === undefined
-        ? { ...valid, order_time: formatCompactTime(new Date(), this.#timeZone) }
-        : valid;
-    const outcomeQuery =
-      'outcomeQuery' in m ? (m.outcomeQuery as (v: unknown) => OutcomeQuery | undefined)(valid) : undefined;
-    return {
-      method: m.method,
-      kind: m.kind,
-      payload: amountsToStrings(withDefaults, ('amounts' in m ? m.amounts : undefined) ?? []),
-      outcomeQuery,
-      response: m.response,
-    };
-  }
-
-  async #call<M extends OneCardMethodName>(name: M, input: Req<M>, opts?: CallOptions): Promise<Res<M>> {
-    const inv = { ...this.#entry(name, input), name };
-    return (await this.#withToken(inv, opts)) as Res<M>;
-  }
-
-  async #withToken(inv: Invocation, opts?: CallOptions): Promise<unknown> {
-    const token = await this.#tokens.get();
-    try {
-      return await this.#invoke(inv, token, opts);
-    } catch (err) {
-      // 40017: rejected before processing, so resending once with a fresh token is safe even for payments.
-      if (!(err instanceof GatewayError && err.level === 'system' && err.gatewayCode === TOKEN_INVALID))
-        throw err;
-      return this.#invoke(inv, await this.#tokens.invalidate(token), opts);
-    }
-  }
-
-  async #invoke(inv: Invocation, accessToken: string, opts: CallOptions = {}): Promise<unknown> {
-    // One timestamp per request, used in both the sign string and the form (a second boundary between two
-    // calls to the clock is a 40004 otherwise).
-    const timestamp = formatGatewayTime(new Date(), this.#timeZone);
-    const fields = requestFields({
-      method: inv.method,
-      appKey: this.appKey,
-      accessToken,
-      desKey: this.#desKey,
-      payload: inv.payload,
-      timestamp,
-    });
-    this.#inFlight++;
-    try {
-      const offload = this.#offload === 'auto' ? this.#inFlight > 1 : this.#offload;
-      const text = signString(fields);
-      const sign = offload
-        ? await rsaSha1SignAsync(text, this.#privateKey)
-        : rsaSha1Sign(text, this.#privateKey);
-      const repeatable = inv.kind === 'query' || inv.kind === 'token';
-      return await guardOutcome(repeatable, inv.name, inv.outcomeQuery, async () => {
-        const reply = await this.#transport.post({
-          method: inv.name,
-          url: this.gatewayUrl,
-          form: { ...fields, sign },
-          retry: repeatable ? 'safe' : 'never-after-send',
-          signal: opts.signal,
-          timeoutMs: opts.timeoutMs,
-        });
-        const keys = { desKey: this.#desKey };
-        const replyFields = splitReply(keys, inv.method, reply.status, reply.body);
-        const key = this.#platformKey;
-        if (key) {
-          const signed = signString(replyFields);
-          const sig = replyFields.sign ?? '';
-          assertSigned(
-            inv.method,
-            replyFields,
-            offload ? await rsaSha1VerifyAsync(signed, sig, key) : rsaSha1Verify(signed, sig, key),
-          );
-        }
-        const data = openReply(keys, inv.method, replyFields);
-        return inv.response ? validate(inv.response, data, inv.name, 'response') : data;
-      });
-    } finally {
-      this.#inFlight--;
-    }
+    return this.webNotificationHandler(options);
   }
 }

@@ -1,10 +1,17 @@
 /**
- * The OneCard envelope, exactly as PROTOCOL-NOTES §1: nine form fields, 3DES-encrypted JSON under a
+ * The OneCard envelope (spec 1.2, docs/protocol.md): nine form fields, 3DES-encrypted JSON under a
  * wrapper named after the method, RSA-SHA1 over the sorted fields; replies `errcode&request&sign`
  * signed with the platform key. Pure functions, shared by the client, the sandbox and the CLI.
  */
 import type { KeyObject } from 'node:crypto';
-import { rsaSha1Sign, rsaSha1Verify, tripleDesDecrypt, tripleDesEncrypt } from '../core/crypto.js';
+import { codeText, describeCode } from '../core/codes.js';
+import {
+  rsaSha1Sign,
+  rsaSha1Verify,
+  rsaSha1VerifyAsync,
+  tripleDesDecrypt,
+  tripleDesEncrypt,
+} from '../core/crypto.js';
 import {
   DecryptionError,
   GatewayError,
@@ -13,7 +20,7 @@ import {
   SignatureError,
 } from '../core/errors.js';
 import { decodeStrictForm, decodeText, encodeForm } from '../core/form.js';
-import { BUSINESS_ERRORS, SYSTEM_ERRORS } from './codes.js';
+import { ONECARD_BUSINESS_CODES, ONECARD_SYSTEM_CODES } from './codes.js';
 
 /** The token field's value for the token call itself: 128 zeros. */
 export const NO_TOKEN = '0'.repeat(128);
@@ -66,91 +73,91 @@ export interface DecodeKeys {
   platformPublicKey: KeyObject | undefined;
 }
 
+export interface DecodeOptions {
+  /** Verify the signature on libuv's thread pool instead of inline. */
+  offload?: boolean;
+  /** Values to mask in error excerpts besides the keys (the access token in use). */
+  secrets?: readonly string[];
+}
+
 /**
  * Checks a reply and returns the object under the method's wrapper. Order: envelope shape → platform
- * signature → errcode → decrypt → retcode. Throws ProtocolError, SignatureError, GatewayError or DecryptionError.
+ * signature → errcode → decrypt → wrapper → retcode, so nothing unverified reaches the decryptor or the
+ * JSON parser. Throws ProtocolError, SignatureError, GatewayError or DecryptionError. This is the
+ * function every OneCard call runs.
  */
-export function decodeReply(
+export async function decodeReply(
   keys: DecodeKeys,
   method: string,
   status: number,
   body: Buffer,
-): Record<string, unknown> {
-  const fields = splitReply(keys, method, status, body);
-  if (keys.platformPublicKey) {
-    assertSigned(
-      method,
-      fields,
-      rsaSha1Verify(signString(fields), fields.sign ?? '', keys.platformPublicKey),
-    );
+  opts: DecodeOptions = {},
+): Promise<Record<string, unknown>> {
+  const secrets = [keys.desKey, ...(opts.secrets ?? [])];
+  const fields = splitReply(status, body, secrets);
+  const key = keys.platformPublicKey;
+  if (key) {
+    if (!fields.sign) throw new SignatureError('missing_signature', 'the reply carries no sign');
+    const text = signString(fields);
+    const valid = opts.offload
+      ? await rsaSha1VerifyAsync(text, fields.sign, key)
+      : rsaSha1Verify(text, fields.sign, key);
+    if (!valid) {
+      throw new SignatureError(
+        'mismatch',
+        "the reply's sign does not verify with platformPublicKey (wrong key, or the reply was altered)",
+      );
+    }
   }
-  return openReply(keys, method, fields);
+  return openReply(keys.desKey, method, fields, status);
 }
 
-/** Step 1 of decodeReply: the `errcode&request&sign` fields, or a ProtocolError (HTML page, GBK text, empty…). */
-export function splitReply(
-  keys: Pick<DecodeKeys, 'desKey'>,
-  method: string,
-  status: number,
-  body: Buffer,
-): Record<string, string> {
+/** The `errcode&request&sign` fields, or a ProtocolError (HTML page, GBK text, empty…). */
+function splitReply(status: number, body: Buffer, secrets: readonly string[]): Record<string, string> {
   const trimmed = decodeText(body).trim();
-  const excerpt = () => redactExcerpt(trimmed, [keys.desKey]);
+  const excerpt = () => redactExcerpt(trimmed, secrets);
   if (!trimmed.includes('=') || !/(^|&)errcode=/.test(trimmed)) {
     const what =
-      trimmed === ''
-        ? 'an empty body'
-        : `a plain-text message: ${redactExcerpt(trimmed, [keys.desKey], 120)}`;
-    throw new ProtocolError(method, status, `the gateway answered with ${what}`, excerpt());
+      trimmed === '' ? 'an empty body' : `a plain-text message: ${redactExcerpt(trimmed, secrets, 120)}`;
+    throw new ProtocolError(status, `the gateway answered with ${what}`, excerpt());
   }
   const fields = decodeStrictForm(trimmed);
-  if (!fields) throw new ProtocolError(method, status, 'the reply is not valid form encoding', excerpt());
-  if (!/^-?\d+$/.test(fields.errcode ?? ''))
-    throw new ProtocolError(method, status, 'errcode is not an integer');
+  if (!fields) throw new ProtocolError(status, 'the reply is not valid form encoding', excerpt());
+  if (!/^(0|-?[1-9]\d*)$/.test(fields.errcode ?? ''))
+    throw new ProtocolError(status, 'errcode is not an integer');
   return fields;
 }
 
-/** Step 2: fails closed on a missing or non-verifying platform signature (`valid` is the verify result). */
-export function assertSigned(method: string, fields: Record<string, string>, valid: boolean): void {
-  if (!fields.sign) throw new SignatureError('missing_signature', `${method}: the reply carries no sign`);
-  if (!valid) {
-    throw new SignatureError(
-      'mismatch',
-      `${method}: the reply's sign does not verify with platformPublicKey (wrong key, or the reply was altered)`,
-    );
-  }
-}
-
-/** Step 3: errcode, decryption, wrapper and retcode. */
-export function openReply(
-  keys: Pick<DecodeKeys, 'desKey'>,
+/** errcode, decryption, wrapper and retcode of a verified reply. */
+function openReply(
+  desKey: string,
   method: string,
   fields: Record<string, string>,
+  status: number,
 ): Record<string, unknown> {
   const errcode = fields.errcode!;
   if (errcode !== '0') {
-    throw new GatewayError({
-      level: 'system',
-      code: errcode,
-      message: SYSTEM_ERRORS[errcode] ?? '未知错误 unknown error',
-      method,
-    });
+    const info = describeCode(ONECARD_SYSTEM_CODES, errcode);
+    throw new GatewayError({ level: 'system', code: errcode, message: codeText(info), info });
   }
-  const data = decryptJson(fields.request ?? '', keys.desKey, `${method} reply`);
+  const data = decryptJson(fields.request ?? '', desKey, 'the reply');
   const inner = data[wrapperOf(method)];
-  if (typeof inner !== 'object' || inner === null) {
-    throw new DecryptionError(`${method} reply: the JSON has no ${wrapperOf(method)} object`);
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) {
+    throw new DecryptionError(`the reply's JSON has no ${wrapperOf(method)} object`);
   }
   const r = inner as Record<string, unknown>;
-  const retcode = r.retcode === undefined ? '0' : String(r.retcode);
-  if (retcode !== '0') {
-    const errmsg =
-      typeof r.errmsg === 'string' && r.errmsg
-        ? r.errmsg
-        : (BUSINESS_ERRORS[retcode] ?? '未知错误 unknown error');
-    throw new GatewayError({ level: 'business', code: retcode, message: errmsg, method });
+  // retcode is 不可空: a reply without it may be reporting an error in errmsg alone, so it is no success.
+  if (typeof r.retcode !== 'string' && typeof r.retcode !== 'number') {
+    throw new ProtocolError(status, 'the reply has no retcode, so it cannot be read as a success');
   }
-  return r;
+  const retcode = String(r.retcode).trim();
+  if (retcode !== '0') {
+    const info = describeCode(ONECARD_BUSINESS_CODES, retcode);
+    const errmsg = typeof r.errmsg === 'string' && r.errmsg ? r.errmsg : codeText(info);
+    throw new GatewayError({ level: 'business', code: retcode, message: errmsg, info });
+  }
+  const { retcode: _r, errmsg: _e, ...business } = r;
+  return business;
 }
 
 /** 3DES-decrypts and parses a JSON object; a plain-JSON value (some notifications) is accepted as is. */
@@ -162,7 +169,7 @@ export function decryptJson(request: string, desKey: string, what: string): Reco
   } catch {
     throw new DecryptionError(`${what}: the decrypted request is not JSON`);
   }
-  if (typeof data !== 'object' || data === null)
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new DecryptionError(`${what}: the decrypted request is not an object`);
   return data as Record<string, unknown>;
 }

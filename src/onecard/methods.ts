@@ -1,10 +1,13 @@
 /**
- * The OneCard method table: gateway method name, spec section, schemas, wire form and retry class.
- * The wrapper key (`query_card`…) is derived from the method name by `wrapperOf`.
- * Adding a method is one entry here plus a one-line method on the client.
+ * The OneCard method table, the single source of truth for every method: SDK name, gateway method (the
+ * wrapper key is derived from it), spec section, kind, schemas, amount fields, the reply fields that must
+ * echo the request, and what to do when a money call's outcome is unknown. The client's methods, the
+ * sandbox's dispatch, the CLI and the tests' case lists all follow it.
  */
 import type { z } from 'zod';
+import { queryAdvice } from '../core/errors.js';
 import type { MethodSpec } from '../core/method.js';
+import { wrapperOf } from './envelope.js';
 import * as s from './schemas.js';
 import * as d from './schemas-deployed.js';
 
@@ -13,177 +16,202 @@ export type { MethodKind as OneCardKind } from '../core/method.js';
 export interface OneCardMethod<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType>
   extends MethodSpec<Req, Res> {
   /** The gateway method, e.g. `synjones.onecard.query.card`. */
-  method: string;
-  /** Amount fields sent as decimal strings. */
-  amounts?: readonly string[];
-  /** Seen in deployed integrations, not documented in v2.41. */
-  deployedOnly?: true;
+  wire: string;
+  /** The JSON key the payload travels under, e.g. `query_card`. */
+  wrapper: string;
 }
 
-const m = <Req extends z.ZodType, Res extends z.ZodType>(x: OneCardMethod<Req, Res>) => x;
+const m = <Req extends z.ZodType, Res extends z.ZodType>(
+  wire: string,
+  spec: Omit<OneCardMethod<Req, Res>, 'wire' | 'wrapper'>,
+): OneCardMethod<Req, Res> => ({ wire, wrapper: wrapperOf(wire), ...spec });
+
+const CARD_STATEMENT =
+  'No v2.41 query reports a single charge or transfer: compare the e-account balances (queryAccInfo) and the card statement before trying again; a new attempt may move the money twice.';
 
 export const oneCardMethods = {
-  getAccessToken: m({
-    method: 'synjones.authorize.access_token',
+  getAccessToken: m('synjones.authorize.access_token', {
     section: '2.2.1.1 获取访问令牌',
     kind: 'token',
     request: s.AccessTokenRequest,
     response: s.AccessTokenResponse,
   }),
-  queryCard: m({
-    method: 'synjones.onecard.query.card',
+  queryCard: m('synjones.onecard.query.card', {
     section: '2.2.2.1 卡信息查询',
     kind: 'query',
     request: s.QueryCardRequest,
     response: s.QueryCardResponse,
   }),
-  queryAccInfo: m({
-    method: 'synjones.onecard.query.accinfo',
+  queryAccInfo: m('synjones.onecard.query.accinfo', {
     section: '2.2.2.2 电子账户信息查询',
     kind: 'query',
     request: s.QueryAccInfoRequest,
     response: s.QueryAccInfoResponse,
+    echoes: ['account'],
   }),
-  checkPassword: m({
-    method: 'synjones.onecard.check.pwd',
+  checkPassword: m('synjones.onecard.check.pwd', {
     section: '2.2.3.1 查询密码校验',
     // Not resent: a repeated wrong password counts twice against the card's lockout.
     kind: 'state',
     request: s.CheckPasswordRequest,
     response: s.CheckPasswordResponse,
+    outcome: () => ({
+      advice: 'Ask the cardholder to try again; the check has no side effect but the lockout count.',
+    }),
   }),
-  transfer: m({
-    method: 'synjones.onecard.acctype.transfer',
+  transfer: m('synjones.onecard.acctype.transfer', {
     section: '2.2.3.2 账户内电子账户间转账',
     kind: 'money',
     request: s.TransferRequest,
     response: s.TransferResponse,
     amounts: ['tranamt'],
-    outcomeQuery: (v) => ({ method: 'queryAccInfo', params: { account: v.account } }),
+    echoes: ['tranamt'],
+    outcome: (v) => ({ advice: `${CARD_STATEMENT} (account ${v.account})` }),
   }),
-  getBarcode: m({
-    method: 'synjones.onecard.barcode.get',
+  getBarcode: m('synjones.onecard.barcode.get', {
     section: '2.2.3.3 账户二维码/条码获取',
     kind: 'state',
     request: s.GetBarcodeRequest,
     response: s.GetBarcodeResponse,
+    echoes: ['account'],
+    outcome: () => ({ advice: 'Fetch a new code; an unused code expires on its own.' }),
   }),
-  payByBarcode: m({
-    method: 'synjones.onecard.barcode.pay',
+  payByBarcode: m('synjones.onecard.barcode.pay', {
     section: '2.2.3.4 二维码支付交易',
     kind: 'money',
     request: s.PayByBarcodeRequest,
     response: s.PayByBarcodeResponse,
     amounts: ['tranamt'],
-    // v2.41 has no payment query: the error tells the caller to check the account before charging again.
+    echoes: ['tranamt'],
+    outcome: () => ({
+      advice: `${CARD_STATEMENT} Never charge a new code for the same sale until the first one is settled.`,
+    }),
   }),
-  bindPayAccount: m({
-    method: 'synjones.onecard.paygw.bind.acc',
+  bindPayAccount: m('synjones.onecard.paygw.bind.acc', {
     section: '2.2.4.1 校园卡与支付系统账号绑定',
     kind: 'state',
     request: s.BindPayAccountRequest,
     response: s.BindPayAccountResponse,
+    echoes: ['pay_type', 'openid', 'account'],
+    outcome: () => ({ advice: 'Binding again is harmless: call it again to learn the state.' }),
   }),
-  unbindPayAccount: m({
-    method: 'synjones.onecard.paygw.unbind.acc',
+  unbindPayAccount: m('synjones.onecard.paygw.unbind.acc', {
     section: '2.2.4.2 校园卡与支付系统账号解绑',
     kind: 'state',
     request: s.UnbindPayAccountRequest,
     response: s.UnbindPayAccountResponse,
+    echoes: ['pay_type', 'openid'],
+    outcome: () => ({ advice: 'Unbinding again answers 60003 if it already took effect.' }),
   }),
-  recharge: m({
-    method: 'synjones.onecard.paygw.recharge.card',
+  recharge: m('synjones.onecard.paygw.recharge.card', {
     section: '2.2.4.3 校园卡充值请求',
     kind: 'money',
     request: s.RechargeRequest,
     response: s.RechargeResponse,
     amounts: ['order_amount'],
-    outcomeQuery: (v) => ({
-      method: 'queryRechargeOrder',
-      params: { order_no: v.order_no, order_amount: String(v.order_amount) },
-    }),
+    echoes: ['account', 'acctype', 'order_no', 'order_amount'],
+    toWire: (v, ctx) => ({ ...v, order_time: v.order_time ?? ctx.now }),
+    outcome: (v) =>
+      queryAdvice({
+        method: 'queryRechargeOrder',
+        params: { order_no: v.order_no, order_amount: v.order_amount },
+      }),
   }),
-  queryRechargeOrder: m({
-    method: 'synjones.onecard.paygw.query.order',
+  queryRechargeOrder: m('synjones.onecard.paygw.query.order', {
     section: '2.2.4.5 订单状态查询',
     kind: 'query',
     request: s.QueryRechargeOrderRequest,
     response: s.QueryRechargeOrderResponse,
     amounts: ['order_amount'],
+    echoes: ['order_no', 'out_id', 'order_amount'],
   }),
   // Seen in deployments, not in v2.41. Card-state changes are not resent either.
-  queryAccInfoTotal: m({
-    method: 'synjones.onecard.query.accinfo.total',
+  queryAccInfoTotal: m('synjones.onecard.query.accinfo.total', {
     section: 'deployed: 电子账户汇总',
     deployedOnly: true,
     kind: 'query',
     request: d.QueryAccInfoTotalRequest,
     response: d.QueryAccInfoTotalResponse,
+    echoes: ['acctype'],
   }),
-  querySnoNameFromBarcode: m({
-    method: 'synjones.onecard.query.snoname.frombarcode',
+  querySnoNameFromBarcode: m('synjones.onecard.query.snoname.frombarcode', {
     section: 'deployed: 通过二维码查询学工号姓名',
     deployedOnly: true,
     kind: 'query',
     request: d.QuerySnoNameFromBarcodeRequest,
     response: d.QuerySnoNameFromBarcodeResponse,
   }),
-  modifyPassword: m({
-    method: 'synjones.onecard.modify.pwd',
+  modifyPassword: m('synjones.onecard.modify.pwd', {
     section: 'deployed: 修改查询密码',
     deployedOnly: true,
     kind: 'state',
     request: d.ModifyPasswordRequest,
     response: d.AckResponse,
+    echoes: ['account'],
+    outcome: (v) => stateAdvice(v.account, 'the new password (checkPassword)'),
   }),
-  lostCard: m({
-    method: 'synjones.onecard.lost.card',
+  lostCard: m('synjones.onecard.lost.card', {
     section: 'deployed: 挂失',
     deployedOnly: true,
     kind: 'state',
     request: d.CardStateRequest,
     response: d.AckResponse,
+    echoes: ['account'],
+    outcome: (v) => cardAdvice(v.account, 'lostflag'),
   }),
-  unlostCard: m({
-    method: 'synjones.onecard.unlost.card',
+  unlostCard: m('synjones.onecard.unlost.card', {
     section: 'deployed: 解挂',
     deployedOnly: true,
     kind: 'state',
     request: d.CardStateRequest,
     response: d.AckResponse,
+    echoes: ['account'],
+    outcome: (v) => cardAdvice(v.account, 'lostflag'),
   }),
-  freezeCard: m({
-    method: 'synjones.onecard.frozen.card',
+  freezeCard: m('synjones.onecard.frozen.card', {
     section: 'deployed: 冻结',
     deployedOnly: true,
     kind: 'state',
     request: d.CardStateRequest,
     response: d.AckResponse,
+    echoes: ['account'],
+    outcome: (v) => cardAdvice(v.account, 'freezeflag'),
   }),
-  unfreezeCard: m({
-    method: 'synjones.onecard.unfrozen.card',
+  unfreezeCard: m('synjones.onecard.unfrozen.card', {
     section: 'deployed: 解冻',
     deployedOnly: true,
     kind: 'state',
     request: d.CardStateRequest,
     response: d.AckResponse,
+    echoes: ['account'],
+    outcome: (v) => cardAdvice(v.account, 'freezeflag'),
   }),
-  openAccount: m({
-    method: 'synjones.onecard.open.acc',
+  openAccount: m('synjones.onecard.open.acc', {
     section: 'deployed: 开户',
     deployedOnly: true,
     kind: 'state',
     request: d.OpenAccountRequest,
     response: d.OpenAccountResponse,
+    echoes: ['sno'],
+    outcome: (v) => queryAdvice({ method: 'queryCard', params: { idtype: 'sno', id: v.sno } }),
   }),
-  modifyAccount: m({
-    method: 'synjones.onecard.modify.acc',
+  modifyAccount: m('synjones.onecard.modify.acc', {
     section: 'deployed: 修改账户信息',
     deployedOnly: true,
     kind: 'state',
     request: d.ModifyAccountRequest,
     response: d.AckResponse,
+    echoes: ['account'],
+    outcome: (v) => stateAdvice(v.account, 'the account details (queryCard)'),
   }),
 };
+
+function cardAdvice(account: string, flag: 'lostflag' | 'freezeflag') {
+  return queryAdvice({ method: 'queryCard', params: { idtype: 'acc', id: account } }, `read ${flag}`);
+}
+
+function stateAdvice(account: string, what: string) {
+  return { advice: `Check ${what} of account ${account} before trying again.` };
+}
 
 export type OneCardMethodName = keyof typeof oneCardMethods;

@@ -1,55 +1,103 @@
-/** 2.2.4.4 交易通知: verifying and acknowledging recharge notifications (paygw.notify.result). */
+/** 2.2.4.4 交易通知: verifying, building and acknowledging recharge notices (paygw.notify.result). */
 import type { KeyObject } from 'node:crypto';
-import { rsaSha1Verify } from '../core/crypto.js';
+import { rsaSha1Sign, rsaSha1Verify, tripleDesEncrypt } from '../core/crypto.js';
 import { DecryptionError, SignatureError } from '../core/errors.js';
-import { type NotificationInput, noticeFields } from '../core/notice.js';
+import { encodeForm } from '../core/form.js';
+import { base64Repaired, type NotificationInput, noticeFields } from '../core/notice.js';
 import { validate } from '../core/schema.js';
-import { parseBeijingTime } from '../core/time.js';
+import { formatGatewayTime, parseGatewayTime } from '../core/time.js';
 import { decryptJson, signString, wrapperOf } from './envelope.js';
 import { type RechargeNotification, RechargeNotification as Schema } from './schemas.js';
 
 export const NOTIFY_METHOD = 'synjones.onecard.paygw.notify.result';
 /** The gateway repeats the notice until it reads exactly `ok`. */
 export const ONECARD_ACKS = { ok: 'ok', fail: 'fail' } as const;
-/** The gateway's clock tolerance, applied to notices too so a captured notice cannot be replayed later. */
-export const TIMESTAMP_WINDOW_MS = 6 * 60_000;
 
 export interface NotificationKeys {
   desKey: string;
   platformPublicKey: KeyObject;
+  /** The zone the notice's timestamp is read in (default Asia/Shanghai). */
+  timeZone?: string;
+  /**
+   * Refuse notices whose signed timestamp is older than this. Off by default: the gateway repeats the
+   * same signed notice until it reads `ok`, minutes or hours later, and refusing a late one loses a
+   * payment record. Replays are harmless when processing is idempotent (see `deduplicate`).
+   */
+  maxAgeMs?: number;
 }
 
 /**
- * Verifies (platform key), checks the ±6 minute window, decrypts and validates a recharge notice from a
- * POST body or a GET query. Throws SignatureError with a reason, DecryptionError or ValidationError.
+ * Verifies (platform key), decrypts and validates a recharge notice from a POST body or a GET query.
+ * Throws SignatureError with a reason, DecryptionError or ValidationError.
  */
-export function parseRechargeNotification(
+export function parseOneCardNotification(
   keys: NotificationKeys,
   input: NotificationInput,
   now: Date = new Date(),
 ): RechargeNotification {
-  const fields = noticeFields(input, ['sign', 'request'], ['sign', 'request']);
-  if (!fields.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
-  if (!rsaSha1Verify(signString(fields), fields.sign, keys.platformPublicKey)) {
+  const received = noticeFields(input, ['sign', 'request']);
+  if (!received.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
+  const verifies = (f: Record<string, string>) =>
+    f.sign !== undefined && rsaSha1Verify(signString(f), f.sign, keys.platformPublicKey);
+  // The bytes as received first; only then with `+` restored in base64 fields a form decoder turned into
+  // spaces (a plain-JSON `request` keeps its spaces: it is not base64).
+  const repaired = verifies(received) ? received : base64Repaired(received, ['sign', 'request']);
+  if (repaired === undefined || (repaired !== received && !verifies(repaired))) {
     throw new SignatureError(
       'mismatch',
       'notification: sign does not verify with platformPublicKey (not from the gateway, or altered)',
     );
   }
+  const fields = repaired;
   if (fields.method !== undefined && fields.method !== NOTIFY_METHOD) {
     throw new SignatureError('malformed', `notification: method is not ${NOTIFY_METHOD}`);
   }
-  const at = fields.timestamp ? parseBeijingTime(fields.timestamp) : undefined;
-  if (!at)
-    throw new SignatureError('malformed', 'notification: timestamp is missing or not yyyy-MM-dd HH:mm:ss');
-  if (Math.abs(now.getTime() - at.getTime()) > TIMESTAMP_WINDOW_MS) {
-    throw new SignatureError(
-      'stale_timestamp',
-      'notification: timestamp is outside the ±6 minute window (replayed, or a clock is off)',
-    );
+  if (keys.maxAgeMs !== undefined) {
+    const at = fields.timestamp ? parseGatewayTime(fields.timestamp, keys.timeZone) : undefined;
+    if (!at)
+      throw new SignatureError('malformed', 'notification: timestamp is missing or not yyyy-MM-dd HH:mm:ss');
+    if (now.getTime() - at.getTime() > keys.maxAgeMs) {
+      throw new SignatureError(
+        'stale_timestamp',
+        `notification: older than maxNoticeAgeMs (${keys.maxAgeMs} ms); the gateway repeats notices, so this refuses a real one`,
+      );
+    }
   }
   if (!fields.request) throw new DecryptionError('notification: no request field');
   const data = decryptJson(fields.request, keys.desKey, 'notification');
   const body = (data[wrapperOf(NOTIFY_METHOD)] ?? data) as unknown;
-  return validate(Schema, body, NOTIFY_METHOD, 'notification');
+  return validate(Schema, body, 'parseNotification', 'notification');
+}
+
+/** @deprecated since 0.2.0: parseOneCardNotification. */
+export const parseRechargeNotification = parseOneCardNotification;
+
+export interface BuildNoticeOptions {
+  /** `yyyy-MM-dd HH:mm:ss`; default now, in `timeZone`. */
+  timestamp?: string;
+  timeZone?: string;
+  /** The `partner` system field (default `sandbox`). */
+  partner?: string;
+}
+
+/**
+ * Builds a recharge notice the way the gateway sends it: form fields, `request` 3DES-encrypted under the
+ * `paygw_notify_result` wrapper, signed with the platform's private key. For tests and the sandbox;
+ * only the holder of the platform key can make one that verifies.
+ */
+export function buildOneCardNotification(
+  keys: { desKey: string; platformPrivateKey: KeyObject },
+  notice: Record<string, unknown>,
+  options: BuildNoticeOptions = {},
+): string {
+  const fields: Record<string, string> = {
+    method: NOTIFY_METHOD,
+    timestamp: options.timestamp ?? formatGatewayTime(new Date(), options.timeZone),
+    format: 'json',
+    partner: options.partner ?? 'sandbox',
+    v: '2.0',
+    sign_method: 'rsa',
+    request: tripleDesEncrypt(JSON.stringify({ [wrapperOf(NOTIFY_METHOD)]: notice }), keys.desKey),
+  };
+  return encodeForm({ ...fields, sign: rsaSha1Sign(signString(fields), keys.platformPrivateKey) });
 }

@@ -1,8 +1,9 @@
 /**
- * The Zhixiao envelope (spec 1.3, PROTOCOL-NOTES §2): form `id`, `param`, `sign`; reply JSON
+ * The Zhixiao envelope (spec 1.3, docs/protocol.md): form `id`, `param`, `sign`; reply JSON
  * `{ret_code, ret_content, sign}`. Pure functions over strings, used by the client, the notification
  * parser, the sandbox and the CLI alike.
  */
+import { type CodeInfo, codeText, describeCode } from '../core/codes.js';
 import { aesDecrypt, aesEncrypt, md5Hex, safeEqual } from '../core/crypto.js';
 import {
   DecryptionError,
@@ -12,6 +13,7 @@ import {
   SignatureError,
 } from '../core/errors.js';
 import { decodeText } from '../core/form.js';
+import { ZHIXIAO_CODES } from './codes.js';
 
 export interface ZhixiaoCredentials {
   appId: string;
@@ -54,68 +56,64 @@ export function decryptContent(c: ZhixiaoCredentials, content: string): unknown 
 }
 
 /**
- * Checks a reply and returns its decrypted content. Order matters: the sign is verified before anything
- * is decrypted, so a forged body never reaches the decryptor or the JSON parser.
+ * Checks a reply and returns its decrypted content (JSON, or the text of a message reply). Order
+ * matters: ret_code is checked for its canonical form and the sign verified before anything is
+ * decrypted, so a forged or re-split body never reaches the decryptor or the JSON parser. This is the
+ * function every Zhixiao call runs.
  */
-export function decodeReply(c: ZhixiaoCredentials, method: string, status: number, body: Buffer): unknown {
+export function decodeReply(c: ZhixiaoCredentials, status: number, body: Buffer): unknown {
   const text = decodeText(body);
+  const excerpt = () => redactExcerpt(text, [c.appSecret, c.aesKey]);
   let reply: unknown;
   try {
     reply = JSON.parse(text);
   } catch {
     const what = text.trim() === '' ? 'an empty body' : 'a body that is not JSON';
-    throw new ProtocolError(
-      method,
-      status,
-      `the gateway answered with ${what}`,
-      redactExcerpt(text, [c.appSecret, c.aesKey]),
-    );
+    throw new ProtocolError(status, `the gateway answered with ${what}`, excerpt());
   }
   if (typeof reply !== 'object' || reply === null || !('ret_code' in reply)) {
-    throw new ProtocolError(
-      method,
-      status,
-      'the reply has no ret_code',
-      redactExcerpt(text, [c.appSecret, c.aesKey]),
-    );
+    throw new ProtocolError(status, 'the reply has no ret_code', excerpt());
   }
   const r = reply as { ret_code: unknown; ret_content?: unknown; sign?: unknown };
-  const code =
-    typeof r.ret_code === 'number' || typeof r.ret_code === 'string' ? String(r.ret_code) : undefined;
-  if (code === undefined || !/^-?\d+$/.test(code)) {
-    throw new ProtocolError(
-      method,
-      status,
-      'ret_code is not an integer',
-      redactExcerpt(text, [c.appSecret, c.aesKey]),
-    );
-  }
   const content = r.ret_content === undefined || r.ret_content === null ? '' : r.ret_content;
-  if (typeof content !== 'string') throw new ProtocolError(method, status, 'ret_content is not a string');
+  if (typeof content !== 'string') throw new ProtocolError(status, 'ret_content is not a string');
   if (typeof r.sign !== 'string' || r.sign === '') {
-    throw new SignatureError('missing_signature', `${method}: the reply carries no sign`);
+    throw new SignatureError('missing_signature', 'the reply carries no sign');
+  }
+  const code = canonicalRetCode(r.ret_code);
+  if (code === undefined) {
+    // The sign covers ret_code + ret_content with no separator: a re-spelt code may be a genuine reply
+    // re-split between the two fields, so it is refused like a bad signature.
+    throw new SignatureError('malformed', 'ret_code is not in canonical form, so the sign cannot bind it');
   }
   if (!safeEqual(replySign(c, code, content), r.sign, { caseInsensitive: true })) {
     throw new SignatureError(
       'mismatch',
-      `${method}: the reply's sign does not match (wrong appSecret, or the reply was altered)`,
+      "the reply's sign does not match (wrong appSecret, or the reply was altered)",
     );
   }
   if (code !== '0') {
-    throw new GatewayError({ level: 'system', code, message: errorText(c, code, content), method });
+    const info = describeCode(ZHIXIAO_CODES, code);
+    throw new GatewayError({ level: 'system', code, message: errorText(c, info, content), info });
   }
   if (content === '') return {};
   return decryptContent(c, content);
 }
 
-const RET_CODES: Record<string, string> = {
-  '-1': '通用错误 general error',
-  '-2': '参数校验失败 parameter check failed',
-  '-3': '账号被冻结 account frozen',
-};
+/**
+ * ret_code as the decimal string the sign was made over, or undefined. A JSON number is read as is (the
+ * usual form). A string must be a plain integer and not a longer spelling of a documented code: "05",
+ * "+0", " 0" or "-12" could be "0"/"-1" with the first characters of ret_content moved over.
+ */
+function canonicalRetCode(v: unknown): string | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : undefined;
+  if (typeof v !== 'string' || !/^(0|-?[1-9]\d*)$/.test(v)) return undefined;
+  const extendsKnown = ['0', ...Object.keys(ZHIXIAO_CODES)].some((k) => v !== k && v.startsWith(k));
+  return extendsKnown ? undefined : v;
+}
 
 /** On error, ret_content is an encrypted message or plain text; either way make it readable. */
-function errorText(c: ZhixiaoCredentials, code: string, content: string): string {
+function errorText(c: ZhixiaoCredentials, info: CodeInfo | undefined, content: string): string {
   let message = content;
   if (content) {
     try {
@@ -124,6 +122,5 @@ function errorText(c: ZhixiaoCredentials, code: string, content: string): string
       if (!(e instanceof DecryptionError)) throw e;
     }
   }
-  const known = RET_CODES[code];
-  return message && known ? `${known}: ${message}` : message || known || 'unknown error';
+  return message || codeText(info);
 }

@@ -1,81 +1,92 @@
 /**
- * The Zhixiao method table: one entry per interface — path, schemas, and how it may be retried.
- * Adding an interface is one entry here plus a one-line method on the client.
+ * The Zhixiao method table, the single source of truth for every interface: SDK name, path, spec
+ * section, kind, schemas, amount fields, the reply fields that must echo the request, and what to do
+ * when a money call's outcome is unknown. The client's methods, the sandbox's routes, the CLI and the
+ * tests' case lists all follow it.
  */
 import type { z } from 'zod';
-import type { OutcomeQuery } from '../core/errors.js';
+import { queryAdvice } from '../core/errors.js';
 import type { MethodSpec } from '../core/method.js';
 import * as s from './schemas.js';
 
 export interface ZhixiaoMethod<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType>
   extends MethodSpec<Req, Res> {
-  /** Default path, or undefined where the vendor hands paths out per customer. */
-  path: string | undefined;
+  /** Default path, or undefined where the vendor hands paths out per customer (2.6–2.8). */
+  wire: string | undefined;
   kind: 'query' | 'money' | 'state';
-  /** Request as validated → the JSON sent (amounts as strings). */
-  toWire?: (v: z.output<Req>) => unknown;
 }
-
-const queryByTradeNo = (v: { out_trade_no?: string | undefined }): OutcomeQuery | undefined =>
-  v.out_trade_no ? { method: 'queryOrder', params: { out_trade_no: v.out_trade_no } } : undefined;
 
 const method = <Req extends z.ZodType, Res extends z.ZodType>(m: ZhixiaoMethod<Req, Res>) => m;
 
 export const zhixiaoMethods = {
   createOrder: method({
     section: '2.1 订单创建',
-    path: '/pay_api/order_create',
+    wire: '/pay_api/order_create',
     kind: 'money',
     request: s.CreateOrderRequest,
     response: s.CreateOrderResponse,
-    toWire: s.toWireCreateOrder,
-    outcomeQuery: queryByTradeNo,
+    amounts: ['total_fee'],
+    echoes: ['out_trade_no'],
+    outcome: (v) => queryAdvice({ method: 'queryOrder', params: { out_trade_no: v.out_trade_no } }),
   }),
   queryOrder: method({
     section: '2.2 订单查询',
-    path: '/pay_api/order_query',
+    wire: '/pay_api/order_query',
     kind: 'query',
     request: s.QueryOrderRequest,
     response: s.QueryOrderResponse,
+    echoes: ['out_trade_no'],
   }),
   cancelOrder: method({
     section: '2.3 订单取消',
-    path: '/pay_api/order_cancel',
+    wire: '/pay_api/order_cancel',
     kind: 'state',
     request: s.CancelOrderRequest,
     response: s.OrderRefResponse,
-    outcomeQuery: queryByTradeNo,
+    echoes: ['out_trade_no'],
+    outcome: (v) =>
+      queryAdvice({ method: 'queryOrder', params: { out_trade_no: v.out_trade_no } }, 'read its status'),
   }),
   refundOrder: method({
     section: '2.4 订单退款',
-    path: '/pay_api/order_refund',
+    wire: '/pay_api/order_refund',
     kind: 'money',
     request: s.RefundOrderRequest,
     response: s.OrderRefResponse,
-    toWire: s.toWireRefund,
-    outcomeQuery: queryByTradeNo,
+    amounts: ['refund_fee'],
+    echoes: ['out_trade_no'],
+    // 2.2's reply has no refunded amount, so queryOrder cannot tell whether (part of) a refund happened.
+    outcome: (v) => ({
+      advice: `No v1.27 query reports refunds (queryOrder has no refunded amount): check order ${v.out_trade_no} in the Zhixiao merchant records (reconciliation) before refunding again; a second refund may pay out twice.`,
+    }),
   }),
   getIdentity: method({
     section: '2.6 身份认证',
-    path: undefined,
+    wire: undefined,
     kind: 'query',
     request: s.GetIdentityRequest,
     response: s.GetIdentityResponse,
   }),
   getUserCard: method({
     section: '2.7 获取用户信息及卡包跳转地址',
-    path: undefined,
+    wire: undefined,
     kind: 'query',
     request: s.GetUserCardRequest,
     response: s.GetUserCardResponse,
+    echoes: ['user_no'],
   }),
   createInvoice: method({
     section: '2.8 票据创建',
-    path: undefined,
+    wire: undefined,
     kind: 'money',
     request: s.CreateInvoiceRequest,
     response: s.CreateInvoiceResponse,
-    toWire: s.toWireInvoice,
+    // The table calls the invoice type pay_type, the example payer_type: send both.
+    toWire: (v) => ({ ...v, pay_type: v.payer_type }),
+    outcome: () => ({
+      advice:
+        'No v1.27 query reports invoices: check in the Zhixiao merchant records before invoicing again (a second call answers 已开票 if the first took effect).',
+    }),
   }),
 };
 

@@ -1,7 +1,7 @@
 /** 2.5 支付通知: verifying, decrypting and acknowledging Zhixiao payment notifications. */
 import { safeEqual } from '../core/crypto.js';
 import { DecryptionError, SignatureError } from '../core/errors.js';
-import { type NotificationInput, noticeFields } from '../core/notice.js';
+import { base64Repaired, type NotificationInput, noticeFields } from '../core/notice.js';
 import { validate } from '../core/schema.js';
 import { decryptContent, encodeRequest, requestSign, type ZhixiaoCredentials } from './envelope.js';
 import { PaymentNotification } from './schemas.js';
@@ -17,23 +17,27 @@ export function parseZhixiaoNotification(
   c: ZhixiaoCredentials,
   input: NotificationInput,
 ): PaymentNotification {
-  const fields = noticeFields(input, ['param', 'sign'], ['param']);
-  if (!fields.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
-  if (!fields.param) throw new SignatureError('malformed', 'notification: no param field');
+  const received = noticeFields(input, ['param', 'sign']);
+  if (!received.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
+  if (!received.param) throw new SignatureError('malformed', 'notification: no param field');
   // Some deployments omit id; when present it must be ours. The sign is always checked with our appId.
-  if (fields.id !== undefined && fields.id !== c.appId) {
+  if (received.id !== undefined && received.id !== c.appId) {
     throw new SignatureError('wrong_app_id', 'notification: id is another appid than the configured one');
   }
-  if (!safeEqual(requestSign(c, fields.param), fields.sign, { caseInsensitive: true })) {
+  const verifies = (f: Record<string, string>) =>
+    safeEqual(requestSign(c, f.param ?? ''), f.sign ?? '', { caseInsensitive: true });
+  // As received first; then with `+` restored where a form decoder turned it into a space.
+  const fields = verifies(received) ? received : base64Repaired(received, ['param']);
+  if (fields === undefined || (fields !== received && !verifies(fields))) {
     throw new SignatureError(
       'mismatch',
       'notification: sign does not match (not from the gateway, or altered)',
     );
   }
-  const data = decryptContent(c, fields.param);
-  if (typeof data !== 'object' || data === null)
+  const data = decryptContent(c, fields.param!);
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new DecryptionError('notification: param is not a JSON object');
-  return validate(PaymentNotification, data, 'notification 2.5', 'notification');
+  return validate(PaymentNotification, data, 'parseNotification', 'notification');
 }
 
 /**

@@ -36,58 +36,54 @@ describe('signString', () => {
   });
 });
 
-describe('decodeReply', () => {
-  it('round-trips a signed reply', () => {
+describe('decodeReply', async () => {
+  it('round-trips a signed reply', async () => {
     const body = encodeReply(signer, M, '0', { retcode: '0', errmsg: '', card: [] });
-    expect(decodeReply(keys, M, 200, Buffer.from(body))).toEqual({ retcode: '0', errmsg: '', card: [] });
+    await expect(decodeReply(keys, M, 200, Buffer.from(body))).resolves.toEqual({ card: [] });
   });
 
-  it('keeps a raw + in base64 values (split on the first = only, percent-decoded once)', () => {
+  it('keeps a raw + in base64 values (split on the first = only, percent-decoded once)', async () => {
     // Find a payload whose ciphertext contains '+', and send it unencoded as some gateways do.
     let request = '';
     for (let i = 0; !request.includes('+'); i++)
       request = tripleDesEncrypt(JSON.stringify({ query_card: { retcode: '0', n: i } }), DES_KEY);
     const sign = rsaSha1Sign(`errcode0request${request}`, platformPrivate);
     const body = `errcode=0&request=${request}&sign=${encodeURIComponent(sign)}`;
-    expect(decodeReply(keys, M, 200, Buffer.from(body))).toMatchObject({ retcode: '0' });
+    await expect(decodeReply(keys, M, 200, Buffer.from(body))).resolves.toMatchObject({
+      n: expect.any(Number),
+    });
   });
 
-  it('a missing sign fails closed; a changed one is a mismatch', () => {
+  it('a missing sign fails closed; a changed one is a mismatch', async () => {
     const body = encodeReply(signer, M, '0', { retcode: '0' });
     const unsigned = body.replace(/&sign=.*$/, '');
-    expect(() => decodeReply(keys, M, 200, Buffer.from(unsigned))).toThrow(
+    await expect(decodeReply(keys, M, 200, Buffer.from(unsigned))).rejects.toThrow(
       expect.objectContaining({ reason: 'missing_signature' }),
     );
     const tampered = body.replace('errcode=0', 'errcode=0&extra=1');
-    expect(() => decodeReply(keys, M, 200, Buffer.from(tampered))).toThrow(SignatureError);
+    await expect(decodeReply(keys, M, 200, Buffer.from(tampered))).rejects.toThrow(SignatureError);
   });
 
-  it('errcode → system GatewayError with the Chinese message', () => {
+  it('errcode → system GatewayError with the Chinese message', async () => {
     const body = encodeReply(signer, M, '40004', undefined);
-    expect(() => decodeReply(keys, M, 200, Buffer.from(body))).toThrow(
+    await expect(decodeReply(keys, M, 200, Buffer.from(body))).rejects.toThrow(
       expect.objectContaining({ level: 'system', gatewayCode: '40004', gatewayMessage: '签名检验失败' }),
     );
   });
 
-  it('retcode → business GatewayError; errmsg preferred, else the table', () => {
+  it('retcode → business GatewayError; errmsg preferred, else the table', async () => {
     const a = encodeReply(signer, M, '0', { retcode: '60010', errmsg: '' });
-    expect(() => decodeReply(keys, M, 200, Buffer.from(a))).toThrow(
+    await expect(decodeReply(keys, M, 200, Buffer.from(a))).rejects.toThrow(
       expect.objectContaining({ level: 'business', gatewayCode: '60010', gatewayMessage: '账户余额不足' }),
     );
     const b = encodeReply(signer, M, '0', { retcode: '60003', errmsg: '查无此人' });
-    expect(() => decodeReply(keys, M, 200, Buffer.from(b))).toThrow(GatewayError);
+    await expect(decodeReply(keys, M, 200, Buffer.from(b))).rejects.toThrow(GatewayError);
   });
 
-  it('a plain GBK body becomes a readable ProtocolError', () => {
+  it('a plain GBK body becomes a readable ProtocolError', async () => {
     // "系统错误" in GBK
     const gbk = Buffer.from([0xcf, 0xb5, 0xcd, 0xb3, 0xb4, 0xed, 0xce, 0xf3]);
-    const err = (() => {
-      try {
-        decodeReply(keys, M, 500, gbk);
-      } catch (e) {
-        return e as ProtocolError;
-      }
-    })();
+    const err = (await decodeReply(keys, M, 500, gbk).catch((e) => e)) as ProtocolError;
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err!.message).toContain('系统错误');
     expect(err!.status).toBe(500);
@@ -98,7 +94,7 @@ describe('decodeReply', () => {
     ['html', '<html><body>502 Bad Gateway</body></html>'],
     ['truncated', 'errcode=0&request=AAAA%2'],
     ['errcode not a number', 'errcode=x&request=&sign='],
-  ])('%s → ProtocolError', (_n, body) => {
-    expect(() => decodeReply(keys, M, 200, Buffer.from(body))).toThrow(ProtocolError);
+  ])('%s → ProtocolError', async (_n, body) => {
+    await expect(decodeReply(keys, M, 200, Buffer.from(body))).rejects.toThrow(ProtocolError);
   });
 });

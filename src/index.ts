@@ -1,3 +1,4 @@
+export type { CodeAction, CodeInfo } from './core/codes.js';
 export {
   type ClaimState,
   type DedupeOptions,
@@ -6,12 +7,21 @@ export {
   deduplicate,
   MemoryDedupeStore,
 } from './core/dedupe.js';
-export type { CampusPayErrorCode, OutcomeQuery, SignatureFailure, ValidationIssue } from './core/errors.js';
+export type {
+  CampusPayErrorCode,
+  GatewayCode,
+  GatewayLevel,
+  OutcomeAdvice,
+  OutcomeQuery,
+  SignatureFailure,
+  ValidationIssue,
+} from './core/errors.js';
 export {
   CampusPayError,
   ConfigurationError,
   DecryptionError,
   GatewayError,
+  isGatewayError,
   OutcomeUnknownError,
   ProtocolError,
   SignatureError,
@@ -19,7 +29,9 @@ export {
   ValidationError,
 } from './core/errors.js';
 export type { HandlerOptions, NodeHandler, NotificationInput, WebHandler } from './core/handlers.js';
-export { formatCompactTime, formatGatewayTime, parseBeijingTime } from './core/time.js';
+export type { MethodKind, MethodSpec } from './core/method.js';
+export type { CallOptions } from './core/pipeline.js';
+export { formatCompactTime, formatGatewayTime, parseBeijingTime, parseGatewayTime } from './core/time.js';
 export {
   MemoryTokenStore,
   type StoredToken,
@@ -30,22 +42,45 @@ export {
 export type { AttemptEvent, AttemptResult, TransportHooks, TransportOptions } from './core/transport.js';
 export { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from './env.js';
 export {
+  /** @deprecated since 0.2.0: CallOptions, the same for both clients. */
   type CallOptions as OneCardCallOptions,
   OneCardClient,
   type OneCardClientOptions,
+  type OneCardReply,
+  type OneCardRequest,
 } from './onecard/client.js';
-export { BUSINESS_ERRORS, SYSTEM_ERRORS } from './onecard/codes.js';
+export {
+  BUSINESS_ERRORS,
+  ONECARD_BUSINESS_CODES,
+  ONECARD_SYSTEM_CODES,
+  type OneCardBusinessCode,
+  type OneCardCode,
+  type OneCardSystemCode,
+  SYSTEM_ERRORS,
+} from './onecard/codes.js';
 export { signString as oneCardSignString, wrapperOf } from './onecard/envelope.js';
-export { type OneCardMethodName, oneCardMethods } from './onecard/methods.js';
+export { type OneCardMethod, type OneCardMethodName, oneCardMethods } from './onecard/methods.js';
+export {
+  type BuildNoticeOptions,
+  buildOneCardNotification,
+  type NotificationKeys as OneCardNotificationKeys,
+  parseOneCardNotification,
+} from './onecard/notifications.js';
+export type { InvalidTokenPolicy } from './onecard/protocol.js';
 export { type RechargeQr, rechargeToHtmlForm, rechargeToQrPayload } from './onecard/recharge.js';
 export * as OneCardSchemas from './onecard/schemas.js';
 export { RechargeOrderStatus } from './onecard/schemas.js';
 export * as OneCardDeployedSchemas from './onecard/schemas-deployed.js';
 export {
+  /** @deprecated since 0.2.0: CallOptions, the same for both clients. */
   type CallOptions as ZhixiaoCallOptions,
   ZhixiaoPayClient,
   type ZhixiaoPayClientOptions,
+  type ZhixiaoReply,
+  type ZhixiaoRequest,
 } from './zhixiao/client.js';
-export { type ZhixiaoMethodName, zhixiaoMethods } from './zhixiao/methods.js';
+export { ZHIXIAO_CODES, type ZhixiaoCode } from './zhixiao/codes.js';
+export { type ZhixiaoMethod, type ZhixiaoMethodName, zhixiaoMethods } from './zhixiao/methods.js';
+export { buildZhixiaoNotification, parseZhixiaoNotification } from './zhixiao/notifications.js';
 export * as ZhixiaoSchemas from './zhixiao/schemas.js';
 export { OrderStatus } from './zhixiao/schemas.js';

@@ -1,0 +1,191 @@
+/** The public contract of both clients: typed codes, symmetric names, call(), options checked before I/O. */
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { aesEncrypt, md5Hex, tripleDesDecrypt } from '../../src/crypto.js';
+import {
+  buildOneCardNotification,
+  ConfigurationError,
+  GatewayError,
+  isGatewayError,
+  MemoryTokenStore,
+  ONECARD_BUSINESS_CODES,
+  ONECARD_SYSTEM_CODES,
+  OneCardClient,
+  type OneCardCode,
+  OutcomeUnknownError,
+  ValidationError,
+  ZHIXIAO_CODES,
+  ZhixiaoPayClient,
+} from '../../src/index.js';
+import { DES_KEY, GATEWAY, oneCardOptions, platformPrivate, ZX, ZX_BASE } from '../helpers/keys.js';
+import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+
+const onecard = (o: object = {}) =>
+  new OneCardClient({ ...oneCardOptions, tokenStore: new MemoryTokenStore(), ...o });
+const zhixiao = () => new ZhixiaoPayClient({ baseUrl: ZX_BASE, ...ZX, retryBaseMs: 1 });
+
+describe('typed, bilingual gateway codes', () => {
+  it('every code has zh, en and an action', () => {
+    for (const table of [ONECARD_SYSTEM_CODES, ONECARD_BUSINESS_CODES, ZHIXIAO_CODES]) {
+      for (const info of Object.values(table)) {
+        expect(info.zh).toMatch(/\p{Script=Han}/u);
+        expect(info.en).toMatch(/[a-z]{3}/);
+        expect([
+          'retry',
+          'refresh-token',
+          'fix-config',
+          'fix-request',
+          'tell-user',
+          'query',
+          'contact-vendor',
+        ]).toContain(info.action);
+      }
+    }
+    // The spec's 1.2.2 table and the business codes the SDK documents are there.
+    expect(Object.keys(ONECARD_SYSTEM_CODES)).toEqual(
+      expect.arrayContaining(['-1', '40001', '40017', '40018']),
+    );
+    expect(Object.keys(ONECARD_BUSINESS_CODES)).toEqual(expect.arrayContaining(['60010', '60048', '60073']));
+    expect(Object.keys(ZHIXIAO_CODES).sort()).toEqual(['-1', '-2', '-3']);
+  });
+
+  it('isGatewayError narrows by code; the error carries the code info', async () => {
+    mockOneCard((m) =>
+      m.endsWith('access_token') ? tokenAnswer(1) : { data: { retcode: '60010', errmsg: '' } },
+    );
+    const err: unknown = await onecard()
+      .payByBarcode({ barcode: '1', mercacc: '1', tranamt: 1, dineseq: '1' })
+      .catch((e) => e);
+    expect(isGatewayError(err, '60010')).toBe(true);
+    expect(isGatewayError(err, '60005')).toBe(false);
+    expect(isGatewayError(new Error('x'))).toBe(false);
+    if (isGatewayError(err, '60010')) {
+      expectTypeOf(err.gatewayCode).toEqualTypeOf<'60010'>();
+      expect(err.info).toMatchObject({ zh: '账户余额不足', action: 'tell-user' });
+      expect(err.message).toMatch(/insufficient balance/);
+    }
+    expectTypeOf<'60010'>().toExtend<OneCardCode>();
+  });
+
+  it('an unknown code still arrives, with no info rather than a guess', async () => {
+    mockOneCard((m) =>
+      m.endsWith('access_token') ? tokenAnswer(1) : { data: { retcode: '69999', errmsg: '新错误' } },
+    );
+    const err = await onecard()
+      .queryCard({ idtype: 'sno', id: '1' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toMatchObject({ gatewayCode: '69999', gatewayMessage: '新错误', info: undefined });
+  });
+});
+
+describe('call() on both clients', () => {
+  it('Zhixiao call(): any path, same envelope; an idempotent call is retried, another is not', async () => {
+    const ok = { ret_code: 0, ret_content: aesEncrypt('{"a":1}', ZX.aesKey) };
+    const signed = { ...ok, sign: md5Hex(`0${ok.ret_content}${ZX.appSecret}`) };
+    nock(ZX_BASE)
+      .post('/pay_api/custom')
+      .reply(502, 'bad gateway')
+      .post('/pay_api/custom')
+      .reply(200, signed);
+    await expect(zhixiao().call('/pay_api/custom', { x: 1 }, { idempotent: true })).resolves.toEqual({
+      a: 1,
+    });
+    const scope = nock(ZX_BASE).post('/pay_api/custom').once().reply(502, 'bad gateway');
+    const err = await zhixiao()
+      .call('/pay_api/custom', { x: 1 })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    scope.done();
+  });
+
+  it('Zhixiao call() refuses a path that is not one', () => {
+    for (const bad of ['pay_api/x', '/a b', '/x?y=1', 'https://evil.test/x']) {
+      expect(() => zhixiao().call(bad, {})).toThrow(ConfigurationError);
+    }
+  });
+});
+
+describe('bad options are refused before any I/O, the token fetch included', () => {
+  it.each([
+    ['an AbortController instead of its signal', { signal: new AbortController() }],
+    ['an object as signal', { signal: {} }],
+    ['a NaN timeout', { timeoutMs: Number.NaN }],
+    ['a negative timeout', { timeoutMs: -1 }],
+  ])('%s', async (_name, opts) => {
+    // No interceptor: any request at all would fail with a nock error instead of ValidationError.
+    const err = await onecard()
+      .queryCard({ idtype: 'sno', id: '1' }, opts as never)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.issues[0].path).toMatch(/^options\./);
+  });
+
+  it('a gateway URL with spaces or a non-http scheme is a ConfigurationError', () => {
+    for (const gatewayUrl of ['http://card.test/gw action', 'javascript:alert(1)', 'ftp://card.test/']) {
+      expect(() => onecard({ gatewayUrl })).toThrow(ConfigurationError);
+    }
+  });
+
+  it('parseNotification(null) is a ValidationError naming the input, on both clients', () => {
+    for (const c of [onecard(), zhixiao()]) {
+      expect(() => c.parseNotification(null as never)).toThrow(ValidationError);
+      expect(() => c.parseNotification(null as never)).toThrow(/input/);
+    }
+  });
+});
+
+describe('symmetric names and notice builders', () => {
+  it('OneCard: buildOneCardNotification → parseNotification, and the deprecated names still work', () => {
+    const c = onecard();
+    const body = buildOneCardNotification(
+      { desKey: DES_KEY, platformPrivateKey: platformPrivate },
+      { account: '1', order_no: 'N1', order_amount: '100', out_id: '9', order_status: '0' },
+    );
+    expect(c.parseNotification(body)).toMatchObject({ order_no: 'N1', order_amount: 100 });
+    expect(c.parseRechargeNotification(body)).toMatchObject({ order_no: 'N1' });
+    expect(typeof c.nodeNotificationHandler).toBe('function');
+    expect(typeof c.webNotificationHandler).toBe('function');
+  });
+
+  it('a Date order_time is written in the client time zone, like the request timestamp', async () => {
+    const { seen } = mockOneCard((m, p) =>
+      m.endsWith('access_token')
+        ? tokenAnswer(1)
+        : {
+            data: {
+              out_id: '1',
+              order_no: p.order_no,
+              post_type: 'get',
+              post_url: 'https://p.test',
+              post_data: '',
+            },
+          },
+    );
+    const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+    for (const [timeZone, expected] of [
+      [undefined, '20260102110405'],
+      ['America/New_York', '20260101220405'],
+    ] as const) {
+      await onecard(timeZone ? { timeZone } : {}).recharge({
+        client_type: 'web',
+        pay_type: 'alipay',
+        account: '1',
+        acctype: '###',
+        order_no: `T${expected}`,
+        order_amount: 1,
+        order_time: at,
+        return_url: 'https://m.test/r',
+        notify_url: 'https://m.test/n',
+      });
+      const sent = seen.at(-1)!;
+      expect(JSON.parse(tripleDesDecrypt(sent.fields.request!, DES_KEY)).paygw_recharge_card.order_time).toBe(
+        expected,
+      );
+    }
+    expect(GATEWAY).toContain('gateway.action');
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * A correctly signed reply must also be this call's reply: about the order and amount that were sent,
+ * with a success code that cannot be re-spelt, and with retcode present. Replies are built with the
+ * fixture platform key and the Zhixiao test secret, so verification runs for real.
+ */
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { aesEncrypt, md5Hex } from '../../src/crypto.js';
+import {
+  GatewayError,
+  MemoryTokenStore,
+  OneCardClient,
+  OutcomeUnknownError,
+  ProtocolError,
+  SignatureError,
+  TransportError,
+  ZhixiaoPayClient,
+} from '../../src/index.js';
+import { decodeReply } from '../../src/zhixiao/envelope.js';
+import { oneCardOptions, ZX, ZX_BASE } from '../helpers/keys.js';
+import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+
+const onecard = () => new OneCardClient({ ...oneCardOptions, tokenStore: new MemoryTokenStore() });
+const zhixiao = () => new ZhixiaoPayClient({ baseUrl: ZX_BASE, ...ZX, retryBaseMs: 1 });
+
+/** A Zhixiao reply as the gateway makes it: md5(ret_code + ret_content + secret), written out here. */
+function zxReply(retCode: number | string, content: unknown) {
+  const ret_content = aesEncrypt(JSON.stringify(content), ZX.aesKey);
+  return { ret_code: retCode, ret_content, sign: md5Hex(`${retCode}${ret_content}${ZX.appSecret}`) };
+}
+
+describe('Zhixiao ret_code cannot be re-split from ret_content', () => {
+  const genuine = zxReply(0, { out_trade_no: 'R1', order_id: '9' });
+  // Moving the first k characters of ret_content into ret_code keeps md5(code + content + secret) valid.
+  const resplit = (k: number) => ({
+    ret_code: `0${genuine.ret_content.slice(0, k)}`,
+    ret_content: genuine.ret_content.slice(k),
+    sign: genuine.sign,
+  });
+
+  it('the re-split body really does carry a valid sign (the attack is real)', () => {
+    const r = resplit(1);
+    expect(md5Hex(`${r.ret_code}${r.ret_content}${ZX.appSecret}`)).toBe(genuine.sign);
+  });
+
+  it.each([1, 2, 3])('moving %i character(s) is a SignatureError, never a gateway error code', (k) => {
+    expect(() => decodeReply(ZX, 200, Buffer.from(JSON.stringify(resplit(k))))).toThrow(SignatureError);
+  });
+
+  it.each(['05', '+0', ' 0', '0 ', '-12', '-1x', '1e0'])('string ret_code %j is refused', (code) => {
+    const r = { ...zxReply(0, {}), ret_code: code };
+    r.sign = md5Hex(`${code}${r.ret_content}${ZX.appSecret}`);
+    expect(() => decodeReply(ZX, 200, Buffer.from(JSON.stringify(r)))).toThrow(SignatureError);
+  });
+
+  it('canonical codes pass: a JSON number, or the exact string of a documented code', () => {
+    expect(decodeReply(ZX, 200, Buffer.from(JSON.stringify(zxReply('0', { a: 1 }))))).toEqual({ a: 1 });
+    for (const code of [-1, '-1', -2, '-3', 7]) {
+      expect(() => decodeReply(ZX, 200, Buffer.from(JSON.stringify(zxReply(code, 'x'))))).toThrow(
+        GatewayError,
+      );
+    }
+  });
+
+  it('a refund answered with a re-split success is outcome-unknown, not "rejected before processing"', async () => {
+    const refund = zxReply(0, { out_trade_no: 'R1', order_id: '9' });
+    const body = {
+      ret_code: `0${refund.ret_content.slice(0, 1)}`,
+      ret_content: refund.ret_content.slice(1),
+      sign: refund.sign,
+    };
+    const scope = nock(ZX_BASE).post('/pay_api/order_refund').reply(200, body);
+    const err = await zhixiao()
+      .refundOrder({ out_trade_no: 'R1', refund_fee: 100 })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    expect(err.reason).toBe('signature');
+    expect(err).not.toBeInstanceOf(GatewayError);
+    scope.done();
+  });
+});
+
+describe('a reply about another request is not an answer', () => {
+  it('queryOrder answered with another order (paid) → ProtocolError', async () => {
+    nock(ZX_BASE)
+      .post('/pay_api/order_query')
+      .reply(200, zxReply(0, { out_trade_no: 'OTHER', order_id: '2', status: '2' }));
+    const err = await zhixiao()
+      .queryOrder({ out_trade_no: 'MINE' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/out_trade_no/);
+  });
+
+  it.each([
+    [
+      'createOrder',
+      '/pay_api/order_create',
+      { body: 'x', out_trade_no: 'MINE', total_fee: 1, notify_url: 'https://m.test/n' },
+    ],
+    ['refundOrder', '/pay_api/order_refund', { out_trade_no: 'MINE', refund_fee: 1 }],
+  ] as const)('%s answered about another order → OutcomeUnknownError, sent once', async (name, path, req) => {
+    const scope = nock(ZX_BASE)
+      .post(path)
+      .once()
+      .reply(200, zxReply(0, { out_trade_no: 'OTHER', order_id: '2', url: 'https://p.test' }));
+    const err = await (zhixiao()[name] as (r: unknown) => Promise<unknown>)(req).catch((e) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    expect(err.cause).toBeInstanceOf(ProtocolError);
+    scope.done();
+  });
+
+  it('transfer(3000) answered with tranamt 5 → OutcomeUnknownError', async () => {
+    const { seen } = mockOneCard((m) =>
+      m.endsWith('access_token') ? tokenAnswer(1) : { data: { tranamt: '5' } },
+    );
+    const err = await onecard()
+      .transfer({ account: '1', tranamt: 3000, src_acctype: '###', dst_acctype: '001' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    expect(err.message).toMatch(/tranamt/);
+    expect(seen.filter((s) => s.fields.method === 'synjones.onecard.acctype.transfer')).toHaveLength(1);
+  });
+
+  it('recharge answered about another order_no → OutcomeUnknownError; queryRechargeOrder about another amount → ProtocolError', async () => {
+    mockOneCard((m, p) => {
+      if (m.endsWith('access_token')) return tokenAnswer(1);
+      if (m.endsWith('recharge.card'))
+        return {
+          data: {
+            out_id: '1',
+            order_no: 'OTHER',
+            order_amount: p.order_amount,
+            post_type: 'get',
+            post_url: 'https://p.test',
+            post_data: '',
+          },
+        };
+      return { data: { order_no: p.order_no, order_amount: '1', order_status: '60' } };
+    });
+    const c = onecard();
+    const err = await c
+      .recharge({
+        client_type: 'web',
+        pay_type: 'alipay',
+        account: '1',
+        acctype: '###',
+        order_no: 'MINE',
+        order_amount: 100,
+        return_url: 'https://m.test/r',
+        notify_url: 'https://m.test/n',
+      })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    const q = await c.queryRechargeOrder({ order_no: 'MINE', order_amount: 100 }).catch((e) => e);
+    expect(q).toBeInstanceOf(ProtocolError);
+    expect(q.message).toMatch(/order_amount/);
+  });
+});
+
+describe('a OneCard reply without retcode is no success', () => {
+  it('payByBarcode whose reply reports its error only in errmsg → OutcomeUnknownError, never a charge', async () => {
+    mockOneCard((m) =>
+      m.endsWith('access_token')
+        ? tokenAnswer(1)
+        : { data: { retcode: undefined, errmsg: '账户余额不足', tranamt: '100' } },
+    );
+    const err = await onecard()
+      .payByBarcode({ barcode: '1234567890123456789012', mercacc: '1', tranamt: 100, dineseq: '1' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    expect(err.cause).toBeInstanceOf(ProtocolError);
+    expect(err.cause.message).toMatch(/retcode/);
+  });
+
+  it('a query without retcode → ProtocolError', async () => {
+    mockOneCard((m) =>
+      m.endsWith('access_token') ? tokenAnswer(1) : { data: { retcode: undefined, card: [] } },
+    );
+    await expect(onecard().queryCard({ idtype: 'sno', id: '1' })).rejects.toBeInstanceOf(ProtocolError);
+  });
+});
+
+describe('errors say which call they belong to', () => {
+  it('method is the SDK name and wireMethod the gateway name, on every kind of error', async () => {
+    mockOneCard((m) => (m.endsWith('access_token') ? tokenAnswer(1) : { errcode: '40004' }));
+    const gw = await onecard()
+      .queryCard({ idtype: 'sno', id: '1' })
+      .catch((e) => e);
+    expect(gw).toMatchObject({ method: 'queryCard', wireMethod: 'synjones.onecard.query.card' });
+    nock.cleanAll();
+    nock(ZX_BASE)
+      .post('/pay_api/order_query')
+      .reply(200, { ...zxReply(0, {}), sign: '0'.repeat(32) });
+    const sig = await zhixiao()
+      .queryOrder({ out_trade_no: 'A' })
+      .catch((e) => e);
+    expect(sig).toBeInstanceOf(SignatureError);
+    expect(sig).toMatchObject({ method: 'queryOrder', wireMethod: '/pay_api/order_query' });
+    const bad = await zhixiao()
+      .queryOrder({ out_trade_no: '' })
+      .catch((e) => e);
+    expect(bad).toMatchObject({
+      method: 'queryOrder',
+      wireMethod: '/pay_api/order_query',
+      direction: 'request',
+    });
+  });
+
+  it('OutcomeUnknownError keeps its cause, is no TransportError, and serialises without secrets', async () => {
+    nock(ZX_BASE)
+      .post('/pay_api/order_create')
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    const err = await zhixiao()
+      .createOrder({ body: 'x', out_trade_no: 'A1', total_fee: 1, notify_url: 'https://m.test/n' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    expect(err).not.toBeInstanceOf(TransportError);
+    expect(err.cause).toBeInstanceOf(TransportError);
+    expect(err.query).toEqual({
+      method: 'createOrder' === err.method ? 'queryOrder' : '',
+      params: { out_trade_no: 'A1' },
+    });
+    const json = JSON.stringify(err);
+    expect(json).toContain('"cause"');
+    for (const secret of Object.values(ZX).slice(1)) expect(json).not.toContain(secret);
+  });
+});

@@ -125,6 +125,22 @@ export class Pipeline<S> {
       this.#inFlight--;
     }
   }
+
+  /**
+   * A method outside the table (`call()` on both clients): the payload goes as given, the reply comes
+   * back as decoded, and the call is never resent unless the caller declares it idempotent.
+   */
+  adHoc(wire: string, payload: unknown, opts: CallOptions & { idempotent?: boolean } = {}): Promise<unknown> {
+    const { idempotent, ...callOpts } = opts;
+    const spec: MethodSpec = {
+      wire,
+      section: 'not in the method table',
+      kind: idempotent === true ? 'query' : 'state',
+      request: z.record(z.string(), z.unknown()),
+      response: z.unknown(),
+    };
+    return this.run(wire, spec, payload, callOpts);
+  }
 }
 
 /** Amounts become decimal strings and Dates the gateway's compact time, then the method's own conversion. */
@@ -171,18 +187,4 @@ export function checkCallOptions(opts: unknown, method: string): void {
     !(typeof o.timeoutMs === 'number' && Number.isFinite(o.timeoutMs) && o.timeoutMs > 0)
   )
     throw issue('options.timeoutMs', 'must be a finite number of milliseconds greater than 0');
-}
-
-/**
- * The spec of a method outside the table (`call()`): the payload goes as given and the reply comes back
- * as decoded. Never resent unless the caller declares it idempotent.
- */
-export function adHocSpec(wire: string, idempotent: boolean): MethodSpec {
-  return {
-    wire,
-    section: 'not in the method table',
-    kind: idempotent ? 'query' : 'state',
-    request: z.record(z.string(), z.unknown()),
-    response: z.unknown(),
-  };
 }

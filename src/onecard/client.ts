@@ -11,7 +11,7 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
-import { adHocSpec, type CallOptions, Pipeline } from '../core/pipeline.js';
+import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
@@ -275,13 +275,7 @@ export class OneCardClient implements OneCardApi {
         'must be a dotted method name such as synjones.onecard.query.accinfo.total',
       );
     }
-    const { idempotent, ...callOpts } = opts;
-    return this.#pipeline.run(
-      method,
-      adHocSpec(method, idempotent === true),
-      payload,
-      callOpts,
-    ) as Promise<T>;
+    return this.#pipeline.adHoc(method, payload, opts) as Promise<T>;
   }
 
   /**

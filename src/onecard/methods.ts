@@ -150,42 +150,10 @@ export const oneCardMethods = {
     echoes: ['account'],
     outcome: (v) => stateAdvice(v.account, 'the new password (checkPassword)'),
   }),
-  lostCard: m('synjones.onecard.lost.card', {
-    section: 'deployed: 挂失',
-    deployedOnly: true,
-    kind: 'state',
-    request: d.CardStateRequest,
-    response: d.AckResponse,
-    echoes: ['account'],
-    outcome: (v) => cardAdvice(v.account, 'lostflag'),
-  }),
-  unlostCard: m('synjones.onecard.unlost.card', {
-    section: 'deployed: 解挂',
-    deployedOnly: true,
-    kind: 'state',
-    request: d.CardStateRequest,
-    response: d.AckResponse,
-    echoes: ['account'],
-    outcome: (v) => cardAdvice(v.account, 'lostflag'),
-  }),
-  freezeCard: m('synjones.onecard.frozen.card', {
-    section: 'deployed: 冻结',
-    deployedOnly: true,
-    kind: 'state',
-    request: d.CardStateRequest,
-    response: d.AckResponse,
-    echoes: ['account'],
-    outcome: (v) => cardAdvice(v.account, 'freezeflag'),
-  }),
-  unfreezeCard: m('synjones.onecard.unfrozen.card', {
-    section: 'deployed: 解冻',
-    deployedOnly: true,
-    kind: 'state',
-    request: d.CardStateRequest,
-    response: d.AckResponse,
-    echoes: ['account'],
-    outcome: (v) => cardAdvice(v.account, 'freezeflag'),
-  }),
+  lostCard: cardState('synjones.onecard.lost.card', '挂失', 'lostflag'),
+  unlostCard: cardState('synjones.onecard.unlost.card', '解挂', 'lostflag'),
+  freezeCard: cardState('synjones.onecard.frozen.card', '冻结', 'freezeflag'),
+  unfreezeCard: cardState('synjones.onecard.unfrozen.card', '解冻', 'freezeflag'),
   openAccount: m('synjones.onecard.open.acc', {
     section: 'deployed: 开户',
     deployedOnly: true,
@@ -206,8 +174,18 @@ export const oneCardMethods = {
   }),
 };
 
-function cardAdvice(account: string, flag: 'lostflag' | 'freezeflag') {
-  return queryAdvice({ method: 'queryCard', params: { idtype: 'acc', id: account } }, `read ${flag}`);
+/** The four deployed card-state changes: one account in, an acknowledgement out, queryCard shows the flag. */
+function cardState(wire: string, zh: string, flag: 'lostflag' | 'freezeflag') {
+  return m(wire, {
+    section: `deployed: ${zh}`,
+    deployedOnly: true,
+    kind: 'state',
+    request: d.CardStateRequest,
+    response: d.AckResponse,
+    echoes: ['account'],
+    outcome: (v) =>
+      queryAdvice({ method: 'queryCard', params: { idtype: 'acc', id: v.account } }, `read ${flag}`),
+  });
 }
 
 function stateAdvice(account: string, what: string) {

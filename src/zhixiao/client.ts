@@ -10,7 +10,7 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
-import { adHocSpec, type CallOptions, Pipeline } from '../core/pipeline.js';
+import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import type { ZhixiaoCredentials } from './envelope.js';
@@ -120,8 +120,7 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     opts: CallOptions & { idempotent?: boolean } = {},
   ): Promise<T> {
     checkPath(path, 'path');
-    const { idempotent, ...callOpts } = opts;
-    return this.#pipeline.run(path, adHocSpec(path, idempotent === true), payload, callOpts) as Promise<T>;
+    return this.#pipeline.adHoc(path, payload, opts) as Promise<T>;
   }
 
   /** 2.5 Verifies and decrypts a payment notification; throws SignatureError with a reason on failure. */

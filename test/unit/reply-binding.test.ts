@@ -107,7 +107,9 @@ describe('a reply about another request is not an answer', () => {
       .post(path)
       .once()
       .reply(200, zxReply(0, { out_trade_no: 'OTHER', order_id: '2', url: 'https://p.test' }));
-    const err = await (zhixiao()[name] as (r: unknown) => Promise<unknown>)(req).catch((e) => e);
+    const client = zhixiao();
+    const call = (client[name] as (r: unknown) => Promise<unknown>).bind(client);
+    const err = (await call(req).catch((e) => e)) as OutcomeUnknownError;
     expect(err).toBeInstanceOf(OutcomeUnknownError);
     expect(err.cause).toBeInstanceOf(ProtocolError);
     scope.done();

@@ -4,15 +4,22 @@ import type { z } from 'zod';
 import {
   MemoryTokenStore,
   OneCardClient,
+  type OneCardMethodName,
+  type OneCardRequest,
   oneCardMethods,
   ValidationError,
+  type ZhixiaoMethodName,
   ZhixiaoPayClient,
+  type ZhixiaoRequest,
   zhixiaoMethods,
 } from '../../src/index.js';
 import { oneCardOptions, ZX, ZX_BASE } from '../helpers/keys.js';
 
-/** One schema-valid input per method; every bad input below is one mutation of these. */
-const VALID: Record<string, Record<string, unknown>> = {
+/**
+ * One schema-valid input per method; every bad input below is one mutation of these. The type makes a
+ * new table method without an input here a compile error.
+ */
+const VALID_INPUTS = {
   queryCard: { idtype: 'sno', id: '2023000001' },
   queryAccInfo: { account: '10001', acctype: '###' },
   checkPassword: { idtype: 'sno', id: '2023000001', pwd: '123456' },
@@ -85,7 +92,10 @@ const VALID: Record<string, Record<string, unknown>> = {
   getIdentity: { uid: '2088' },
   getUserCard: { user_no: 'u', school_id: 's' },
   createInvoice: { out_trade_no: 'T1', payer_type: 1, payer_name: '小明', phone: '1', payer_email: 'a@b.cn' },
+} satisfies { [M in Exclude<OneCardMethodName, 'getAccessToken'>]: OneCardRequest<M> } & {
+  [M in ZhixiaoMethodName]: ZhixiaoRequest<M>;
 };
+const VALID: Record<string, Record<string, unknown>> = VALID_INPUTS;
 const AMOUNTS = new Set(['tranamt', 'order_amount', 'total_fee', 'refund_fee']);
 const BAD_AMOUNTS = [-1, 0, 1.5, '100', Number.NaN, Number.POSITIVE_INFINITY, 1e17];
 /** String fields the specs give no length limit; every other string field must refuse 5000 bytes. */
@@ -129,6 +139,8 @@ for (const { methods } of tables) {
     const valid = VALID[method];
     if (!valid) continue;
     const shape = (m.request as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
+    // A typo in a field name must never reach the gateway.
+    cases.push({ method, rule: 'unknown key', input: { ...valid, remakr: 'x' }, field: 'remakr' });
     for (const field of Object.keys(valid)) {
       const without = { ...valid };
       delete without[field];

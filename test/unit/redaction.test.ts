@@ -96,3 +96,27 @@ describe('no secret in any error', () => {
     assertClean(await errorOf(() => z.parseNotification({ id: 'partner1', param: 'AAAA', sign: 'x' })));
   });
 });
+
+describe('the access token is masked by value, whatever its shape', () => {
+  it.each([
+    ['a UUID', 'a1b2c3d4-e5f6-4711-8899-aabbccddeeff'],
+    ['JWT-like', 'eyJhbGci.eyJzdWIiOiIx.c2ln'],
+    ['dotted', 'tok.en.dotted.42'],
+    ['short', 'T0k-9'],
+  ])('%s token echoed in a gateway error page never reaches the error', async (_shape, token) => {
+    const c = new OneCardClient({ ...oneCardOptions, tokenStore: new MemoryTokenStore(), retryBaseMs: 1 });
+    mockOneCard((m, _p) => {
+      if (m.endsWith('access_token')) return { data: { access_token: token, expires_in: '7200' } };
+      // A proxy or gateway page that echoes the form it received, raw and percent-encoded.
+      return `Bad request: access_token=${token} (${encodeURIComponent(token)}) app_key=unit-app`;
+    });
+    const err = await errorOf(() => c.queryCard({ idtype: 'sno', id: '1' }));
+    const views = [String((err as Error).message), JSON.stringify(err), inspect(err, { depth: 10 })];
+    for (const view of views) {
+      expect(view).not.toContain(token);
+      expect(view).not.toContain(encodeURIComponent(token));
+    }
+    expect(String((err as Error).message)).toContain('[redacted]');
+    nock.cleanAll();
+  });
+});

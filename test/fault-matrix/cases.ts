@@ -2,11 +2,11 @@
  * One entry per client method: how to make a valid call against a fresh sandbox, and which ledger
  * figure it moves (so a test can tell "processed once" from "not processed" and "processed twice").
  */
-import {
-  type OneCardClient,
-  oneCardMethods,
-  type ZhixiaoPayClient,
-  zhixiaoMethods,
+import type {
+  OneCardClient,
+  OneCardMethodName,
+  ZhixiaoMethodName,
+  ZhixiaoPayClient,
 } from '../../src/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
@@ -49,14 +49,53 @@ async function paidOrder(ctx: Ctx, fee = 100) {
   return { out_trade_no, order_id: o.order_id };
 }
 
-const oc = (method: string, c: Omit<MethodCase, 'gateway' | 'method' | 'repeatable'>): MethodCase => {
-  const kind = oneCardMethods[method as keyof typeof oneCardMethods].kind;
-  return { gateway: 'onecard', method, repeatable: kind === 'query' || kind === 'token', ...c };
+/**
+ * Which methods may be repeated, written out from the specs rather than read from the production table,
+ * so a misclassified method fails here: reads (2.2.1.1 token, 2.2.2.x queries, 2.2.4.5 order status, the
+ * deployed totals and barcode lookup; Zhixiao 2.2, 2.6, 2.7). Everything else moves money, changes state
+ * or counts attempts (a password check counts against the lockout).
+ */
+const REPEATABLE: Record<OneCardMethodName | ZhixiaoMethodName, boolean> = {
+  getAccessToken: true,
+  queryCard: true,
+  queryAccInfo: true,
+  checkPassword: false,
+  transfer: false,
+  getBarcode: false,
+  payByBarcode: false,
+  bindPayAccount: false,
+  unbindPayAccount: false,
+  recharge: false,
+  queryRechargeOrder: true,
+  queryAccInfoTotal: true,
+  querySnoNameFromBarcode: true,
+  modifyPassword: false,
+  lostCard: false,
+  unlostCard: false,
+  freezeCard: false,
+  unfreezeCard: false,
+  openAccount: false,
+  modifyAccount: false,
+  createOrder: false,
+  queryOrder: true,
+  cancelOrder: false,
+  refundOrder: false,
+  getIdentity: true,
+  getUserCard: true,
+  createInvoice: false,
 };
-const zx = (method: string, c: Omit<MethodCase, 'gateway' | 'method' | 'repeatable'>): MethodCase => ({
+
+const oc = (
+  method: OneCardMethodName,
+  c: Omit<MethodCase, 'gateway' | 'method' | 'repeatable'>,
+): MethodCase => ({ gateway: 'onecard', method, repeatable: REPEATABLE[method], ...c });
+const zx = (
+  method: ZhixiaoMethodName,
+  c: Omit<MethodCase, 'gateway' | 'method' | 'repeatable'>,
+): MethodCase => ({
   gateway: 'zhixiao',
   method,
-  repeatable: zhixiaoMethods[method as keyof typeof zhixiaoMethods].kind === 'query',
+  repeatable: REPEATABLE[method],
   ...c,
 });
 

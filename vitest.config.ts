@@ -1,10 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: the sources (unit, integration, fault matrix, Redis, Chromium) run from src/ with no
+ * build; only the tests that run the built package (CLI, packaging) build it first, once.
+ */
+const DIST_TESTS = ['test/cli/**/*.test.ts', 'test/package/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'src', include: ['test/**/*.test.ts'], exclude: DIST_TESTS } },
+      { extends: true, test: { name: 'dist', include: DIST_TESTS, globalSetup: ['test/global-setup.ts'] } },
+    ],
   },
 });

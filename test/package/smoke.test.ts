@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let dir: string;
-const sh = (cmd: string, args: string[], cwd = dir) => execFileSync(cmd, args, { cwd, encoding: 'utf8' });
+const sh = (cmd: string, args: string[], cwd = dir) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'campus-pay-pack-'));
@@ -54,24 +55,34 @@ startSandbox().then(async (sb) => {
     expect(sh('node', ['cjs.cjs']).trim()).toBe('true\nfunction 张三');
   });
 
-  it('type-checks from TypeScript with moduleResolution node16', () => {
+  it.each([
+    ['node16', { module: 'node16', moduleResolution: 'node16' }, 'app.mts'],
+    ['nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, 'app.mts'],
+    ['bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'app.ts'],
+    ['node10 (commonjs)', { module: 'commonjs', moduleResolution: 'node10' }, 'app.ts'],
+  ])('type-checks from TypeScript with moduleResolution %s', (name, options, file) => {
+    const sub = join(dir, `ts-${name.split(' ')[0]}`);
+    mkdirSync(sub, { recursive: true });
     writeFileSync(
-      join(dir, 'tsconfig.json'),
+      join(sub, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          module: 'node16',
-          moduleResolution: 'node16',
+          ...options,
+          target: 'es2022',
           strict: true,
           noEmit: true,
           skipLibCheck: false,
+          ignoreDeprecations: '5.0',
           types: ['node'],
+          // The repository's own @types/node: nothing is downloaded in a test.
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
         },
-        files: ['app.mts'],
+        files: [file],
       }),
     );
     writeFileSync(
-      join(dir, 'app.mts'),
-      `import { OneCardClient, type OneCardClientOptions, OrderStatus, type ZhixiaoSchemas } from 'campus-pay';
+      join(sub, file),
+      `import { OneCardClient, type OneCardClientOptions, OrderStatus, type ZhixiaoSchemas, isGatewayError } from 'campus-pay';
 import { aesEncrypt } from 'campus-pay/crypto';
 import type { Sandbox } from 'campus-pay/sandbox';
 import { RedisTokenStore } from 'campus-pay/redis';
@@ -79,10 +90,14 @@ const o: OneCardClientOptions = { gatewayUrl: 'http://x', appKey: 'k', desKey: '
 const status: 1 | 2 | 3 = OrderStatus.PAID;
 const n: ZhixiaoSchemas.PaymentNotification | undefined = undefined;
 declare const sb: Sandbox;
-export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisTokenStore];
+export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisTokenStore, isGatewayError];
 `,
     );
-    sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@types/node@20']);
-    sh(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', '.']);
+    symlinkSync(join(dir, 'node_modules'), join(sub, 'node_modules'), 'dir');
+    sh(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', '.'], sub);
+  });
+
+  it('runs the CLI from the installed package', () => {
+    expect(sh('npx', ['--no-install', 'campus-pay', '--help'])).toMatch(/campus-pay/);
   });
 });

@@ -69,6 +69,7 @@ startSandbox().then(async (sb) => {
         compilerOptions: {
           ...options,
           target: 'es2022',
+          esModuleInterop: true,
           strict: true,
           noEmit: true,
           skipLibCheck: false,

@@ -297,9 +297,20 @@ export function isHttpUrl(v: string): boolean {
   }
 }
 
-/** Turns a zod-style issue list into ours. */
-export function toIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): ValidationIssue[] {
-  return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+/** Turns a zod-style issue list into ours; an unknown key becomes an issue at that key. */
+export function toIssues(
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }>,
+): ValidationIssue[] {
+  return issues.flatMap((i) => {
+    const at = i.path.map(String);
+    if (i.code === 'unrecognized_keys' && i.keys) {
+      return i.keys.map((k) => ({
+        path: [...at, k].join('.'),
+        message: 'is not a field of this request (a typo?); nothing was sent',
+      }));
+    }
+    return [{ path: at.join('.'), message: i.message }];
+  });
 }
 
 /**

@@ -1,6 +1,9 @@
-/** zod building blocks both gateways share: byte limits, integer fen, validation with our error type. */
+/**
+ * zod building blocks both gateways share. Requests are strict (exact keys, byte limits, integer fen);
+ * replies are tolerant (null and "" in optional fields, unknown codes) except where money is decided.
+ */
 import { z } from 'zod';
-import { toIssues, ValidationError } from './errors.js';
+import { isHttpUrl, toIssues, ValidationError } from './errors.js';
 
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -15,6 +18,22 @@ export const requiredBytes = (max: number) =>
     .min(1, { message: 'must not be empty' })
     .refine((s) => utf8Bytes(s) <= max, { message: `must be at most ${max} bytes in UTF-8` });
 
+/** GBK byte length: 2 per character outside ASCII (CJK, full-width punctuation), 1 for ASCII. */
+const gbkBytes = (s: string) => {
+  let n = 0;
+  for (const ch of s) n += ch.codePointAt(0)! < 0x80 ? 1 : 2;
+  return n;
+};
+
+/**
+ * A string the gateway measures in GBK bytes: String(128) with "全中文最多 60 个汉字" counts a Chinese
+ * character as 2 bytes, not UTF-8's 3.
+ */
+export const gbk = (max: number) =>
+  z.string().refine((s) => gbkBytes(s) <= max, {
+    message: `must be at most ${max} bytes in GBK (a Chinese character counts 2)`,
+  });
+
 /**
  * An amount in integer fen (分), as a number: a positive safe integer with at most `digits` digits.
  * Fractions, negatives, NaN and strings are refused — no float ever becomes money.
@@ -26,10 +45,26 @@ export const fen = (digits = 10) =>
     .positive({ message: 'must be greater than 0 fen' })
     .max(10 ** digits - 1, { message: `must have at most ${digits} digits` });
 
-/**
- * An amount in a reply: `100`, `"100"` or `"100.0"` → 100. A fractional fen (`"100.5"`) is refused,
- * since it means the gateway and the SDK disagree about units.
- */
+/** An absolute http(s) URL with no whitespace, quotes or angle brackets (nothing to split a header or an attribute on). */
+export const httpUrl = (max?: number) =>
+  z
+    .string()
+    .refine(isHttpUrl, { message: 'must be an absolute http(s) URL (no spaces, quotes or line breaks)' })
+    .refine((s) => max === undefined || utf8Bytes(s) <= max, { message: `must be at most ${max} bytes` });
+
+/** A number that arrived where text was expected is kept only when exact: a 22-digit code as a JSON number has already lost digits. */
+const exactText = (v: string | number, ctx: z.RefinementCtx): string => {
+  if (typeof v === 'number' && !(Number.isFinite(v) && (!Number.isInteger(v) || Number.isSafeInteger(v)))) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'arrived as a JSON number too large to be exact; the gateway must send it as a string',
+    });
+    return z.NEVER;
+  }
+  return String(v);
+};
+
+/** A reply amount: `100`, `"100"` or `"100.0"` → 100. A fractional fen (`"100.5"`) is refused. */
 export const replyFen = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const n = typeof v === 'number' ? v : /^-?\d+(\.0+)?$/.test(v.trim()) ? Number.parseFloat(v) : Number.NaN;
   if (!Number.isSafeInteger(n)) {
@@ -39,8 +74,51 @@ export const replyFen = z.union([z.number(), z.string()]).transform((v, ctx) => 
   return n;
 });
 
-/** A reply string field that some deployments send as a number. */
-export const replyString = z.union([z.string(), z.number()]).transform(String);
+/** A reply string field that some deployments send as a number (kept only when exact). */
+export const replyString = z.union([z.string(), z.number()]).transform(exactText);
+
+/** Absent, null and "" all mean "not given" in a reply (Java gateways write null for empty fields). */
+const blank = (v: unknown) => (v === null || v === '' ? undefined : v);
+
+/** An optional reply string: absent, null or "" → undefined. */
+export const optString = z.preprocess(blank, replyString.optional());
+/** An optional reply amount in fen: absent, null or "" → undefined. */
+export const optFen = z.preprocess(blank, replyFen.optional());
+
+/**
+ * A reply object: the spec's fields by name, and everything a deployment adds kept under `extra`
+ * rather than mixed in, so a typo in a field name never type-checks.
+ */
+export function replyObject<S extends z.ZodRawShape>(shape: S) {
+  const known = new Set(Object.keys(shape));
+  return z.looseObject(shape).transform((v) => {
+    const out: Record<string, unknown> = {};
+    const extra: Record<string, unknown> = {};
+    for (const [k, val] of Object.entries(v)) {
+      if (known.has(k)) out[k] = val;
+      else extra[k] = val;
+    }
+    return { ...out, extra } as z.output<z.ZodObject<S>> & { extra: Record<string, unknown> };
+  });
+}
+
+/** A reply list that some deployments send as a single object, null or "". */
+export const replyList = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v]),
+    z.array(item),
+  );
+
+/**
+ * A closed set in a reply, read openly: the raw code is kept, its meaning is `'unknown'` when the table
+ * does not know it. A gateway that adds a status must not turn a valid reply into an error.
+ */
+export function meaningOf<M extends Record<string, string>>(
+  table: M,
+  code: string | undefined,
+): M[keyof M] | 'unknown' {
+  return code !== undefined && Object.hasOwn(table, code) ? (table[code] as M[keyof M]) : 'unknown';
+}
 
 /** Runs a schema and throws our ValidationError, naming the method, the field and the rule. */
 export function validate<S extends z.ZodType>(

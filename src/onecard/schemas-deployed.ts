@@ -1,31 +1,30 @@
 /**
- * Methods seen in deployed Synjones integrations but not documented in v2.41 (PROTOCOL-NOTES §1).
- * Field names follow the deployed code; replies are `loose`, since each deployment may add fields.
+ * Methods seen in deployed Synjones integrations but not documented in v2.41 (docs/protocol.md).
+ * Field names follow the deployed code. Requests are exact; replies keep what a deployment adds under `extra`.
  */
 import { z } from 'zod';
-import { bytes, replyFen, replyString, requiredBytes } from '../core/schema.js';
+import { bytes, optFen, optString, replyObject, replyString, requiredBytes } from '../core/schema.js';
 
 const account = requiredBytes(10);
-const optString = replyString.optional();
 
 // query.accinfo.total 电子账户汇总 (totals of one e-account type)
-export const QueryAccInfoTotalRequest = z.looseObject({ /** 电子账户类型 */ acctype: requiredBytes(3) });
+export const QueryAccInfoTotalRequest = z.strictObject({ /** 电子账户类型 */ acctype: requiredBytes(3) });
 export type QueryAccInfoTotalRequest = z.input<typeof QueryAccInfoTotalRequest>;
-export const QueryAccInfoTotalResponse = z.looseObject({
+export const QueryAccInfoTotalResponse = replyObject({
   acctype: optString,
   /** 账户数 Number of accounts. */
   total_count: optString,
   /** 总金额 Total balance in fen. */
-  total_amt: replyFen.optional(),
+  total_amt: optFen,
 });
 export type QueryAccInfoTotalResponse = z.output<typeof QueryAccInfoTotalResponse>;
 
 // query.snoname.frombarcode 通过二维码查询学工号和姓名
-export const QuerySnoNameFromBarcodeRequest = z.looseObject({
+export const QuerySnoNameFromBarcodeRequest = z.strictObject({
   barcode: z.string().regex(/^\d{1,22}$/, { message: 'must be the scanned code: 1 to 22 digits' }),
 });
 export type QuerySnoNameFromBarcodeRequest = z.input<typeof QuerySnoNameFromBarcodeRequest>;
-export const QuerySnoNameFromBarcodeResponse = z.looseObject({
+export const QuerySnoNameFromBarcodeResponse = replyObject({
   sno: optString,
   name: optString,
   paytype: optString,
@@ -36,7 +35,7 @@ export const QuerySnoNameFromBarcodeResponse = z.looseObject({
 export type QuerySnoNameFromBarcodeResponse = z.output<typeof QuerySnoNameFromBarcodeResponse>;
 
 // modify.pwd 修改查询密码
-export const ModifyPasswordRequest = z.looseObject({
+export const ModifyPasswordRequest = z.strictObject({
   account,
   /** 新查询密码 New query password (never logged). */
   newpwd: requiredBytes(32),
@@ -44,11 +43,11 @@ export const ModifyPasswordRequest = z.looseObject({
 export type ModifyPasswordRequest = z.input<typeof ModifyPasswordRequest>;
 
 // lost.card 挂失 / unlost.card 解挂 / frozen.card 冻结 / unfrozen.card 解冻
-export const CardStateRequest = z.looseObject({ /** 一卡通账号 */ account });
+export const CardStateRequest = z.strictObject({ /** 一卡通账号 */ account });
 export type CardStateRequest = z.input<typeof CardStateRequest>;
 
 /** A reply with no documented fields beyond retcode/errmsg. */
-export const AckResponse = z.looseObject({ account: optString });
+export const AckResponse = replyObject({ account: optString });
 export type AckResponse = z.output<typeof AckResponse>;
 
 const personFields = {
@@ -89,11 +88,14 @@ const personFields = {
 };
 
 // open.acc 开户 (virtual card account)
-export const OpenAccountRequest = z.looseObject(personFields);
+export const OpenAccountRequest = z.strictObject(personFields);
 export type OpenAccountRequest = z.input<typeof OpenAccountRequest>;
-export const OpenAccountResponse = z.looseObject({ /** 新开的一卡通账号 */ account: replyString });
+export const OpenAccountResponse = replyObject({
+  /** 新开的一卡通账号 */ account: replyString,
+  /** 学工号, echoed by deployments beside account. */ sno: optString,
+});
 export type OpenAccountResponse = z.output<typeof OpenAccountResponse>;
 
 // modify.acc 修改账户信息: the account plus the fields to change (open.acc's names).
-export const ModifyAccountRequest = z.looseObject({ account, ...z.object(personFields).partial().shape });
+export const ModifyAccountRequest = z.strictObject({ account, ...z.object(personFields).partial().shape });
 export type ModifyAccountRequest = z.input<typeof ModifyAccountRequest>;

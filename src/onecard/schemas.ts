@@ -1,157 +1,264 @@
 /**
  * Synjones OneCard v2.41 request and reply schemas. Field names are the spec's; byte limits are the
- * spec's String(n); amounts are integer fen (numbers) here and decimal strings on the wire. Replies are
- * `loose`: deployments add fields (acc_status, elec_accamt, cardid…) and they are kept.
+ * spec's String(n); amounts are integer fen (numbers) here and decimal strings on the wire.
+ *
+ * Requests are exact: an unknown key is refused before anything is sent. Replies are tolerant: a field
+ * the spec marks 可空 (or that deployments leave out) comes back `undefined` whether it was absent, null
+ * or ""; statuses and flags come back raw, with a meaning that may be `'unknown'`; fields a deployment
+ * adds are kept under `extra`. Amounts, order numbers and accounts stay strict.
  */
 import { z } from 'zod';
-import { bytes, fen, replyFen, replyString, requiredBytes } from '../core/schema.js';
-import { formatCompactTime } from '../core/time.js';
+import {
+  bytes,
+  fen,
+  gbk,
+  httpUrl,
+  meaningOf,
+  optFen,
+  optString,
+  replyFen,
+  replyList,
+  replyObject,
+  replyString,
+  requiredBytes,
+} from '../core/schema.js';
 
 /** 身份标识类型 Identity type: 学工号 sno, 证件号 id, 手机号 phone, 帐号 acc, 卡号 cardid, 二维码 barcode. */
 export const IdType = z.enum(['sno', 'id', 'phone', 'acc', 'cardid', 'barcode']);
 /** 电子账户类型 E-account type: `###` is the card account, others are e-account codes (≤ 3 bytes). */
 const acctype = requiredBytes(3);
 const account = requiredBytes(10);
-const optAmount = replyFen.optional();
-const optString = replyString.optional();
-/** 0/1 (or 0/1/2) flags, kept as the spec's strings. */
-const flag = replyString.optional();
-
-/** A reply list that some deployments send as a single object. */
-const list = <T extends z.ZodType>(item: T) =>
-  z.preprocess(
-    (v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v]),
-    z.array(item),
-  );
+/** Fields a reply may add beyond the spec's, as received. */
+type Extra = { extra: Record<string, unknown> };
 
 // 2.2.1.1 获取访问令牌 access token
-export const AccessTokenRequest = z.looseObject({});
-export const AccessTokenResponse = z.looseObject({
+export const AccessTokenRequest = z.strictObject({});
+export type AccessTokenRequest = z.input<typeof AccessTokenRequest>;
+/** 2.2.1.1 reply. */
+export interface AccessTokenReply extends Extra {
+  /** 访问令牌 The token (never logged). */
+  access_token: string;
+  /** 过期时间 Lifetime in seconds (arrives as a string, e.g. "7200"). */
+  expires_in: number;
+}
+export const AccessTokenResponse: z.ZodType<AccessTokenReply> = replyObject({
   access_token: z.string().min(1),
-  /** 过期时间 Lifetime in seconds; arrives as a string. */
   expires_in: replyFen,
 });
-export type AccessTokenResponse = z.output<typeof AccessTokenResponse>;
 
 // 2.2.2.1 卡信息查询 card query
-export const QueryCardRequest = z.looseObject({ idtype: IdType, /** 身份标识 */ id: requiredBytes(32) });
+export const QueryCardRequest = z.strictObject({
+  /** 身份标识类型 sno / id / phone / acc / cardid / barcode. */
+  idtype: IdType,
+  /** 身份标识 The identifier, String(32). */
+  id: requiredBytes(32),
+});
 export type QueryCardRequest = z.input<typeof QueryCardRequest>;
-export const Card = z.looseObject({
+
+/** 2.2.2.1 card 结构: one card of the identity. Optional fields come back undefined when absent, null or "". */
+export interface CardInfo extends Extra {
   /** 一卡通帐号 Card account. */
+  account: string;
+  /** 用户姓名 Name (可空). */
+  name?: string | undefined;
+  /** 未领取余额 Unclaimed balance, fen. */
+  unsettle_amount?: number | undefined;
+  /** 库余额 Card balance, fen. */
+  db_balance?: number | undefined;
+  /** 挂失标识 `0` 正常 normal / `1` 挂失 reported lost. */
+  lostflag?: string | undefined;
+  /** 冻结标识 `0` 正常 normal / `1` 冻结 frozen. */
+  freezeflag?: string | undefined;
+  /** 身份信息标识 `0` no identity data / `1` present. */
+  idflag?: string | undefined;
+  /** 扫码业务开通标识 `0` code payment off / `1` on. */
+  barflag?: string | undefined;
+  /** 开户时间 Opened, yyyyMMdd. */
+  createdate?: string | undefined;
+  /** 过期时间 Expires, yyyyMMdd. */
+  expdate?: string | undefined;
+  /** 卡类型 Card type code. */
+  cardtype?: string | undefined;
+  /** 卡类型名 Card type name. */
+  cardname?: string | undefined;
+  /** 绑定银行卡号 Bound bank card (可空). */
+  bankacc?: string | undefined;
+  /** 学号 Student/staff number (可空). */
+  sno?: string | undefined;
+  /** 手机号 Phone (可空). */
+  phone?: string | undefined;
+  /** 证件类型 ID document type, `001` 身份证 (可空). */
+  certtype?: string | undefined;
+  /** 证件号 ID document number (可空). */
+  cert?: string | undefined;
+  /** 自动转账警戒额 Auto-transfer threshold, fen. */
+  autotrans_limite?: number | undefined;
+  /** 自动转账额 Auto-transfer amount, fen. */
+  autotrans_amt?: number | undefined;
+  /** 转账标识 `0` 禁止 none / `1` 自助 self-service / `2` 自助及自动 self-service and automatic. */
+  autotrans_flag?: string | undefined;
+  /** 主副卡标识 `0` neither / `1` main / `2` secondary card. */
+  mscard?: string | undefined;
+  /** 副卡数量 Number of secondary cards (可空). */
+  scard_num?: string | undefined;
+}
+export const Card: z.ZodType<CardInfo> = replyObject({
   account: replyString,
-  /** 用户姓名 Name. */
   name: optString,
-  /** 未领取余额 Unclaimed balance (fen). */
-  unsettle_amount: optAmount,
-  /** 库余额 Card balance (fen). */
-  db_balance: optAmount,
-  /** 挂失标识 0 正常 / 1 挂失 lost. */
-  lostflag: flag,
-  /** 冻结标识 0 正常 / 1 冻结 frozen. */
-  freezeflag: flag,
-  /** 身份信息标识 0 none / 1 present. */
-  idflag: flag,
-  /** 扫码业务开通标识 0 off / 1 on. */
-  barflag: flag,
-  /** 开户时间 yyyyMMdd. */
+  unsettle_amount: optFen,
+  db_balance: optFen,
+  lostflag: optString,
+  freezeflag: optString,
+  idflag: optString,
+  barflag: optString,
   createdate: optString,
-  /** 过期时间 yyyyMMdd. */
   expdate: optString,
-  /** 卡类型 / 卡类型名 Card type and its name. */
   cardtype: optString,
   cardname: optString,
-  /** 绑定银行卡号 Bound bank card. */
   bankacc: optString,
-  /** 学号 Student/staff number. */
   sno: optString,
   phone: optString,
-  /** 证件类型 001 身份证 / 证件号. */
   certtype: optString,
   cert: optString,
-  /** 自动转账警戒额 / 自动转账额 (fen), 转账标识 0 禁止 / 1 自助 / 2 自助及自动. */
-  autotrans_limite: optAmount,
-  autotrans_amt: optAmount,
-  autotrans_flag: flag,
-  /** 主副卡标识 0 none / 1 main / 2 secondary; 副卡数量. */
-  mscard: flag,
+  autotrans_limite: optFen,
+  autotrans_amt: optFen,
+  autotrans_flag: optString,
+  mscard: optString,
   scard_num: optString,
 });
-export const QueryCardResponse = z.looseObject({ card: list(Card) });
-export type QueryCardResponse = z.output<typeof QueryCardResponse>;
+/** 2.2.2.1 reply. */
+export interface QueryCardReply extends Extra {
+  /** 卡信息 Every card of the identity (a single object or null from some deployments becomes a list). */
+  card: CardInfo[];
+}
+export const QueryCardResponse: z.ZodType<QueryCardReply> = replyObject({ card: replyList(Card) });
 
 // 2.2.2.2 电子账户信息查询 e-account query
-export const QueryAccInfoRequest = z.looseObject({
+export const QueryAccInfoRequest = z.strictObject({
+  /** 一卡通账户 Card account. */
   account,
-  /** `###` card account; another code for that e-account; omit for all e-accounts. */
+  /** 电子账户类型: `###` card account; another code for that e-account; omit for all e-accounts. */
   acctype: bytes(3).optional(),
 });
 export type QueryAccInfoRequest = z.input<typeof QueryAccInfoRequest>;
-export const AccInfo = z.looseObject({
-  /** 电子账户名 / 类型 / 余额 (fen). */
+/** 2.2.2.2 accinfo 结构: one e-account. */
+export interface AccInfo extends Extra {
+  /** 电子账户名 E-account name. */
+  name?: string | undefined;
+  /** 电子账户类型 E-account type (`###` = card account). */
+  type: string;
+  /** 电子账户余额 Balance, fen. */
+  balance: number;
+  /** 自动转账警戒额 / 自动转账额, fen. */
+  autotrans_limite?: number | undefined;
+  autotrans_amt?: number | undefined;
+  /** 转账标识 0 / 1 / 2. */
+  autotrans_flag?: string | undefined;
+  /** 单次支付限额 Single-payment limit, fen. */
+  singlelimit?: number | undefined;
+  /** 当天支付限额 Daily limit, fen. */
+  daycostlimit?: number | undefined;
+  /** 当天支付累计 Spent today, fen. */
+  daycostamt?: number | undefined;
+  /** 免密金额 Amount payable without password, fen. */
+  nonpwdlimit?: number | undefined;
+}
+export const AccInfo: z.ZodType<AccInfo> = replyObject({
   name: optString,
   type: replyString,
   balance: replyFen,
-  autotrans_limite: optAmount,
-  autotrans_amt: optAmount,
-  autotrans_flag: flag,
-  /** 单次支付限额 / 当天支付限额 / 当天支付累计 / 免密金额 (fen). */
-  singlelimit: optAmount,
-  daycostlimit: optAmount,
-  daycostamt: optAmount,
-  nonpwdlimit: optAmount,
+  autotrans_limite: optFen,
+  autotrans_amt: optFen,
+  autotrans_flag: optString,
+  singlelimit: optFen,
+  daycostlimit: optFen,
+  daycostamt: optFen,
+  nonpwdlimit: optFen,
 });
-export const QueryAccInfoResponse = z.looseObject({ account: optString, accinfo: list(AccInfo) });
-export type QueryAccInfoResponse = z.output<typeof QueryAccInfoResponse>;
+/** 2.2.2.2 reply. */
+export interface QueryAccInfoReply extends Extra {
+  /** 一卡通账户 Card account. */
+  account?: string | undefined;
+  /** 电子账户 The e-accounts. */
+  accinfo: AccInfo[];
+}
+export const QueryAccInfoResponse: z.ZodType<QueryAccInfoReply> = replyObject({
+  account: optString,
+  accinfo: replyList(AccInfo),
+});
 
 // 2.2.3.1 查询密码校验 query-password check
-export const CheckPasswordRequest = z.looseObject({
+export const CheckPasswordRequest = z.strictObject({
   idtype: IdType.exclude(['barcode']),
   id: requiredBytes(32),
   /** 校园卡查询密码 Query password (never logged). */
   pwd: requiredBytes(32),
 });
 export type CheckPasswordRequest = z.input<typeof CheckPasswordRequest>;
-export const CheckPasswordResponse = z.looseObject({ account: replyString, sno: optString });
-export type CheckPasswordResponse = z.output<typeof CheckPasswordResponse>;
+/** 2.2.3.1 reply. */
+export interface CheckPasswordReply extends Extra {
+  /** 一卡通帐号 The first card whose password matched. */
+  account: string;
+  /** 学工号 Student/staff number (可空). */
+  sno?: string | undefined;
+}
+export const CheckPasswordResponse: z.ZodType<CheckPasswordReply> = replyObject({
+  account: replyString,
+  sno: optString,
+});
 
 // 2.2.3.2 账户内电子账户间转账 transfer between e-accounts
-export const TransferRequest = z.looseObject({
+export const TransferRequest = z.strictObject({
   account,
   /** 交易金额 Amount in fen. */
   tranamt: fen(10),
-  /** 转出 / 转入账户类型 Source and target e-account types (`###` = card account). */
+  /** 转出账户类型 Source e-account type (`###` = card account). */
   src_acctype: acctype,
+  /** 转入账户类型 Target e-account type. */
   dst_acctype: acctype,
-  /** 备注 Remark. */
+  /** 备注 Remark, String(128). */
   remark: bytes(128).optional(),
 });
 export type TransferRequest = z.input<typeof TransferRequest>;
-export const TransferResponse = z.looseObject({ tranamt: optAmount });
-export type TransferResponse = z.output<typeof TransferResponse>;
+/** 2.2.3.2 reply. */
+export interface TransferReply extends Extra {
+  /** 交易金额 Amount moved, fen; must equal the request's. */
+  tranamt?: number | undefined;
+}
+export const TransferResponse: z.ZodType<TransferReply> = replyObject({ tranamt: optFen });
 
 // 2.2.3.3 账户二维码/条码获取 payment code
 /** 支付方式 1 校园卡账户 card account, 2 绑定银行卡 bound bank card, 3 自定义银行卡 given bank card. */
 export const BarcodePayType = z.enum(['1', '2', '3']);
-export const GetBarcodeRequest = z.looseObject({
+export const GetBarcodeRequest = z.strictObject({
   account,
   paytype: BarcodePayType,
   /** 支付账号: paytype 1 → acctype (`###` card account); 2 → empty; 3 → bank card number. */
   payacc: bytes(64).optional(),
 });
 export type GetBarcodeRequest = z.input<typeof GetBarcodeRequest>;
-export const GetBarcodeResponse = z.looseObject({
+/** 2.2.3.3 reply. */
+export interface GetBarcodeReply extends Extra {
+  account?: string | undefined;
+  /** 支付方式 as sent. */
+  paytype?: string | undefined;
+  /** 支付账号 (可空). */
+  payacc?: string | undefined;
+  /** 条码数据 The 22-digit code (a JSON number that lost digits is refused). */
+  barcode: string;
+  /** 二维码超时时间 Seconds the code is valid (60). */
+  expires: number;
+}
+export const GetBarcodeResponse: z.ZodType<GetBarcodeReply> = replyObject({
   account: optString,
   paytype: optString,
   payacc: optString,
-  /** 条码数据 22-digit code. */
   barcode: replyString,
-  /** 二维码超时时间 Seconds the code is valid (60). */
   expires: replyFen,
 });
-export type GetBarcodeResponse = z.output<typeof GetBarcodeResponse>;
 
 // 2.2.3.4 二维码支付交易 charge a scanned code
-export const PayByBarcodeRequest = z.looseObject({
+export const PayByBarcodeRequest = z.strictObject({
   /** 学付宝二维码 The scanned code (digits; barcode.get issues 22). */
   barcode: z.string().regex(/^\d{1,22}$/, { message: 'must be the scanned code: 1 to 22 digits' }),
   /** 商户号 Merchant account. */
@@ -169,33 +276,55 @@ export const PayByBarcodeRequest = z.looseObject({
   posnum: bytes(10).optional(),
 });
 export type PayByBarcodeRequest = z.input<typeof PayByBarcodeRequest>;
-export const PayByBarcodeResponse = z.looseObject({ account: optString, tranamt: optAmount });
-export type PayByBarcodeResponse = z.output<typeof PayByBarcodeResponse>;
+/** 2.2.3.4 reply. */
+export interface PayByBarcodeReply extends Extra {
+  /** 一卡通账户 The paying card account. */
+  account?: string | undefined;
+  /** 交易金额 Amount charged, fen; must equal the request's. */
+  tranamt?: number | undefined;
+}
+export const PayByBarcodeResponse: z.ZodType<PayByBarcodeReply> = replyObject({
+  account: optString,
+  tranamt: optFen,
+});
 
 // 2.2.4.1 / 2.2.4.2 绑定 / 解绑 payment-system account
 /** 支付系统类型 for binding: 支付宝 alipay, 微信 weixin. */
 export const BindPayType = z.enum(['alipay', 'weixin']);
-export const BindPayAccountRequest = z.looseObject({
+export const BindPayAccountRequest = z.strictObject({
   pay_type: BindPayType,
-  /** 支付系统用户唯一标识 Payer id in the payment system. */
+  /** 支付系统用户唯一标识 Payer id in the payment system (可空). */
   openid: bytes(128).optional(),
   /** 一卡通账号 Card account (the spec's example says `acc`; its table, followed here, `account`). */
   account,
 });
 export type BindPayAccountRequest = z.input<typeof BindPayAccountRequest>;
-export const BindPayAccountResponse = z.looseObject({
+/** 2.2.4.1 reply. */
+export interface BindPayAccountReply extends Extra {
+  pay_type?: string | undefined;
+  /** 支付系统用户唯一标识 (可空). */
+  openid?: string | undefined;
+  account?: string | undefined;
+}
+export const BindPayAccountResponse: z.ZodType<BindPayAccountReply> = replyObject({
   pay_type: optString,
   openid: optString,
   account: optString,
 });
-export type BindPayAccountResponse = z.output<typeof BindPayAccountResponse>;
-export const UnbindPayAccountRequest = z.looseObject({
+export const UnbindPayAccountRequest = z.strictObject({
   pay_type: BindPayType,
   openid: bytes(128).optional(),
 });
 export type UnbindPayAccountRequest = z.input<typeof UnbindPayAccountRequest>;
-export const UnbindPayAccountResponse = z.looseObject({ pay_type: optString, openid: optString });
-export type UnbindPayAccountResponse = z.output<typeof UnbindPayAccountResponse>;
+/** 2.2.4.2 reply. */
+export interface UnbindPayAccountReply extends Extra {
+  pay_type?: string | undefined;
+  openid?: string | undefined;
+}
+export const UnbindPayAccountResponse: z.ZodType<UnbindPayAccountReply> = replyObject({
+  pay_type: optString,
+  openid: optString,
+});
 
 // 2.2.4.3 校园卡充值请求 recharge
 /** 请求类型 wap, web, nativejs (微信公众号), native (扫码), ios, android. */
@@ -210,15 +339,26 @@ export const RechargePayType = z.enum([
   'cbcpay',
   'anxinpay',
 ]);
-const compactTime = z
-  .union([
-    z.date(),
-    z.string().regex(/^\d{14}$/, { message: 'must be yyyyMMddHHmmss (Beijing time) or a Date' }),
-  ])
-  .transform((v) => (typeof v === 'string' ? v : formatCompactTime(v)));
+
+/** yyyyMMddHHmmss that names a real moment (no Feb 30, no month 13, no 24:00). */
+const compactTimeText = z.string().refine(
+  (s) => {
+    const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s);
+    if (!m) return false;
+    const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    const t = new Date(Date.UTC(y, mo - 1, d, h, mi, sec));
+    return t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && h < 24 && mi < 60 && sec < 60;
+  },
+  { message: 'must be yyyyMMddHHmmss naming a real time (Beijing time), or a Date' },
+);
+/** A Date stays a Date here: the client writes it in its own time zone, like the request timestamp. */
+const compactTime = z.union([
+  z.date().refine((d) => !Number.isNaN(d.getTime()), { message: 'is an invalid Date' }),
+  compactTimeText,
+]);
 
 export const RechargeRequest = z
-  .looseObject({
+  .strictObject({
     client_type: ClientType,
     pay_type: RechargePayType,
     /** 要充值的一卡通账号 Card account to credit. */
@@ -231,15 +371,16 @@ export const RechargeRequest = z
     order_no: requiredBytes(24),
     /** 订单金额 Amount in fen. */
     order_amount: fen(16),
-    /** 订单时间: a Date (formatted in Beijing time) or yyyyMMddHHmmss; defaults to now. */
+    /** 订单时间: a Date (written in the client's time zone) or yyyyMMddHHmmss; defaults to now. */
     order_time: compactTime.optional(),
-    /** 订单说明 / 一卡通备注 (≤ 128 bytes; %localsn% and %paymentsn% are expanded by the gateway). */
-    order_note: bytes(128).optional(),
-    aic_note: bytes(128).optional(),
-    /** 前台跳转地址 Page the payer returns to. */
-    return_url: requiredBytes(200),
-    /** 后台通知地址 Where paygw.notify.result is POSTed. */
-    notify_url: requiredBytes(200),
+    /** 订单说明 String(128) counted in GBK: 全中文最多 60 个汉字 (up to 64 Chinese characters fit). */
+    order_note: gbk(128).optional(),
+    /** 一卡通备注, counted like order_note; %localsn% and %paymentsn% are expanded by the gateway. */
+    aic_note: gbk(128).optional(),
+    /** 前台跳转地址 Page the payer returns to: an absolute http(s) URL, ≤ 200 bytes. */
+    return_url: httpUrl(200),
+    /** 后台通知地址 Where paygw.notify.result is POSTed: an absolute http(s) URL. */
+    notify_url: httpUrl(),
     /** WeChat openid; required for weixin + nativejs. */
     openid: bytes(128).optional(),
     /** 微信优惠标识 WeChat coupon tag. */
@@ -255,27 +396,41 @@ export const RechargeRequest = z
     }
   });
 export type RechargeRequest = z.input<typeof RechargeRequest>;
-export const RechargeResponse = z.looseObject({
+/** 2.2.4.3 reply: what to hand the payer's browser (see rechargeToHtmlForm, rechargeToQrPayload). */
+export interface RechargeReply extends Extra {
+  account?: string | undefined;
+  acctype?: string | undefined;
+  /** 一卡通业务流水 OneCard serial. */
+  out_id: string;
+  /** 对接系统订单号 Your order number; must equal the request's. */
+  order_no: string;
+  /** 订单金额 Amount, fen; must equal the request's. */
+  order_amount?: number | undefined;
+  /** 数据提交方式 get, post, nativejs, native (扫码: post_url is the QR content). */
+  post_type: string;
+  /** 实际支付系统 url, or the QR content for native. */
+  post_url: string;
+  /** 向支付系统提交的数据: URL-encoded form data ("" when none was sent). */
+  post_data: string;
+}
+export const RechargeResponse: z.ZodType<RechargeReply> = replyObject({
   account: optString,
   acctype: optString,
-  /** 一卡通业务流水 OneCard serial. */
   out_id: replyString,
   order_no: replyString,
-  order_amount: optAmount,
-  /** 数据提交方式 get, post, nativejs, native (扫码: post_url is the QR content). */
+  order_amount: optFen,
   post_type: replyString,
   post_url: replyString,
-  /** URL-encoded form data for the payer's browser (native: base64 PNG of the QR code). */
-  post_data: z.string().optional().default(''),
+  post_data: z.preprocess((v) => (v === null || v === undefined ? '' : v), replyString),
 });
-export type RechargeResponse = z.output<typeof RechargeResponse>;
 
 // 2.2.4.5 订单状态查询 recharge order status
 export const QueryRechargeOrderRequest = z
-  .looseObject({
+  .strictObject({
     /** 一卡通业务流水 OneCard serial; give it or order_no. */
     out_id: bytes(24).optional(),
     order_no: bytes(24).optional(),
+    /** 订单金额 Amount in fen, as sent with the recharge. */
     order_amount: fen(16),
   })
   .superRefine((v, ctx) => {
@@ -283,6 +438,22 @@ export const QueryRechargeOrderRequest = z
       ctx.addIssue({ code: 'custom', path: ['order_no'], message: 'give order_no or out_id' });
   });
 export type QueryRechargeOrderRequest = z.input<typeof QueryRechargeOrderRequest>;
+
+/**
+ * 订单状态 Recharge order status → meaning. The spec's table lists 10–80; its own example answers `"0"`,
+ * which is the notice's "paid" (2.2.4.4): read as paid.
+ */
+export const RechargeOrderStates = {
+  '0': 'paid',
+  '10': 'pending',
+  '40': 'paid',
+  '50': 'crediting',
+  '60': 'credited',
+  '77': 'failed',
+  '78': 'not_found',
+  '80': 'refunding',
+} as const;
+export type RechargeOrderState = (typeof RechargeOrderStates)[keyof typeof RechargeOrderStates] | 'unknown';
 
 /** 订单状态 Recharge order status, with its meaning. */
 export const RechargeOrderStatus = {
@@ -296,44 +467,86 @@ export const RechargeOrderStatus = {
 } as const;
 export type RechargeOrderStatusCode = keyof typeof RechargeOrderStatus;
 
-export const QueryRechargeOrderResponse = z
-  .looseObject({
-    account: optString,
-    acctype: optString,
-    order_no: optString,
-    order_amount: optAmount,
-    out_id: optString,
-    pay_time: optString,
-    sttl_date: optString,
-    order_status: z.enum(
-      Object.keys(RechargeOrderStatus) as [RechargeOrderStatusCode, ...RechargeOrderStatusCode[]],
-    ),
-  })
-  .transform((v) => ({ ...v, order_state: RechargeOrderStatus[v.order_status].state }));
-export type QueryRechargeOrderResponse = z.output<typeof QueryRechargeOrderResponse>;
+/** 2.2.4.5 reply. */
+export interface QueryRechargeOrderReply extends Extra {
+  account?: string | undefined;
+  acctype?: string | undefined;
+  /** 对接系统订单号; must equal the request's when both are given. */
+  order_no?: string | undefined;
+  /** 订单金额, fen; must equal the request's. */
+  order_amount?: number | undefined;
+  /** 一卡通业务流水. */
+  out_id?: string | undefined;
+  /** 支付时间 yyyyMMddHHmmss. */
+  pay_time?: string | undefined;
+  /** 清算日期 yyyyMMdd. */
+  sttl_date?: string | undefined;
+  /** 订单状态, raw: 10 / 40 / 50 / 60 / 77 / 78 / 80 (and "0" in the spec's example). */
+  order_status: string;
+  /** What order_status means; `'unknown'` for a code the spec does not list (never an error). */
+  order_state: RechargeOrderState;
+}
+export const QueryRechargeOrderResponse: z.ZodType<QueryRechargeOrderReply> = replyObject({
+  account: optString,
+  acctype: optString,
+  order_no: optString,
+  order_amount: optFen,
+  out_id: optString,
+  pay_time: optString,
+  sttl_date: optString,
+  order_status: replyString,
+}).transform((v) => ({ ...v, order_state: meaningOf(RechargeOrderStates, v.order_status.trim()) }));
 
 // 2.2.4.4 交易通知 recharge notification (inbound)
-export const RechargeNotification = z.looseObject({
+/** 2.2.4.4 the notice's business fields. */
+export interface RechargeNotification extends Extra {
+  /** 要充值的一卡通账号 Card account. */
+  account: string;
+  /** 电子账户类型. */
+  acctype?: string | undefined;
+  /** 对接系统订单号 Your order number: de-duplicate on it. */
+  order_no: string;
+  /** 订单金额, fen. */
+  order_amount: number;
+  /** 一卡通业务流水. */
+  out_id: string;
+  /** 支付时间 yyyyMMddHHmmss. */
+  pay_time?: string | undefined;
+  /** 清算日期 yyyyMMdd. */
+  sttl_date?: string | undefined;
+  /** 订单状态 `0` paid; anything else failed. */
+  order_status: string;
+}
+export const RechargeNotification: z.ZodType<RechargeNotification> = replyObject({
   account: replyString,
   acctype: optString,
   order_no: replyString,
   order_amount: replyFen,
   out_id: replyString,
-  /** yyyyMMddHHmmss. */
   pay_time: optString,
-  /** 清算日期 yyyyMMdd. */
   sttl_date: optString,
-  /** 订单状态 `0` paid; anything else failed. */
   order_status: replyString,
 });
-export type RechargeNotification = z.output<typeof RechargeNotification>;
 
-/** Wire form: amounts as decimal strings, everything else as given. */
-export function amountsToStrings(
-  v: Record<string, unknown>,
-  fields: readonly string[],
-): Record<string, unknown> {
-  const out = { ...v };
-  for (const f of fields) if (typeof out[f] === 'number') out[f] = String(out[f]);
-  return out;
-}
+/** @deprecated since 0.2.0: named replies are `XxxReply`. */
+export type AccessTokenResponse = AccessTokenReply;
+/** @deprecated since 0.2.0 */
+export type QueryCardResponse = QueryCardReply;
+/** @deprecated since 0.2.0 */
+export type QueryAccInfoResponse = QueryAccInfoReply;
+/** @deprecated since 0.2.0 */
+export type CheckPasswordResponse = CheckPasswordReply;
+/** @deprecated since 0.2.0 */
+export type TransferResponse = TransferReply;
+/** @deprecated since 0.2.0 */
+export type GetBarcodeResponse = GetBarcodeReply;
+/** @deprecated since 0.2.0 */
+export type PayByBarcodeResponse = PayByBarcodeReply;
+/** @deprecated since 0.2.0 */
+export type BindPayAccountResponse = BindPayAccountReply;
+/** @deprecated since 0.2.0 */
+export type UnbindPayAccountResponse = UnbindPayAccountReply;
+/** @deprecated since 0.2.0 */
+export type RechargeResponse = RechargeReply;
+/** @deprecated since 0.2.0 */
+export type QueryRechargeOrderResponse = QueryRechargeOrderReply;

@@ -1,11 +1,26 @@
 /**
  * Zhixiao 知校聚合支付 v1.27 request and reply schemas. Field names are the spec's; amounts are integer fen
- * as numbers here and decimal strings on the wire. Objects are `loose`: fields the spec does not list are kept.
+ * as numbers here and decimal strings on the wire. Requests are exact; limits are only the spec's own
+ * (body 128 bytes, out_trade_no 40 bytes): where the spec sets none, none is invented. Replies are
+ * tolerant (null or "" in optional fields → undefined, unknown statuses kept raw) and keep what a
+ * deployment adds under `extra`.
  */
 import { z } from 'zod';
-import { bytes, fen, replyString, requiredBytes } from '../core/schema.js';
+import {
+  bytes,
+  fen,
+  httpUrl,
+  meaningOf,
+  optString,
+  replyObject,
+  replyString,
+  requiredBytes,
+} from '../core/schema.js';
 
-const url = z.url({ message: 'must be an absolute http(s) URL', protocol: /^https?$/ });
+const url = httpUrl();
+/** A string the spec gives no length limit: required and non-empty only. */
+const text = z.string().min(1, { message: 'must not be empty' });
+type Extra = { extra: Record<string, unknown> };
 
 /** 开票类型 Invoice payer type: 1 个人 person, 2 单位 company. */
 export const PayerType = z.union([z.literal(1), z.literal(2)]);
@@ -14,8 +29,8 @@ export const PayerType = z.union([z.literal(1), z.literal(2)]);
 export const PayType = z.union([z.literal(1), z.literal(2)]);
 
 const invoiceFields = {
-  /** 开票抬头 Invoice title. */
-  payer_name: requiredBytes(200),
+  /** 开票抬头 Invoice title (no length limit in the spec). */
+  payer_name: text,
   /** 纳税人识别号 Taxpayer ID; required when payer_type is 2 (company). */
   payer_taxnum: z.string().optional(),
   /** 购方地址及电话 Buyer address and phone. */
@@ -24,10 +39,10 @@ const invoiceFields = {
   payer_bank: z.string().optional(),
   /** 发票备注 Invoice remark. */
   piaoju_memo: z.string().optional(),
-  /** 接收人手机 Recipient mobile. */
-  phone: requiredBytes(20),
-  /** 接收人邮箱 Recipient e-mail. */
-  payer_email: z.email().optional(),
+  /** 接收人手机 Recipient mobile (no format or limit in the spec). */
+  phone: text,
+  /** 接收人邮箱 Recipient e-mail (the spec sets no format; the gateway checks it). */
+  payer_email: z.string().optional(),
 };
 
 const taxnumRule = (v: { payer_type: number; payer_taxnum?: string | undefined }, ctx: z.RefinementCtx) => {
@@ -42,30 +57,30 @@ const taxnumRule = (v: { payer_type: number; payer_taxnum?: string | undefined }
 
 /** 开票信息 Invoice info attached to an order (2.1 `piaoju`). */
 export const Piaoju = z
-  .looseObject({ /** 开票类型 1 个人 / 2 单位 */ payer_type: PayerType, ...invoiceFields })
+  .strictObject({ /** 开票类型 1 个人 / 2 单位 */ payer_type: PayerType, ...invoiceFields })
   .superRefine(taxnumRule);
 
 /** 2.1 订单创建 Create an order. */
 export const CreateOrderRequest = z
-  .looseObject({
+  .strictObject({
     /** 订单描述 Order description, ≤ 128 bytes. */
     body: requiredBytes(128),
     /** 商户订单号 Merchant order number, ≤ 40 bytes. */
     out_trade_no: requiredBytes(40),
     /** 订单金额 Amount in integer fen. */
     total_fee: fen(10),
-    /** 用户编号 User number (usually the student number). */
-    user_no: bytes(64).optional(),
-    /** 用户姓名 User name. */
-    user_name: bytes(64).optional(),
+    /** 用户编号 User number (usually the student number; no limit in the spec). */
+    user_no: z.string().optional(),
+    /** 用户姓名 User name (no limit in the spec). */
+    user_name: z.string().optional(),
     /** 支付成功后页面跳转地址 Page to return to after payment. */
     return_url: url.optional(),
     /** 后台通知地址 Payment notification URL (2.5). */
     notify_url: url,
     /** 1 微信 / 2 支付宝; required for mini-program payment. */
     pay_type: PayType.optional(),
-    /** 小程序 openid; required for mini-program payment. */
-    openid: requiredBytes(128).optional(),
+    /** 小程序 openid; required for mini-program payment (no limit in the spec). */
+    openid: text.optional(),
     /** 开票信息 Invoice info. */
     piaoju: Piaoju.optional(),
   })
@@ -80,24 +95,27 @@ export const CreateOrderRequest = z
   });
 export type CreateOrderRequest = z.input<typeof CreateOrderRequest>;
 
-/** The wire form of 2.1: amounts as decimal strings. */
-export const toWireCreateOrder = (v: z.output<typeof CreateOrderRequest>) => ({
-  ...v,
-  total_fee: String(v.total_fee),
-});
-
-export const CreateOrderResponse = z.looseObject({
-  out_trade_no: replyString,
+/** 2.1 reply. */
+export interface CreateOrderReply extends Extra {
+  /** 商户订单号; must equal the request's. */
+  out_trade_no: string;
   /** 订单号 Zhixiao order id. */
-  order_id: replyString,
-  /** 订单支付页面 Payment page (not for mini-program payment). */
-  url: z.string().optional(),
+  order_id: string;
+  /** 订单支付页面 Payment page (not for mini-program payment; undefined when absent, null or ""). */
+  url?: string | undefined;
   /** 小程序支付参数, parsed from the JSON string the gateway sends. */
+  sp_data?: unknown;
+}
+export const CreateOrderResponse: z.ZodType<CreateOrderReply> = replyObject({
+  out_trade_no: replyString,
+  order_id: replyString,
+  url: optString,
   sp_data: z
-    .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+    .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()])
     .optional()
     .transform((v, ctx) => {
-      if (typeof v !== 'string' || v === '') return v || undefined;
+      if (v === null || v === '' || v === undefined) return undefined;
+      if (typeof v !== 'string') return v;
       try {
         return JSON.parse(v) as unknown;
       } catch {
@@ -106,9 +124,8 @@ export const CreateOrderResponse = z.looseObject({
       }
     }),
 });
-export type CreateOrderResponse = z.output<typeof CreateOrderResponse>;
 
-const byTradeNo = z.looseObject({ /** 商户订单号 ≤ 40 bytes */ out_trade_no: requiredBytes(40) });
+const byTradeNo = z.strictObject({ /** 商户订单号 ≤ 40 bytes */ out_trade_no: requiredBytes(40) });
 
 /** 2.2 订单查询 Query an order. */
 export const QueryOrderRequest = byTradeNo;
@@ -118,79 +135,119 @@ export type QueryOrderRequest = z.input<typeof QueryOrderRequest>;
 export const OrderStatus = { PENDING: 1, PAID: 2, FAILED: 3 } as const;
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
-export const QueryOrderResponse = z.looseObject({
+/** 支付状态 meaning: 1 待支付, 2 支付成功, 3 支付失败. */
+export const OrderStates = { '1': 'pending', '2': 'paid', '3': 'failed' } as const;
+export type OrderState = (typeof OrderStates)[keyof typeof OrderStates] | 'unknown';
+
+/** 2.2 reply. */
+export interface QueryOrderReply extends Extra {
+  /** 商户订单号; must equal the request's. */
+  out_trade_no: string;
+  order_id: string;
+  /** 支付状态, raw: 1 pending, 2 paid, 3 failed (see OrderStatus). */
+  status: number;
+  /** What status means; `'unknown'` for a value the spec does not list (never an error). */
+  state: OrderState;
+  /** 支付时间 Payment time (Beijing), when status is 2; undefined when absent, null or "". */
+  time_end?: string | undefined;
+}
+export const QueryOrderResponse: z.ZodType<QueryOrderReply> = replyObject({
   out_trade_no: replyString,
   order_id: replyString,
-  status: z
-    .union([z.string(), z.number()])
-    .pipe(z.coerce.number())
-    .pipe(z.union([z.literal(1), z.literal(2), z.literal(3)])),
-  /** 支付时间 Payment time (Beijing), when status is 2. */
-  time_end: z.string().optional(),
-});
-export type QueryOrderResponse = z.output<typeof QueryOrderResponse>;
+  status: z.union([z.string().regex(/^-?\d+$/), z.number().int()]).transform(Number),
+  time_end: optString,
+}).transform((v) => ({ ...v, state: meaningOf(OrderStates, String(v.status)) }));
 
 /** 2.3 订单取消 Cancel an order. */
 export const CancelOrderRequest = byTradeNo;
 export type CancelOrderRequest = z.input<typeof CancelOrderRequest>;
-export const OrderRefResponse = z.looseObject({ out_trade_no: replyString, order_id: replyString });
-export type OrderRefResponse = z.output<typeof OrderRefResponse>;
+/** 2.3 / 2.4 reply. */
+export interface OrderRefReply extends Extra {
+  /** 商户订单号; must equal the request's. */
+  out_trade_no: string;
+  order_id: string;
+}
+export const OrderRefResponse: z.ZodType<OrderRefReply> = replyObject({
+  out_trade_no: replyString,
+  order_id: replyString,
+});
 
 /** 2.4 订单退款 Refund an order, in part or in whole. */
-export const RefundOrderRequest = z.looseObject({
+export const RefundOrderRequest = z.strictObject({
   out_trade_no: requiredBytes(40),
   /** 退款金额 Refund amount in integer fen, ≤ the refundable amount. */
   refund_fee: fen(10),
 });
 export type RefundOrderRequest = z.input<typeof RefundOrderRequest>;
-export const toWireRefund = (v: z.output<typeof RefundOrderRequest>) => ({
-  ...v,
-  refund_fee: String(v.refund_fee),
-});
+/** 支付类型 meaning: 1 微信 WeChat, 2 支付宝 Alipay. */
+export const PayChannels = { '1': 'weixin', '2': 'alipay' } as const;
 
 /** 2.5 支付通知 Payment notification. */
-export const PaymentNotification = z.looseObject({
+export interface PaymentNotification extends Extra {
+  /** 商户订单号: de-duplicate on it. */
+  out_trade_no: string;
+  order_id: string;
+  /** 支付成功时间 Payment time. */
+  time_end: string;
+  /** 用户编号 (null or a number from some deployments → a string or undefined). */
+  user_no?: string | undefined;
+  /** 用户姓名. */
+  user_name?: string | undefined;
+  /** 用户 uid (Alipay/WeChat). */
+  uid?: string | undefined;
+  /** 支付类型, raw: 1 微信, 2 支付宝. */
+  pay_type?: number | undefined;
+  /** What pay_type means; `'unknown'` for another value. */
+  pay_channel: (typeof PayChannels)[keyof typeof PayChannels] | 'unknown';
+}
+export const PaymentNotification: z.ZodType<PaymentNotification> = replyObject({
   out_trade_no: replyString,
   order_id: replyString,
-  /** 支付成功时间 Payment time. */
-  time_end: z.string(),
-  user_no: z.string().optional(),
-  user_name: z.string().optional(),
-  /** 用户 uid (Alipay/WeChat). */
-  uid: replyString,
-  /** 支付类型 1 微信 / 2 支付宝. */
-  pay_type: z.union([z.string(), z.number()]).pipe(z.coerce.number()).pipe(PayType),
-});
-export type PaymentNotification = z.output<typeof PaymentNotification>;
+  time_end: replyString,
+  user_no: optString,
+  user_name: optString,
+  uid: optString,
+  pay_type: z.preprocess(
+    (v) => (v === null || v === '' ? undefined : v),
+    z
+      .union([z.string().regex(/^-?\d+$/), z.number().int()])
+      .transform(Number)
+      .optional(),
+  ),
+}).transform((v) => ({
+  ...v,
+  pay_channel: meaningOf(PayChannels, v.pay_type === undefined ? undefined : String(v.pay_type)),
+}));
 
 /** 2.6 身份认证 Identity by Alipay/WeChat uid. */
-export const GetIdentityRequest = z.looseObject({ uid: requiredBytes(64) });
+export const GetIdentityRequest = z.strictObject({ /** 用户 uid (no limit in the spec) */ uid: text });
 export type GetIdentityRequest = z.input<typeof GetIdentityRequest>;
 
 const person = {
   user_no: replyString,
-  user_name: z.string(),
+  user_name: optString,
   /** 性别 0 未知 / 1 男 / 2 女. */
-  sex: replyString,
+  sex: optString,
   /** 身份类型 0 临时用户 temporary / 1 学生 student / 2 教师 teacher. */
-  identity_type: replyString,
+  identity_type: optString,
 };
-export const GetIdentityResponse = z.looseObject({ /** 用户的知校 id */ open_id: z.string(), ...person });
+export const GetIdentityResponse = replyObject({ /** 用户的知校 id */ open_id: replyString, ...person });
 export type GetIdentityResponse = z.output<typeof GetIdentityResponse>;
 
 /** 2.7 用户信息及卡包跳转地址 User info and the Alipay card-pack URL. */
-export const GetUserCardRequest = z.looseObject({
-  user_no: requiredBytes(64),
+export const GetUserCardRequest = z.strictObject({
+  /** 用户编号 (no limit in the spec). */
+  user_no: text,
   /** 学校 id: in the spec's example, not its table; optional. */
-  school_id: bytes(32).optional(),
+  school_id: z.string().optional(),
 });
 export type GetUserCardRequest = z.input<typeof GetUserCardRequest>;
-export const GetUserCardResponse = z.looseObject({ ...person, /** 校园卡跳转地址 */ schema_url: z.string() });
+export const GetUserCardResponse = replyObject({ ...person, /** 校园卡跳转地址 */ schema_url: replyString });
 export type GetUserCardResponse = z.output<typeof GetUserCardResponse>;
 
 /** 2.8 票据创建 Issue an invoice for a paid order. Give out_trade_no or zx_order_no. */
 export const CreateInvoiceRequest = z
-  .looseObject({
+  .strictObject({
     out_trade_no: bytes(40).optional(),
     /** 知校系统订单号 Zhixiao order number. */
     zx_order_no: z.string().optional(),
@@ -205,8 +262,14 @@ export const CreateInvoiceRequest = z
     taxnumRule(v, ctx);
   });
 export type CreateInvoiceRequest = z.input<typeof CreateInvoiceRequest>;
-export const toWireInvoice = (v: z.output<typeof CreateInvoiceRequest>) => ({ ...v, pay_type: v.payer_type });
 
 /** 2.8's reply is a message (开票成功), sometimes JSON. */
-export const CreateInvoiceResponse = z.looseObject({ message: z.string().optional() });
+export const CreateInvoiceResponse = replyObject({ message: optString });
 export type CreateInvoiceResponse = z.output<typeof CreateInvoiceResponse>;
+
+/** @deprecated since 0.2.0: named replies are `XxxReply`. */
+export type CreateOrderResponse = CreateOrderReply;
+/** @deprecated since 0.2.0 */
+export type QueryOrderResponse = QueryOrderReply;
+/** @deprecated since 0.2.0 */
+export type OrderRefResponse = OrderRefReply;

@@ -147,7 +147,7 @@ export const CASES: MethodCase[] = [
       order_no: unique(),
       order_amount: 1,
       return_url: 'http://r',
-      notify_url: 'null',
+      notify_url: 'http://127.0.0.1:9/none',
     }),
     measure: (sb) => ledger(sb).recharges.size,
     delta: 1,
@@ -163,7 +163,7 @@ export const CASES: MethodCase[] = [
         order_no,
         order_amount: 1,
         return_url: 'http://r',
-        notify_url: 'null',
+        notify_url: 'http://127.0.0.1:9/none',
       });
       return { order_no, order_amount: 1 };
     },

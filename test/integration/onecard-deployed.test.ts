@@ -122,7 +122,7 @@ describe('a recharge moves through its statuses', () => {
         order_no,
         order_amount: 10,
         return_url: 'http://r',
-        notify_url: 'null',
+        notify_url: 'http://127.0.0.1:9/none',
       });
       const seen = new Set<string>();
       const poll = async () =>

@@ -34,7 +34,12 @@ describe('OneCard over real HTTP against the sandbox', () => {
   it('queryCard by student number keeps fields the spec does not list', async () => {
     const r = await client.queryCard({ idtype: 'sno', id: '2023000001' });
     expect(r.card).toHaveLength(1);
-    expect(r.card[0]).toMatchObject({ account: '10001', name: '张三', db_balance: 10_000, cardid: '900001' });
+    expect(r.card[0]).toMatchObject({
+      account: '10001',
+      name: '张三',
+      db_balance: 10_000,
+      extra: { cardid: '900001' },
+    });
   });
 
   it('queryAccInfo returns balances as integer fen', async () => {
@@ -168,7 +173,7 @@ describe('OneCard over real HTTP against the sandbox', () => {
         acctype: '###',
         order_no,
         order_amount: 100,
-        return_url: 'x',
+        return_url: 'http://example.edu/return',
         notify_url: merchant.url,
       });
       sb.onecardGateway.settleRecharge(r.out_id, true);

@@ -84,6 +84,7 @@ describe('Zhixiao over real HTTP against the sandbox', () => {
     await expect(client.cancelOrder({ out_trade_no })).resolves.toEqual({
       out_trade_no,
       order_id: o.order_id,
+      extra: {},
     });
     await expect(client.queryOrder({ out_trade_no })).resolves.toMatchObject({ status: OrderStatus.FAILED });
   });
@@ -124,7 +125,7 @@ describe('Zhixiao over real HTTP against the sandbox', () => {
         payer_taxnum: '312000000H001L',
         phone: '13000000000',
       }),
-    ).resolves.toEqual({ message: '开票成功' });
+    ).resolves.toEqual({ message: '开票成功', extra: {} });
   });
 
   it('2.6–2.8 without a configured path are a configuration error naming the option', async () => {

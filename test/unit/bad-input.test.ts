@@ -100,6 +100,15 @@ const AMOUNTS = new Set(['tranamt', 'order_amount', 'total_fee', 'refund_fee']);
 const BAD_AMOUNTS = [-1, 0, 1.5, '100', Number.NaN, Number.POSITIVE_INFINITY, 1e17];
 /** String fields the specs give no length limit; every other string field must refuse 5000 bytes. */
 const UNLIMITED = new Set([
+  // Zhixiao sets no limit on these (v1.27); only body and out_trade_no have one.
+  'user_no',
+  'user_name',
+  'openid',
+  'uid',
+  'school_id',
+  'payer_name',
+  'phone',
+  'payer_email',
   'photo_image',
   'zx_order_no',
   'piaoju_memo',

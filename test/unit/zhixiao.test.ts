@@ -69,7 +69,7 @@ describe('request envelope', () => {
     const c = new ZhixiaoPayClient({ baseUrl: ZX_BASE, ...ZX, paths: { createInvoice: '/inv' } });
     await expect(
       c.createInvoice({ out_trade_no: 'A', payer_type: 1, payer_name: '小明', phone: '13000000000' }),
-    ).resolves.toEqual({ message: '开票成功' });
+    ).resolves.toEqual({ message: '开票成功', extra: {} });
     expect(sent).toMatchObject({ payer_type: 1, pay_type: 1, out_trade_no: 'A' });
   });
 });
@@ -171,13 +171,17 @@ describe('bad input never reaches the network', () => {
     expect(calls).toHaveLength(0);
   });
 
-  it('fields the spec does not list are kept', async () => {
+  it('a request key the spec does not list is refused; a reply field it does not list is kept under extra', async () => {
     const calls = reply(
       200,
-      encodeReply(ZX, 0, { out_trade_no: 'A', order_id: '1', status: '1', extra: 'kept' }),
+      encodeReply(ZX, 0, { out_trade_no: 'A', order_id: '1', status: '1', shop: 'kept' }),
     );
-    const r = await client().queryOrder({ out_trade_no: 'A', shop_id: '7' } as never);
-    expect(r).toMatchObject({ extra: 'kept' });
+    await expect(client().queryOrder({ out_trade_no: 'A', shop_id: '7' } as never)).rejects.toMatchObject({
+      issues: [{ path: 'shop_id' }],
+    });
+    expect(calls).toHaveLength(0);
+    const r = await client().queryOrder({ out_trade_no: 'A' });
+    expect(r).toMatchObject({ status: 1, state: 'pending', extra: { shop: 'kept' } });
     expect(calls).toHaveLength(1);
   });
 });

@@ -29,7 +29,7 @@ export interface Sender {
   ): Promise<SendResult>;
 }
 
-export function nodeSender(httpsAgent?: HttpsAgent): Sender {
+export function nodeSender(httpsAgent?: HttpsAgent, maxReplyBytes = 1024 * 1024): Sender {
   const agents = {
     http: new HttpAgent({ keepAlive: true }),
     https: httpsAgent ?? new HttpsAgent({ keepAlive: true }),
@@ -70,7 +70,15 @@ export function nodeSender(httpsAgent?: HttpsAgent): Sender {
           },
           (res: IncomingMessage) => {
             const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
+            let size = 0;
+            res.on('data', (c: Buffer) => {
+              size += c.length;
+              if (size > maxReplyBytes) {
+                chunks.length = 0;
+                return fail('E_REPLY_TOO_LARGE');
+              }
+              chunks.push(c);
+            });
             res.on('end', () => {
               if (settled) return;
               settle();

@@ -12,6 +12,7 @@ import {
   guardOutcome,
   type OutcomeAdvice,
   ProtocolError,
+  TransportError,
   ValidationError,
 } from './errors.js';
 import type { MethodSpec, WireContext } from './method.js';
@@ -25,6 +26,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the client's per-attempt timeoutMs for this call. */
   timeoutMs?: number;
+  /** Total time for the call, retries and backoff included (default: no limit beyond the attempts'). */
+  deadlineMs?: number;
 }
 
 /** One call as the protocol sees it. */
@@ -79,6 +82,14 @@ export class Pipeline<S> {
   async run(name: string, spec: MethodSpec, input: unknown, opts: CallOptions = {}): Promise<unknown> {
     try {
       checkCallOptions(opts, name);
+      if (opts.signal?.aborted) {
+        throw new TransportError({
+          method: name,
+          mayHaveReachedGateway: false,
+          causeCode: 'ERR_CANCELED',
+          message: 'the call was aborted before anything was sent',
+        });
+      }
       const valid = validate(spec.request, input, name, 'request') as Record<string, unknown>;
       const payload = toWire(spec, valid, { timeZone: this.timeZone, now: new Date() });
       const session = await this.protocol.begin(spec, name);
@@ -112,6 +123,7 @@ export class Pipeline<S> {
             retry: repeatable ? 'safe' : 'never-after-send',
             signal: opts.signal,
             timeoutMs: opts.timeoutMs,
+            deadlineMs: opts.deadlineMs,
           });
           const data = await this.protocol.open(call, reply);
           const out = validate(spec.response, data, name, 'response');

@@ -7,7 +7,7 @@
  *   gateway, a failure is returned to the caller as `mayHaveReachedGateway: true`, never resent.
  */
 import { Agent as HttpsAgent } from 'node:https';
-import { TransportError } from './errors.js';
+import { ConfigurationError, TransportError } from './errors.js';
 import { encodeForm } from './form.js';
 import { nodeSender, SendError, type Sender } from './http.js';
 
@@ -43,6 +43,11 @@ export interface AttemptResult extends AttemptEvent {
 export interface TransportHooks {
   onRequest?(event: AttemptEvent): void;
   onResponse?(result: AttemptResult): void;
+  /**
+   * Where an error thrown by a hook goes (default: `process.emitWarning`). Hooks observe; they never
+   * change a call's outcome, so their errors are never thrown into the call.
+   */
+  onHookError?(error: unknown, hook: 'onRequest' | 'onResponse'): void;
 }
 
 export interface TransportOptions {
@@ -62,9 +67,11 @@ export interface TransportOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Observability hooks, called for every attempt; see AttemptEvent for what they receive. */
   hooks?: TransportHooks;
-  /** Retries for `safe` calls (default 2) and the base backoff in ms (default 100). */
+  /** Retries for `safe` calls (default 2, at most 10) and the base backoff in ms (default 100). */
   maxRetries?: number;
   retryBaseMs?: number;
+  /** Largest reply read, in bytes (default 1 MiB): a gateway that streams without end cannot fill memory. */
+  maxReplyBytes?: number;
 }
 
 export interface PostRequest {
@@ -75,6 +82,8 @@ export interface PostRequest {
   retry: RetryMode;
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
+  /** Total time for the call, all attempts and backoffs included. */
+  deadlineMs?: number | undefined;
 }
 
 export interface RawReply {
@@ -103,36 +112,48 @@ export class Transport {
   private readonly maxRetries: number;
   private readonly retryBaseMs: number;
   private readonly hooks: TransportHooks;
+  private readonly maxReplyBytes: number;
 
   constructor(options: TransportOptions = {}) {
     const httpsAgent =
       options.httpsAgent ?? (options.ca ? new HttpsAgent({ ca: options.ca, keepAlive: true }) : undefined);
-    this.sender = options.axios ? axiosSender(options.axios, httpsAgent) : nodeSender(httpsAgent);
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs = checkRange(options.timeoutMs, 'timeoutMs', 15_000, 1, 600_000);
+    this.maxRetries = checkRange(options.maxRetries, 'maxRetries', 2, 0, 10, true);
+    this.retryBaseMs = checkRange(options.retryBaseMs, 'retryBaseMs', 100, 0, 60_000);
+    this.maxReplyBytes = checkRange(options.maxReplyBytes, 'maxReplyBytes', 1024 * 1024, 1, 1024 ** 3, true);
+    this.sender = options.axios
+      ? axiosSender(options.axios, httpsAgent, this.maxReplyBytes)
+      : nodeSender(httpsAgent, this.maxReplyBytes);
     this.hooks = options.hooks ?? {};
-    this.maxRetries = options.maxRetries ?? 2;
-    this.retryBaseMs = options.retryBaseMs ?? 100;
   }
 
   async post(req: PostRequest): Promise<RawReply> {
+    const until = req.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + req.deadlineMs;
+    if (req.signal?.aborted) throw aborted(req, false);
     for (let attempt = 0; ; attempt++) {
       const event = { method: req.method, url: req.url, attempt };
-      this.hooks.onRequest?.(event);
+      this.hook('onRequest', event);
       const started = performance.now();
-      const outcome = await this.once(req);
-      const canRetry = attempt < this.maxRetries && !req.signal?.aborted;
+      const left = until - Date.now();
+      const timeoutMs = Math.max(1, Math.min(req.timeoutMs ?? this.timeoutMs, left));
+      const outcome = await this.once(req, timeoutMs);
+      const canRetry = attempt < this.maxRetries && !req.signal?.aborted && until - Date.now() > 0;
       const failed = outcome instanceof TransportError;
       const willRetry = failed
         ? canRetry && (req.retry === 'safe' || !outcome.mayHaveReachedGateway)
         : outcome.status >= 500 && canRetry && req.retry === 'safe';
-      this.hooks.onResponse?.({
+      this.hook('onResponse', {
         ...event,
         durationMs: performance.now() - started,
         ...(failed ? { error: outcome.causeCode ?? 'network' } : { status: outcome.status }),
         willRetry,
       });
       if (willRetry) {
-        await this.backoff(attempt, req.signal);
+        await backoff(
+          Math.min(Math.random() * this.retryBaseMs * 2 ** attempt, until - Date.now()),
+          req.signal,
+        );
+        if (req.signal?.aborted) throw aborted(req, true);
         continue;
       }
       if (failed) throw outcome;
@@ -140,29 +161,87 @@ export class Transport {
     }
   }
 
-  private async once(req: PostRequest): Promise<RawReply | TransportError> {
+  private hook<K extends 'onRequest' | 'onResponse'>(name: K, event: AttemptEvent & Partial<AttemptResult>) {
     try {
-      const opts = { timeoutMs: req.timeoutMs ?? this.timeoutMs, signal: req.signal };
-      return await this.sender.send(req.url, encodeForm(req.form), opts);
+      (this.hooks[name] as ((e: typeof event) => void) | undefined)?.(event);
     } catch (err) {
-      return toTransportError(req.method, err);
+      try {
+        if (this.hooks.onHookError) this.hooks.onHookError(err, name);
+        else
+          process.emitWarning(
+            `campus-pay: the ${name} hook threw; the call went on unchanged`,
+            'CampusPayHookWarning',
+          );
+      } catch {
+        // The error reporter itself failed: nothing more can be done without changing the outcome.
+      }
     }
   }
 
-  private backoff(attempt: number, signal?: AbortSignal): Promise<void> {
-    const ms = Math.random() * this.retryBaseMs * 2 ** attempt;
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+  private async once(req: PostRequest, timeoutMs: number): Promise<RawReply | TransportError> {
+    try {
+      return await this.sender.send(req.url, encodeForm(req.form), { timeoutMs, signal: req.signal });
+    } catch (err) {
+      return toTransportError(req.method, req.url, err);
+    }
   }
 }
 
+/** Waits, or stops early on abort; the listener is removed either way (a long-lived signal collects none). */
+function backoff(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** An abort seen by the transport itself: before the first attempt nothing was sent. */
+function aborted(req: PostRequest, mayHaveLeft: boolean) {
+  return new TransportError({
+    method: req.method,
+    mayHaveReachedGateway: mayHaveLeft,
+    causeCode: 'ERR_CANCELED',
+    message: mayHaveLeft
+      ? `the call was aborted between attempts (${hostOf(req.url)})`
+      : `the call was aborted before anything was sent (${hostOf(req.url)})`,
+  });
+}
+
+/** host:port of a URL, never its path or query (which may carry identifiers). */
+export function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return 'gateway';
+  }
+}
+
+function checkRange(
+  v: number | undefined,
+  option: string,
+  dflt: number,
+  min: number,
+  max: number,
+  int = false,
+) {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v)))
+    throw new ConfigurationError(
+      option,
+      `must be a finite ${int ? 'integer' : 'number'} from ${min} to ${max}`,
+    );
+  return v;
+}
+
 /** A sender on the caller's axios instance; errors are reduced to their code, never kept (their config holds the form). */
-function axiosSender(http: AxiosLike, httpsAgent: HttpsAgent | undefined): Sender {
+function axiosSender(http: AxiosLike, httpsAgent: HttpsAgent | undefined, maxReplyBytes: number): Sender {
   return {
     async send(url, body, { timeoutMs, signal }) {
       try {
@@ -176,6 +255,7 @@ function axiosSender(http: AxiosLike, httpsAgent: HttpsAgent | undefined): Sende
           validateStatus: () => true,
           // A redirected POST is not something a payment call should follow silently.
           maxRedirects: 0,
+          maxContentLength: maxReplyBytes,
           timeout: timeoutMs,
           signal,
           ...(httpsAgent ? { httpsAgent } : {}),
@@ -187,22 +267,36 @@ function axiosSender(http: AxiosLike, httpsAgent: HttpsAgent | undefined): Sende
       } catch (err) {
         const e = err as { code?: string; cause?: { code?: string } };
         const code = e.code ?? e.cause?.code ?? 'ECONNRESET';
-        throw new SendError(code === 'ECONNABORTED' ? 'ETIMEDOUT' : code, true);
+        const tooLarge =
+          code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(String((err as Error).message));
+        throw new SendError(
+          tooLarge ? 'E_REPLY_TOO_LARGE' : code === 'ECONNABORTED' ? 'ETIMEDOUT' : code,
+          true,
+        );
       }
     },
   };
 }
 
 /** Classifies a send failure: was it a timeout, and may the bytes have reached the gateway? */
-function toTransportError(method: string, err: unknown): TransportError {
+function toTransportError(method: string, url: string, err: unknown): TransportError {
   const code = err instanceof SendError ? err.code : 'ECONNRESET';
   const connected = err instanceof SendError ? err.connected : true;
+  const host = hostOf(url);
   if (code === 'ERR_CANCELED') {
     return new TransportError({
       method,
       mayHaveReachedGateway: connected,
       causeCode: code,
-      message: 'the call was aborted',
+      message: `the call was aborted (${host})`,
+    });
+  }
+  if (code === 'E_REPLY_TOO_LARGE') {
+    return new TransportError({
+      method,
+      mayHaveReachedGateway: true,
+      causeCode: code,
+      message: `the reply is larger than maxReplyBytes; reading stopped (${host})`,
     });
   }
   const timedOut = code === 'ETIMEDOUT';
@@ -214,6 +308,8 @@ function toTransportError(method: string, err: unknown): TransportError {
     mayHaveReachedGateway: !neverSent,
     timedOut,
     causeCode: code,
-    message: timedOut ? 'the gateway did not answer in time' : `network failure (${code})`,
+    message: timedOut
+      ? `the gateway did not answer within the per-attempt timeout (${host})`
+      : `network failure (${code}, ${host})`,
   });
 }

@@ -188,11 +188,22 @@ describe('transport failures', () => {
       fetchedAt: Date.now(),
       expiresAt: Date.now() + 3_600_000,
     });
-    const c = new OneCardClient({ ...oneCardOptions, gatewayUrl: gw, tokenStore: store, retryBaseMs: 1 });
+    const attempts: string[] = [];
+    const c = new OneCardClient({
+      ...oneCardOptions,
+      gatewayUrl: gw,
+      tokenStore: store,
+      retryBaseMs: 1,
+      hooks: { onResponse: (r) => void attempts.push(`${r.error}:${r.willRetry}`) },
+    });
     const err = await c
       .transfer({ account: '1', tranamt: 1, src_acctype: '###', dst_acctype: '001' })
       .catch((e) => e);
+    // Provably unsent, so the payment is retried like a query: three attempts, not one.
+    expect(attempts).toEqual(['ECONNREFUSED:true', 'ECONNREFUSED:true', 'ECONNREFUSED:false']);
     expect(err).toBeInstanceOf(TransportError);
+    expect(err.message).toContain('127.0.0.1:9');
+    expect(err.message).not.toContain('gateway.action');
     expect(err).not.toBeInstanceOf(OutcomeUnknownError);
     expect(err).toMatchObject({ mayHaveReachedGateway: false, causeCode: 'ECONNREFUSED' });
     nock.disableNetConnect();

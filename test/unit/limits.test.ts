@@ -1,0 +1,230 @@
+/**
+ * Nothing hangs, bloats or crashes: reply and notice size caps, hooks that throw, aborted and foreign
+ * signals, long-lived signals, deadlines, and handlers behind body parsers that already read the body.
+ * Real local HTTP servers throughout.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  buildZhixiaoNotification,
+  ConfigurationError,
+  TransportError,
+  ValidationError,
+  ZhixiaoPayClient,
+} from '../../src/index.js';
+import { ZX } from '../helpers/keys.js';
+import { startMerchant } from '../helpers/merchant.js';
+
+let endless: { url: string; close: () => Promise<void> };
+let served = 0;
+beforeAll(async () => {
+  // A "gateway" that answers 200 and streams without end.
+  endless = await startMerchant((req, res) => {
+    served++;
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    const pump = () => {
+      while (res.write(chunk)) {
+        if (res.destroyed) return;
+      }
+      res.once('drain', pump);
+    };
+    res.on('close', () => res.removeAllListeners('drain'));
+    pump();
+  });
+});
+afterAll(() => endless.close());
+
+const client = (o: object = {}) =>
+  new ZhixiaoPayClient({ baseUrl: endless.url, ...ZX, retryBaseMs: 1, ...o });
+
+describe('replies', () => {
+  it('an endless reply stops at maxReplyBytes, memory stays flat, and a money call is outcome-unknown', async () => {
+    const before = process.memoryUsage().rss;
+    const err = await client({ maxReplyBytes: 256 * 1024 })
+      .createOrder({ body: 'b', out_trade_no: 'E1', total_fee: 1, notify_url: 'https://m.test/n' })
+      .catch((e) => e);
+    expect(err.name).toBe('OutcomeUnknownError');
+    expect(err.cause.causeCode).toBe('E_REPLY_TOO_LARGE');
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('a throwing onResponse hook never changes the outcome; it is reported', async () => {
+    const ok = await startMerchant((_req, res) => res.end('{"ret_code":-1,"ret_content":"x","sign":"y"}'));
+    const reported: string[] = [];
+    const c = new ZhixiaoPayClient({
+      baseUrl: ok.url,
+      ...ZX,
+      hooks: {
+        onRequest: () => {
+          throw new TypeError('hook bug');
+        },
+        onResponse: () => {
+          throw new TypeError('hook bug');
+        },
+        onHookError: (e, hook) => void reported.push(`${hook}:${(e as Error).message}`),
+      },
+    });
+    const err = await c.queryOrder({ out_trade_no: 'A' }).catch((e) => e);
+    expect(err).not.toBeInstanceOf(TypeError);
+    expect(err.name).toBe('SignatureError');
+    expect(reported).toEqual(['onRequest:hook bug', 'onResponse:hook bug']);
+    await ok.close();
+  });
+
+  it('an already-aborted signal is a TransportError saying nothing was sent', async () => {
+    const before = served;
+    const err = await client()
+      .createOrder(
+        { body: 'b', out_trade_no: 'E2', total_fee: 1, notify_url: 'https://m.test/n' },
+        { signal: AbortSignal.abort() },
+      )
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err).toMatchObject({ mayHaveReachedGateway: false });
+    expect(err.message).toMatch(/before anything was sent/);
+    expect(served).toBe(before);
+  });
+
+  it('a long-lived signal collects no listeners across calls and retries', async () => {
+    const warn = vi.fn();
+    process.on('warning', warn);
+    const busy = await startMerchant((_req, res) => {
+      res.statusCode = 503;
+      res.end('busy');
+    });
+    const c = new ZhixiaoPayClient({ baseUrl: busy.url, ...ZX, retryBaseMs: 1 });
+    const { signal } = new AbortController();
+    for (let i = 0; i < 40; i++) await c.queryOrder({ out_trade_no: 'A' }, { signal }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 10));
+    process.off('warning', warn);
+    expect(warn.mock.calls.map((c) => String(c[0]?.name))).not.toContain('MaxListenersExceededWarning');
+    await busy.close();
+  });
+
+  it('deadlineMs bounds the whole call, retries included', async () => {
+    const slow = await startMerchant(() => undefined); // never answers
+    const c = new ZhixiaoPayClient({ baseUrl: slow.url, ...ZX, retryBaseMs: 1, timeoutMs: 10_000 });
+    const started = Date.now();
+    const err = await c.queryOrder({ out_trade_no: 'A' }, { deadlineMs: 150 }).catch((e) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect(Date.now() - started).toBeLessThan(5_000); // far below the 10 s per-attempt timeout
+    await slow.close();
+  });
+
+  it.each([
+    ['maxRetries', Number.POSITIVE_INFINITY],
+    ['maxRetries', -1],
+    ['timeoutMs', Number.NaN],
+    ['retryBaseMs', Number.POSITIVE_INFINITY],
+    ['maxReplyBytes', 0],
+  ])('%s: %s is refused at construction', (option, value) => {
+    expect(() => client({ [option]: value })).toThrow(expect.objectContaining({ option }));
+    expect(() => client({ [option]: value })).toThrow(ConfigurationError);
+  });
+});
+
+describe('notification handlers always answer, never crash', () => {
+  const zx = new ZhixiaoPayClient({ baseUrl: 'http://zx.test', ...ZX });
+  const body = buildZhixiaoNotification(ZX, {
+    out_trade_no: 'N1',
+    order_id: '1',
+    time_end: 't',
+    pay_type: 1,
+  });
+
+  async function serve(app: (req: never, res: never, next: never) => void) {
+    const server = createServer(app as never);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/n`;
+    return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  it.each([
+    ['express.json() with {}', express.json({ type: '*/*' }), 'application/json', '{}'],
+    [
+      'express.urlencoded() with &',
+      express.urlencoded({ extended: false }),
+      'application/x-www-form-urlencoded',
+      '&',
+    ],
+  ])('%s: a clear 400, not a hang', async (_name, parser, type, payload) => {
+    const errors: unknown[] = [];
+    const app = express();
+    app.post(
+      '/n',
+      parser,
+      zx.nodeNotificationHandler({ onNotification: () => undefined, onError: (e) => void errors.push(e) }),
+    );
+    const s = await serve(app as never);
+    const res = await fetch(s.url, {
+      method: 'POST',
+      body: payload,
+      headers: { 'Content-Type': type },
+      signal: AbortSignal.timeout(3_000),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('fail');
+    expect(String((errors[0] as Error).message)).toMatch(/raw body/);
+    await s.close();
+  });
+
+  it('a throwing onError still answers, and no unhandled rejection escapes', async () => {
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    const h = zx.nodeNotificationHandler({
+      onNotification: () => undefined,
+      onError: () => {
+        throw new Error('logger down');
+      },
+    });
+    const s = await serve(((req: never, res: never) => void h(req, res)) as never);
+    const res = await fetch(s.url, { method: 'POST', body: 'sign=x&param=y' });
+    expect(res.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(unhandled).not.toHaveBeenCalled();
+    process.off('unhandledRejection', unhandled);
+    await s.close();
+  });
+
+  it('a 200 MB notice is answered 413 fail without being kept (memory stays flat)', async () => {
+    const h = zx.nodeNotificationHandler({ onNotification: () => undefined, maxBodyBytes: 1024 * 1024 });
+    const s = await serve(((req: never, res: never) => void h(req, res)) as never);
+    const before = process.memoryUsage().rss;
+    const chunk = new Uint8Array(1024 * 1024).fill(0x61);
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= 200) return c.close();
+        sent++;
+        c.enqueue(chunk);
+      },
+    });
+    const res = await fetch(s.url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit).catch(
+      () => undefined,
+    );
+    if (res) {
+      expect(res.status).toBe(413);
+      expect(await res.text()).toBe('fail');
+    }
+    expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
+    // The handler still works for the next, normal notice.
+    const ok = await fetch(s.url, { method: 'POST', body });
+    expect(await ok.text()).toBe('success');
+    await s.close();
+  });
+
+  it('the web handler caps the body too', async () => {
+    const h = zx.webNotificationHandler({ onNotification: () => undefined, maxBodyBytes: 1000 });
+    const res = await h(new Request('http://x/n', { method: 'POST', body: 'a'.repeat(5000) }));
+    expect(res.status).toBe(413);
+    expect((await h(new Request('http://x/n', { method: 'POST', body }))).status).toBe(200);
+  });
+
+  it('a handler without onNotification is refused when made', () => {
+    expect(() => zx.nodeNotificationHandler({} as never)).toThrow(ValidationError);
+  });
+});

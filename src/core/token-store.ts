@@ -26,18 +26,19 @@ export interface TokenStore {
 
 /** The default store: one process, shared by every client in it. */
 export class MemoryTokenStore implements TokenStore {
-  private readonly tokens = new Map<string, StoredToken>();
+  // A real #private field: util.inspect and console.log of the store show no token.
+  readonly #tokens = new Map<string, StoredToken>();
 
   async get(key: string): Promise<StoredToken | undefined> {
-    return this.tokens.get(key);
+    return this.#tokens.get(key);
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
-    this.tokens.set(key, value);
+    this.#tokens.set(key, value);
   }
 
   async delete(key: string, token: string): Promise<void> {
-    if (this.tokens.get(key)?.token === token) this.tokens.delete(key);
+    if (this.#tokens.get(key)?.token === token) this.#tokens.delete(key);
   }
 }
 

@@ -4,8 +4,32 @@
  * store has a lock, refresh ahead of expiry but never proactively within 2 minutes of the last fetch, and
  * on 40017 drop the token only if it is still the stored one.
  */
-import { TransportError } from '../core/errors.js';
+import { GatewayError, TransportError } from '../core/errors.js';
 import type { StoredToken, TokenStore } from '../core/token-store.js';
+import { ONECARD_BUSINESS_CODES, TOKEN_FETCH_LIMIT } from './codes.js';
+
+/**
+ * The state of one token (one store, one gateway + app key), shared by every TokenManager in the
+ * process: four clients of one app key make one fetch, not four, and a refused fetch is remembered by all.
+ */
+interface Shared {
+  local: StoredToken | undefined;
+  inflight: Promise<string> | undefined;
+  /** Until when fetches are not tried again after the gateway refused one (the 2-minute rule). */
+  refusedUntil: number;
+  fetches: number;
+}
+const shared = new WeakMap<TokenStore, Map<string, Shared>>();
+function sharedState(store: TokenStore, key: string): Shared {
+  let byKey = shared.get(store);
+  if (!byKey) shared.set(store, (byKey = new Map()));
+  let s = byKey.get(key);
+  if (!s) byKey.set(key, (s = { local: undefined, inflight: undefined, refusedUntil: 0, fetches: 0 }));
+  return s;
+}
+
+/** A lifetime the SDK can live with: at most 30 days; 0, negative or missing → one fetch interval. */
+const MAX_LIFETIME_S = 30 * 86_400;
 
 export interface TokenManagerOptions {
   store: TokenStore;
@@ -25,10 +49,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class TokenManager {
   readonly #o: Required<Omit<TokenManagerOptions, 'store' | 'key' | 'fetch'>> & TokenManagerOptions;
-  #local: StoredToken | undefined;
-  #inflight: Promise<string> | undefined;
-  /** Token fetches this process made (for tests and metrics). */
-  fetches = 0;
+  readonly #s: Shared;
 
   constructor(options: TokenManagerOptions) {
     this.#o = {
@@ -38,18 +59,24 @@ export class TokenManager {
       lockWaitMs: 30_000,
       ...options,
     };
+    this.#s = sharedState(options.store, options.key);
+  }
+
+  /** Token fetches made in this process for this store and key, by any client (for tests and metrics). */
+  get fetches(): number {
+    return this.#s.fetches;
   }
 
   /** The current token, fetching one if there is none or it is due for refresh. */
   get(): Promise<string> {
-    const l = this.#local;
+    const l = this.#s.local;
     if (l && this.#fresh(l, Date.now())) return Promise.resolve(l.token);
     return this.#singleFlight(undefined);
   }
 
   /** After 40017 with `failed`: drop it (if still stored) and return a newer token, fetching if needed. */
   async invalidate(failed: string): Promise<string> {
-    if (this.#local?.token === failed) this.#local = undefined;
+    if (this.#s.local?.token === failed) this.#s.local = undefined;
     await this.#o.store.delete(this.#o.key, failed);
     const token = await this.#singleFlight(failed);
     // A fetch that was already in flight may have adopted the failed token before it was dropped.
@@ -57,10 +84,11 @@ export class TokenManager {
   }
 
   #singleFlight(rejected: string | undefined): Promise<string> {
-    this.#inflight ??= this.#obtain(rejected).finally(() => {
-      this.#inflight = undefined;
+    const s = this.#s;
+    s.inflight ??= this.#obtain(rejected).finally(() => {
+      s.inflight = undefined;
     });
-    return this.#inflight;
+    return s.inflight;
   }
 
   /** Not due for refresh: before the refresh-ahead point. */
@@ -78,6 +106,12 @@ export class TokenManager {
 
   async #obtain(rejected: string | undefined): Promise<string> {
     const { store, key } = this.#o;
+    if (Date.now() < this.#s.refusedUntil) {
+      const current = await store.get(key);
+      if (current && current.token !== rejected && Date.now() < current.expiresAt)
+        return this.#adopt(current);
+      throw refused(this.#s.refusedUntil, false);
+    }
     const deadline = Date.now() + this.#o.lockWaitMs;
     for (;;) {
       const current = await store.get(key);
@@ -108,16 +142,42 @@ export class TokenManager {
   }
 
   async #fetchAndStore(): Promise<StoredToken> {
-    this.fetches++;
+    const s = this.#s;
+    if (Date.now() < s.refusedUntil) throw refused(s.refusedUntil, false);
+    s.fetches++;
     const fetchedAt = Date.now();
-    const { token, expiresInSeconds } = await this.#o.fetch();
-    const value = { token, fetchedAt, expiresAt: fetchedAt + expiresInSeconds * 1000 };
+    let got: { token: string; expiresInSeconds: number };
+    try {
+      got = await this.#o.fetch();
+    } catch (err) {
+      if (err instanceof GatewayError && err.gatewayCode === TOKEN_FETCH_LIMIT) {
+        // Remember the refusal: every waiting call fails fast instead of sending its own token request.
+        s.refusedUntil = Date.now() + this.#o.minFetchIntervalMs;
+        throw refused(s.refusedUntil, true);
+      }
+      throw err;
+    }
+    const life = got.expiresInSeconds;
+    const lifetimeMs =
+      Number.isFinite(life) && life > 0 ? Math.min(life, MAX_LIFETIME_S) * 1000 : this.#o.minFetchIntervalMs;
+    const value = { token: got.token, fetchedAt, expiresAt: fetchedAt + lifetimeMs };
     await this.#o.store.set(this.#o.key, value);
     return value;
   }
 
   #adopt(t: StoredToken): string {
-    this.#local = t;
+    this.#s.local = t;
     return t.token;
   }
+}
+
+/** The 60048 error, explained: what the rule is, and what to change. */
+function refused(until: number, justNow: boolean): GatewayError {
+  const when = new Date(until).toISOString();
+  return new GatewayError({
+    level: 'business',
+    code: TOKEN_FETCH_LIMIT,
+    info: ONECARD_BUSINESS_CODES[TOKEN_FETCH_LIMIT],
+    message: `${justNow ? 'the gateway refused a token fetch' : 'token fetches are paused after the gateway refused one'} (60048 access_token调用次数超限). It allows one fetch per app key every 2 minutes, and each fetch invalidates the previous token: share one token store between every process using this app key (RedisTokenStore), or reuse the token your services hold; no new fetch is tried before ${when}.`,
+  });
 }

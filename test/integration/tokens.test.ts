@@ -1,0 +1,70 @@
+/** Token sharing in one process, and the memory of a refused fetch, against the sandbox over HTTP. */
+import { inspect } from 'node:util';
+import nock from 'nock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayError, MemoryTokenStore, OneCardClient } from '../../src/index.js';
+import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { oneCardOptions } from '../helpers/keys.js';
+import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+
+let sb: Sandbox;
+beforeAll(async () => {
+  // The real gateway's rule: one token fetch per app key every 2 minutes.
+  sb = await startSandbox({ onecard: { tokenMinIntervalMs: 120_000, extraAppKeys: ['app-b'] } });
+});
+afterAll(() => sb.close());
+
+describe('one token per gateway + app key per process', () => {
+  it('four clients with the default store: one fetch at cold start, 200 calls, no failure', async () => {
+    const clients = Array.from({ length: 4 }, () => new OneCardClient({ ...sb.onecard, retryBaseMs: 1 }));
+    const before = sb.onecardGateway.tokenFetches;
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => clients[i % 4]!.queryCard({ idtype: 'acc', id: '10001' })),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(sb.onecardGateway.tokenFetches - before).toBe(1);
+  });
+
+  it('a refused fetch (60048) is remembered: waiting calls fail fast with the rule and the fixes', async () => {
+    // Another process (its own store) fetched a token for this app key a moment ago: our fetch is refused.
+    const b = { ...sb.onecard, appKey: 'app-b', retryBaseMs: 1 };
+    await new OneCardClient({ ...b, tokenStore: new MemoryTokenStore() }).queryCard({
+      idtype: 'acc',
+      id: '10001',
+    });
+    const a = new OneCardClient({ ...b, tokenStore: new MemoryTokenStore() });
+    const before = sb.onecardGateway.tokenFetches;
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => a.queryCard({ idtype: 'acc', id: '10001' })),
+    );
+    const errors = results.map((r) => (r.status === 'rejected' ? r.reason : r.value));
+    expect(errors.map((e) => `${e?.constructor?.name}:${e?.gatewayCode}`)).toEqual(
+      Array(20).fill('GatewayError:60048'),
+    );
+    expect(String(errors[0].message)).toMatch(/2 minutes[\s\S]*RedisTokenStore/);
+    expect(sb.onecardGateway.tokenFetches - before).toBe(0); // refused fetches are not counted as served
+    // Fast-failing calls did not each send a token request: one refused attempt, then the remembered refusal.
+    expect(a.tokenFetches).toBe(1);
+  });
+});
+
+describe('token lifetimes', () => {
+  beforeAll(() => nock.disableNetConnect());
+  afterAll(() => nock.cleanAll());
+
+  it.each(['0', '-5'])('expires_in %s does not make every call fetch', async (expires) => {
+    const { seen } = mockOneCard((m) =>
+      m.endsWith('access_token') ? tokenAnswer(1, expires) : { data: { card: [] } },
+    );
+    const c = new OneCardClient({ ...oneCardOptions, tokenStore: new MemoryTokenStore() });
+    for (let i = 0; i < 5; i++) await c.queryCard({ idtype: 'sno', id: '1' });
+    expect(seen.filter((s) => s.fields.method === 'synjones.authorize.access_token')).toHaveLength(1);
+    nock.cleanAll();
+  });
+
+  it('MemoryTokenStore shows no token to util.inspect', async () => {
+    const store = new MemoryTokenStore();
+    await store.set('k', { token: 'secret-token-value', fetchedAt: 0, expiresAt: Date.now() + 1000 });
+    expect(inspect(store, { depth: 10, showHidden: true })).not.toContain('secret-token-value');
+  });
+});

@@ -13,6 +13,15 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'src', include: ['test/**/*.test.ts'], exclude: DIST_TESTS } },
       { extends: true, test: { name: 'dist', include: DIST_TESTS, globalSetup: ['test/global-setup.ts'] } },
+      // The integration suite again against sandboxes that write empty optional fields as real gateways do.
+      ...(['null', 'omit'] as const).map((style) => ({
+        extends: true as const,
+        test: {
+          name: `replies-${style}`,
+          include: ['test/integration/**/*.test.ts'],
+          env: { CAMPUS_PAY_SANDBOX_REPLY_STYLE: style },
+        },
+      })),
     ],
   },
 });

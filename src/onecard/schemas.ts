@@ -142,7 +142,7 @@ export const QueryAccInfoRequest = z.strictObject({
 });
 export type QueryAccInfoRequest = z.input<typeof QueryAccInfoRequest>;
 /** 2.2.2.2 accinfo 结构: one e-account. */
-export interface AccInfo extends Extra {
+export interface AccInfoFields extends Extra {
   /** 电子账户名 E-account name. */
   name?: string | undefined;
   /** 电子账户类型 E-account type (`###` = card account). */
@@ -163,7 +163,7 @@ export interface AccInfo extends Extra {
   /** 免密金额 Amount payable without password, fen. */
   nonpwdlimit?: number | undefined;
 }
-export const AccInfo: z.ZodType<AccInfo> = replyObject({
+export const AccInfo: z.ZodType<AccInfoFields> = replyObject({
   name: optString,
   type: replyString,
   balance: replyFen,
@@ -499,7 +499,7 @@ export const QueryRechargeOrderResponse: z.ZodType<QueryRechargeOrderReply> = re
 
 // 2.2.4.4 交易通知 recharge notification (inbound)
 /** 2.2.4.4 the notice's business fields. */
-export interface RechargeNotification extends Extra {
+export interface RechargeNotificationFields extends Extra {
   /** 要充值的一卡通账号 Card account. */
   account: string;
   /** 电子账户类型. */
@@ -517,7 +517,7 @@ export interface RechargeNotification extends Extra {
   /** 订单状态 `0` paid; anything else failed. */
   order_status: string;
 }
-export const RechargeNotification: z.ZodType<RechargeNotification> = replyObject({
+export const RechargeNotification: z.ZodType<RechargeNotificationFields> = replyObject({
   account: replyString,
   acctype: optString,
   order_no: replyString,
@@ -550,3 +550,9 @@ export type UnbindPayAccountResponse = UnbindPayAccountReply;
 export type RechargeResponse = RechargeReply;
 /** @deprecated since 0.2.0 */
 export type QueryRechargeOrderResponse = QueryRechargeOrderReply;
+
+/** AccInfoFields, under the schema's name. */
+export type AccInfo = z.output<typeof AccInfo>;
+
+/** RechargeNotificationFields, under the schema's name. */
+export type RechargeNotification = z.output<typeof RechargeNotification>;

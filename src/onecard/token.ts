@@ -21,10 +21,10 @@ interface Shared {
 }
 const shared = new WeakMap<TokenStore, Map<string, Shared>>();
 function sharedState(store: TokenStore, key: string): Shared {
-  let byKey = shared.get(store);
-  if (!byKey) shared.set(store, (byKey = new Map()));
-  let s = byKey.get(key);
-  if (!s) byKey.set(key, (s = { local: undefined, inflight: undefined, refusedUntil: 0, fetches: 0 }));
+  const byKey = shared.get(store) ?? new Map<string, Shared>();
+  shared.set(store, byKey);
+  const s = byKey.get(key) ?? { local: undefined, inflight: undefined, refusedUntil: 0, fetches: 0 };
+  byKey.set(key, s);
   return s;
 }
 

@@ -11,10 +11,12 @@ import { FaultControls, type Faults } from './faults.js';
 import { type NotificationRecord, Notifier, type NotifierOptions } from './notifier.js';
 import { OneCardSandbox, type OneCardSandboxOptions } from './onecard.js';
 import { dashboard, type PayPageModel, payPage } from './pages.js';
+import type { ReplyStyle } from './reply-style.js';
 import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao.js';
 
 export type { Faults } from './faults.js';
 export type { NotificationAttempt, NotificationRecord, NotifierOptions } from './notifier.js';
+export type { ReplyStyle } from './reply-style.js';
 export { ZHIXIAO_SANDBOX_PATHS } from './zhixiao.js';
 
 /** The Zhixiao test credentials printed in the v1.27 spec. */
@@ -39,9 +41,20 @@ export interface SandboxOptions {
     /** The platform's key pair (the sandbox signs replies with it); generated when omitted. */
     platformPrivateKey?: KeyInput;
   };
-  zhixiao?: { appId?: string; appSecret?: string; aesKey?: string };
+  zhixiao?: {
+    appId?: string;
+    appSecret?: string;
+    aesKey?: string;
+    /** An unpaid order expires after this long (default one hour, as the spec says: 支付有效时间为 1 小时). */
+    orderTtlMs?: number;
+  };
   notifications?: NotifierOptions;
   faults?: Faults;
+  /**
+   * How empty optional reply fields are written: "" (default), null (as a Java gateway does) or left out.
+   * Default from CAMPUS_PAY_SANDBOX_REPLY_STYLE.
+   */
+  replyStyle?: ReplyStyle;
   /** Serve HTTPS with this key and certificate (to test private-CA setups). */
   tls?: { key: string | Buffer; cert: string | Buffer };
 }
@@ -101,7 +114,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     : rsa().privateKey;
   const appKey = oc.appKey ?? 'sandbox-app';
   const desKey = oc.desKey ?? randomBytes(24).toString('base64');
-  const zx = { ...ZHIXIAO_SPEC_TEST_CREDENTIALS, ...options.zhixiao };
+  const { orderTtlMs, ...zxCredentials } = options.zhixiao ?? {};
+  const zx = { ...ZHIXIAO_SPEC_TEST_CREDENTIALS, ...zxCredentials };
 
   let url = '';
   const notifier = new Notifier(options.notifications);
@@ -113,15 +127,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     () => url,
     oc,
   );
-  const zhixiao = new ZhixiaoSandbox(zx, notifier, () => url);
+  const zhixiao = new ZhixiaoSandbox(zx, notifier, () => url, orderTtlMs === undefined ? {} : { orderTtlMs });
 
-  const apiPaths = new Set<string>([
-    '/pay_api/order_create',
-    '/pay_api/order_query',
-    '/pay_api/order_cancel',
-    '/pay_api/order_refund',
-    ...Object.values(ZHIXIAO_SANDBOX_PATHS),
-  ]);
+  const apiPaths = new Set<string>(zhixiao.paths);
+  const style = options.replyStyle ?? replyStyleFromEnv();
+  onecard.replyStyle = style;
+  zhixiao.replyStyle = style;
 
   /** A gateway API call, with the fault knobs applied around the real processing. */
   async function api(req: IncomingMessage, res: ServerResponse, path: string) {
@@ -176,7 +187,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const state =
           gw === 'zhixiao'
             ? zhixiao.settle(ref, action === 'pay').status
-            : onecard.settleRecharge(ref, action === 'pay').order_status;
+            : onecard.settle(ref, action === 'pay').order_status;
         return json(res, 200, { state: describe(gw, state) });
       }
       if (req.method === 'POST') await readBody(req); // the recharge's post_data arrives here
@@ -292,6 +303,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         server.close(() => resolve());
       }),
   };
+}
+
+/** CAMPUS_PAY_SANDBOX_REPLY_STYLE=null|omit runs any suite against a sandbox that writes empty fields that way. */
+function replyStyleFromEnv(): ReplyStyle {
+  const v = process.env.CAMPUS_PAY_SANDBOX_REPLY_STYLE;
+  return v === 'null' || v === 'omit' ? v : 'empty';
 }
 
 function publicOf(k: KeyObject): KeyObject {

@@ -9,9 +9,11 @@ import { encodeForm } from '../core/form.js';
 import { formatCompactTime, formatGatewayTime, parseBeijingTime } from '../core/time.js';
 import { BUSINESS_ERRORS } from '../onecard/codes.js';
 import { decryptJson, encodeReply, NO_TOKEN, signString, wrapperOf } from '../onecard/envelope.js';
-import { NOTIFY_METHOD } from '../onecard/notifications.js';
+import { type OneCardMethodName, oneCardMethods } from '../onecard/methods.js';
+import { buildOneCardNotification } from '../onecard/notifications.js';
 import type { Notifier } from './notifier.js';
 import { type Cardholder, OneCardLedger, type RechargeOrder } from './onecard-ledger.js';
+import { type ReplyStyle, styleReply } from './reply-style.js';
 
 export interface OneCardSandboxKeys {
   appKey: string;
@@ -53,6 +55,11 @@ const fen = (v: unknown, field: string): number => {
   return Number.isSafeInteger(n) && n > 0 ? n : fail('60002', `${field} 金额错误`);
 };
 
+type Handler = (b: Record<string, unknown>, appKey: string) => Record<string, unknown>;
+const NAME_BY_WIRE = new Map(
+  Object.entries(oneCardMethods).map(([name, m]) => [m.wire, name as OneCardMethodName]),
+);
+
 export interface Reply {
   errcode: string;
   data?: Record<string, unknown>;
@@ -60,6 +67,8 @@ export interface Reply {
 
 export class OneCardSandbox {
   readonly ledger = new OneCardLedger();
+  /** How empty optional reply fields are written ("" by default; null or left out, as real gateways do). */
+  replyStyle: ReplyStyle = 'empty';
   /** Token fetches served, for tests. */
   tokenFetches = 0;
   /** One token per app key: a fetch for one app key does not touch another's. */
@@ -113,7 +122,8 @@ export class OneCardSandbox {
     if (f.format !== 'json') return sys('40015');
     const at = parseBeijingTime(f.timestamp!);
     if (!at || Math.abs(Date.now() - at.getTime()) > 6 * 60_000) return sys('40018');
-    const handler = this.#methods[method];
+    const name = NAME_BY_WIRE.get(method);
+    const handler = name ? this.#methods[name] : undefined;
     if (!handler) return sys('40012');
     let body: Record<string, unknown>;
     try {
@@ -144,7 +154,7 @@ export class OneCardSandbox {
       keys,
       reply.method,
       reply.errcode,
-      reply.errcode === '0' ? reply.data : undefined,
+      reply.errcode === '0' ? styleReply(reply.data, this.replyStyle) : undefined,
     );
     if (!badSignature) return body;
     return body.replace(
@@ -168,168 +178,168 @@ export class OneCardSandbox {
     return c.accounts.find((a) => a.type === type) ?? fail('60003', `电子账户 ${String(type)} 不存在`);
   }
 
-  readonly #methods: Record<string, (b: Record<string, unknown>, appKey: string) => Record<string, unknown>> =
-    {
-      'synjones.authorize.access_token': (_b, appKey) => {
-        const now = Date.now();
-        const last = this.#tokens.get(appKey);
-        if (last && now - last.issuedAt < this.#o.tokenMinIntervalMs) fail('60048');
-        this.tokenFetches++;
-        const value = randomBytes(32).toString('hex');
-        this.#tokens.set(appKey, { value, issuedAt: now, expiresAt: now + this.#o.tokenTtlSeconds * 1000 });
-        return { access_token: value, expires_in: String(this.#o.tokenTtlSeconds) };
-      },
-      'synjones.onecard.query.card': (b) => {
-        const cards = this.ledger.find(String(b.idtype), String(b.id));
-        if (cards.length === 0) fail('60003');
-        return { card: cards.map(cardView) };
-      },
-      'synjones.onecard.query.accinfo': (b) => {
-        const c = this.#card(b.account);
-        const list = b.acctype ? [this.#eacc(c, b.acctype)] : c.accounts.filter((a) => a.type !== '###');
+  /** One handler per table method: a method added to the table without one here does not compile. */
+  readonly #methods = {
+    getAccessToken: (_b, appKey) => {
+      const now = Date.now();
+      const last = this.#tokens.get(appKey);
+      if (last && now - last.issuedAt < this.#o.tokenMinIntervalMs) fail('60048');
+      this.tokenFetches++;
+      const value = randomBytes(32).toString('hex');
+      this.#tokens.set(appKey, { value, issuedAt: now, expiresAt: now + this.#o.tokenTtlSeconds * 1000 });
+      return { access_token: value, expires_in: String(this.#o.tokenTtlSeconds) };
+    },
+    queryCard: (b) => {
+      const cards = this.ledger.find(String(b.idtype), String(b.id));
+      if (cards.length === 0) fail('60003');
+      return { card: cards.map(cardView) };
+    },
+    queryAccInfo: (b) => {
+      const c = this.#card(b.account);
+      const list = b.acctype ? [this.#eacc(c, b.acctype)] : c.accounts.filter((a) => a.type !== '###');
+      return {
+        account: c.account,
+        accinfo: list.map((a) => ({
+          name: a.name,
+          type: a.type,
+          balance: String(a.balance),
+          autotrans_limite: '0',
+          autotrans_amt: '0',
+          autotrans_flag: a.autotrans_flag,
+          singlelimit: String(a.singlelimit),
+          daycostlimit: String(a.daycostlimit),
+          daycostamt: String(a.daycostamt),
+          nonpwdlimit: '10000',
+        })),
+      };
+    },
+    checkPassword: (b) => {
+      const c = this.ledger.find(String(b.idtype), String(b.id))[0] ?? fail('60003');
+      if (c.pwd !== b.pwd) fail('60005');
+      return { account: c.account, sno: c.sno };
+    },
+    transfer: (b) => {
+      const c = this.#usable(this.#card(b.account));
+      const amount = fen(b.tranamt, 'tranamt');
+      const src = this.#eacc(c, b.src_acctype);
+      const dst = this.#eacc(c, b.dst_acctype);
+      if (src === dst) fail('60002', '转出转入账户相同');
+      if (src.autotrans_flag === '0' || dst.autotrans_flag === '0') fail('60002', '账户禁止转账');
+      if (amount > src.singlelimit) fail('60002', '超过单次限额');
+      if (amount > src.balance) fail('60010');
+      src.balance -= amount;
+      dst.balance += amount;
+      this.ledger.record({
+        kind: 'transfer',
+        account: c.account,
+        amount,
+        detail: `${src.type} → ${dst.type}`,
+      });
+      return { tranamt: String(amount) };
+    },
+    getBarcode: (b) => {
+      const c = this.#usable(this.#card(b.account));
+      if (c.barflag !== '1') fail('60055');
+      if (b.paytype !== '1') fail('60002', '沙箱只支持校园卡账户支付 paytype=1');
+      const payacc = typeof b.payacc === 'string' && b.payacc ? b.payacc : '###';
+      this.#eacc(c, payacc);
+      let code = '';
+      for (let i = 0; i < 22; i++) code += String(i === 0 ? randomInt(1, 10) : randomInt(0, 10));
+      this.ledger.barcodes.set(code, {
+        account: c.account,
+        payacc,
+        expiresAt: Date.now() + this.#o.barcodeTtlSeconds * 1000,
+      });
+      return {
+        account: c.account,
+        paytype: '1',
+        payacc,
+        barcode: code,
+        expires: String(this.#o.barcodeTtlSeconds),
+      };
+    },
+    payByBarcode: (b) => {
+      if (!/^\d$/.test(String(b.dineseq ?? ''))) fail('60002', 'dineseq 餐次错误');
+      const merchant = String(b.mercacc ?? '');
+      if (!this.ledger.merchants.has(merchant)) fail('60003', '商户不存在');
+      const code = this.ledger.barcodes.get(String(b.barcode));
+      if (!code || Date.now() > code.expiresAt) fail('60062');
+      const amount = fen(b.tranamt, 'tranamt');
+      const c = this.#usable(this.#card(code!.account));
+      const acc = this.#eacc(c, code!.payacc);
+      if (amount > acc.balance) fail('60010');
+      this.ledger.barcodes.delete(String(b.barcode)); // a code pays once
+      acc.balance -= amount;
+      acc.daycostamt += amount;
+      this.ledger.merchants.set(merchant, this.ledger.merchants.get(merchant)! + amount);
+      this.ledger.record({
+        kind: 'barcode_pay',
+        account: c.account,
+        amount: -amount,
+        detail: `商户 ${merchant}`,
+      });
+      return { account: c.account, tranamt: String(amount) };
+    },
+    bindPayAccount: (b) => {
+      const c = this.#card(b.account ?? b.acc);
+      this.ledger.bindings.set(`${String(b.pay_type)}:${String(b.openid ?? '')}`, c.account);
+      return { pay_type: b.pay_type, openid: b.openid ?? '', account: c.account };
+    },
+    unbindPayAccount: (b) => {
+      if (!this.ledger.bindings.delete(`${String(b.pay_type)}:${String(b.openid ?? '')}`))
+        fail('60003', '绑定关系不存在');
+      return { pay_type: b.pay_type, openid: b.openid ?? '' };
+    },
+    recharge: (b) => {
+      const c = this.#usable(this.#card(b.account));
+      this.#eacc(c, b.acctype);
+      const amount = fen(b.order_amount, 'order_amount');
+      const order_no = String(b.order_no ?? '');
+      if (!order_no) fail('60002', 'order_no 不能为空');
+      if ([...this.ledger.recharges.values()].some((o) => o.order_no === order_no)) fail('60045');
+      const order: RechargeOrder = {
+        out_id: this.ledger.nextSerial(),
+        order_no,
+        account: c.account,
+        acctype: String(b.acctype),
+        order_amount: amount,
+        notify_url: String(b.notify_url ?? ''),
+        return_url: String(b.return_url ?? ''),
+        order_status: '10',
+      };
+      this.ledger.recharges.set(order.out_id, order);
+      const payUrl = `${this.publicUrl()}/pay/onecard/${order.out_id}`;
+      const native = b.client_type === 'native';
+      return {
+        account: c.account,
+        acctype: order.acctype,
+        out_id: order.out_id,
+        order_no,
+        order_amount: String(amount),
+        post_type: native ? 'native' : 'post',
+        post_url: payUrl,
+        post_data: native ? '' : encodeForm({ out_id: order.out_id, order_no }),
+      };
+    },
+    ...this.#deployedMethods(),
+    queryRechargeOrder: (b) => {
+      const o = [...this.ledger.recharges.values()].find((x) =>
+        b.out_id ? x.out_id === b.out_id : x.order_no === b.order_no,
+      );
+      if (!o)
         return {
-          account: c.account,
-          accinfo: list.map((a) => ({
-            name: a.name,
-            type: a.type,
-            balance: String(a.balance),
-            autotrans_limite: '0',
-            autotrans_amt: '0',
-            autotrans_flag: a.autotrans_flag,
-            singlelimit: String(a.singlelimit),
-            daycostlimit: String(a.daycostlimit),
-            daycostamt: String(a.daycostamt),
-            nonpwdlimit: '10000',
-          })),
+          order_no: b.order_no ?? '',
+          out_id: b.out_id ?? '',
+          order_amount: String(b.order_amount ?? ''),
+          order_status: '78',
         };
-      },
-      'synjones.onecard.check.pwd': (b) => {
-        const c = this.ledger.find(String(b.idtype), String(b.id))[0] ?? fail('60003');
-        if (c.pwd !== b.pwd) fail('60005');
-        return { account: c.account, sno: c.sno };
-      },
-      'synjones.onecard.acctype.transfer': (b) => {
-        const c = this.#usable(this.#card(b.account));
-        const amount = fen(b.tranamt, 'tranamt');
-        const src = this.#eacc(c, b.src_acctype);
-        const dst = this.#eacc(c, b.dst_acctype);
-        if (src === dst) fail('60002', '转出转入账户相同');
-        if (src.autotrans_flag === '0' || dst.autotrans_flag === '0') fail('60002', '账户禁止转账');
-        if (amount > src.singlelimit) fail('60002', '超过单次限额');
-        if (amount > src.balance) fail('60010');
-        src.balance -= amount;
-        dst.balance += amount;
-        this.ledger.record({
-          kind: 'transfer',
-          account: c.account,
-          amount,
-          detail: `${src.type} → ${dst.type}`,
-        });
-        return { tranamt: String(amount) };
-      },
-      'synjones.onecard.barcode.get': (b) => {
-        const c = this.#usable(this.#card(b.account));
-        if (c.barflag !== '1') fail('60055');
-        if (b.paytype !== '1') fail('60002', '沙箱只支持校园卡账户支付 paytype=1');
-        const payacc = typeof b.payacc === 'string' && b.payacc ? b.payacc : '###';
-        this.#eacc(c, payacc);
-        let code = '';
-        for (let i = 0; i < 22; i++) code += String(i === 0 ? randomInt(1, 10) : randomInt(0, 10));
-        this.ledger.barcodes.set(code, {
-          account: c.account,
-          payacc,
-          expiresAt: Date.now() + this.#o.barcodeTtlSeconds * 1000,
-        });
-        return {
-          account: c.account,
-          paytype: '1',
-          payacc,
-          barcode: code,
-          expires: String(this.#o.barcodeTtlSeconds),
-        };
-      },
-      'synjones.onecard.barcode.pay': (b) => {
-        if (!/^\d$/.test(String(b.dineseq ?? ''))) fail('60002', 'dineseq 餐次错误');
-        const merchant = String(b.mercacc ?? '');
-        if (!this.ledger.merchants.has(merchant)) fail('60003', '商户不存在');
-        const code = this.ledger.barcodes.get(String(b.barcode));
-        if (!code || Date.now() > code.expiresAt) fail('60062');
-        const amount = fen(b.tranamt, 'tranamt');
-        const c = this.#usable(this.#card(code!.account));
-        const acc = this.#eacc(c, code!.payacc);
-        if (amount > acc.balance) fail('60010');
-        this.ledger.barcodes.delete(String(b.barcode)); // a code pays once
-        acc.balance -= amount;
-        acc.daycostamt += amount;
-        this.ledger.merchants.set(merchant, this.ledger.merchants.get(merchant)! + amount);
-        this.ledger.record({
-          kind: 'barcode_pay',
-          account: c.account,
-          amount: -amount,
-          detail: `商户 ${merchant}`,
-        });
-        return { account: c.account, tranamt: String(amount) };
-      },
-      'synjones.onecard.paygw.bind.acc': (b) => {
-        const c = this.#card(b.account ?? b.acc);
-        this.ledger.bindings.set(`${String(b.pay_type)}:${String(b.openid ?? '')}`, c.account);
-        return { pay_type: b.pay_type, openid: b.openid ?? '', account: c.account };
-      },
-      'synjones.onecard.paygw.unbind.acc': (b) => {
-        if (!this.ledger.bindings.delete(`${String(b.pay_type)}:${String(b.openid ?? '')}`))
-          fail('60003', '绑定关系不存在');
-        return { pay_type: b.pay_type, openid: b.openid ?? '' };
-      },
-      'synjones.onecard.paygw.recharge.card': (b) => {
-        const c = this.#usable(this.#card(b.account));
-        this.#eacc(c, b.acctype);
-        const amount = fen(b.order_amount, 'order_amount');
-        const order_no = String(b.order_no ?? '');
-        if (!order_no) fail('60002', 'order_no 不能为空');
-        if ([...this.ledger.recharges.values()].some((o) => o.order_no === order_no)) fail('60045');
-        const order: RechargeOrder = {
-          out_id: this.ledger.nextSerial(),
-          order_no,
-          account: c.account,
-          acctype: String(b.acctype),
-          order_amount: amount,
-          notify_url: String(b.notify_url ?? ''),
-          return_url: String(b.return_url ?? ''),
-          order_status: '10',
-        };
-        this.ledger.recharges.set(order.out_id, order);
-        const payUrl = `${this.publicUrl()}/pay/onecard/${order.out_id}`;
-        const native = b.client_type === 'native';
-        return {
-          account: c.account,
-          acctype: order.acctype,
-          out_id: order.out_id,
-          order_no,
-          order_amount: String(amount),
-          post_type: native ? 'native' : 'post',
-          post_url: payUrl,
-          post_data: native ? '' : encodeForm({ out_id: order.out_id, order_no }),
-        };
-      },
-      ...this.#deployedMethods(),
-      'synjones.onecard.paygw.query.order': (b) => {
-        const o = [...this.ledger.recharges.values()].find((x) =>
-          b.out_id ? x.out_id === b.out_id : x.order_no === b.order_no,
-        );
-        if (!o)
-          return {
-            order_no: b.order_no ?? '',
-            out_id: b.out_id ?? '',
-            order_amount: String(b.order_amount ?? ''),
-            order_status: '78',
-          };
-        if (fen(b.order_amount, 'order_amount') !== o.order_amount) fail('60002', '订单金额不符');
-        return rechargeView(o);
-      },
-    };
+      if (fen(b.order_amount, 'order_amount') !== o.order_amount) fail('60002', '订单金额不符');
+      return rechargeView(o);
+    },
+  } satisfies Record<OneCardMethodName, Handler>;
 
   /** Methods seen in deployments but not in v2.41, against the same ledger. */
-  #deployedMethods(): Record<string, (b: Record<string, unknown>) => Record<string, unknown>> {
+  #deployedMethods() {
     const setFlag = (flag: 'lostflag' | 'freezeflag', value: '0' | '1') => (b: Record<string, unknown>) => {
       const c = this.#card(b.account);
       if (c[flag] === value) fail('60002', value === '1' ? '状态已设置' : '状态未设置');
@@ -337,7 +347,7 @@ export class OneCardSandbox {
       return { account: c.account };
     };
     return {
-      'synjones.onecard.query.accinfo.total': (b) => {
+      queryAccInfoTotal: (b) => {
         const accs = this.ledger.cardholders.flatMap((c) => c.accounts.filter((a) => a.type === b.acctype));
         return {
           acctype: b.acctype,
@@ -345,7 +355,7 @@ export class OneCardSandbox {
           total_amt: String(accs.reduce((n, a) => n + a.balance, 0)),
         };
       },
-      'synjones.onecard.query.snoname.frombarcode': (b) => {
+      querySnoNameFromBarcode: (b) => {
         const code = this.ledger.barcodes.get(String(b.barcode));
         if (!code || Date.now() > code.expiresAt) fail('60062');
         const c = this.#card(code!.account);
@@ -357,17 +367,17 @@ export class OneCardSandbox {
           accname: this.#eacc(c, code!.payacc).name,
         };
       },
-      'synjones.onecard.modify.pwd': (b) => {
+      modifyPassword: (b) => {
         const c = this.#card(b.account);
         if (typeof b.newpwd !== 'string' || b.newpwd.length < 6) fail('60002', '新密码不合法');
         c.pwd = String(b.newpwd);
         return { account: c.account };
       },
-      'synjones.onecard.lost.card': setFlag('lostflag', '1'),
-      'synjones.onecard.unlost.card': setFlag('lostflag', '0'),
-      'synjones.onecard.frozen.card': setFlag('freezeflag', '1'),
-      'synjones.onecard.unfrozen.card': setFlag('freezeflag', '0'),
-      'synjones.onecard.open.acc': (b) => {
+      lostCard: setFlag('lostflag', '1'),
+      unlostCard: setFlag('lostflag', '0'),
+      freezeCard: setFlag('freezeflag', '1'),
+      unfreezeCard: setFlag('freezeflag', '0'),
+      openAccount: (b) => {
         if (!b.sno || !b.name) fail('60002', 'sno 和 name 不能为空');
         if (this.ledger.cardholders.some((c) => c.sno === b.sno)) fail('60002', '学工号已开户');
         const account = String(10_001 + this.ledger.cardholders.length);
@@ -394,20 +404,34 @@ export class OneCardSandbox {
             },
           ],
         });
-        return { account };
+        // Deployed gateways echo the student number beside the new account; public clients read it.
+        return { account, sno: String(b.sno) };
       },
-      'synjones.onecard.modify.acc': (b) => {
+      modifyAccount: (b) => {
         const c = this.#card(b.account);
         if (typeof b.name === 'string') c.name = b.name;
         if (typeof b.phone === 'string') c.phone = b.phone;
         if (typeof b.idno === 'string') c.cert = b.idno;
         return { account: c.account };
       },
-    };
+    } satisfies Partial<Record<OneCardMethodName, Handler>>;
+  }
+
+  /** Moves a paid recharge to 80 (订单转入退款 refund started), as the payment system does on a refund. */
+  refund(outId: string): RechargeOrder {
+    const o = this.ledger.recharges.get(outId);
+    if (!o) throw new Error('no such recharge');
+    if (['40', '50', '60'].includes(o.order_status)) o.order_status = '80';
+    return o;
+  }
+
+  /** @deprecated since 0.2.0: settle, as on the Zhixiao sandbox. */
+  settleRecharge(outId: string, paid: boolean): RechargeOrder {
+    return this.settle(outId, paid);
   }
 
   /** The payer's choice on the pay page: pay (credit the card, notify) or fail. */
-  settleRecharge(outId: string, paid: boolean): RechargeOrder {
+  settle(outId: string, paid: boolean): RechargeOrder {
     const o = this.ledger.recharges.get(outId);
     if (!o) throw new Error('no such recharge');
     if (o.order_status !== '10') return o;
@@ -449,19 +473,14 @@ export class OneCardSandbox {
     }
   }
 
-  /** A paygw.notify.result notice as form fields, signed with the platform key. */
+  /** A paygw.notify.result notice as form fields, signed with the platform key (the SDK's own builder). */
   notificationBody(o: RechargeOrder, timestamp = formatGatewayTime()): string {
     const payload = { ...rechargeView(o), order_status: o.order_status === '60' ? '0' : o.order_status };
-    const fields: Record<string, string> = {
-      method: NOTIFY_METHOD,
-      timestamp,
-      format: 'json',
-      partner: 'sandbox',
-      v: '2.0',
-      sign_method: 'rsa',
-      request: tripleDesEncrypt(JSON.stringify({ [wrapperOf(NOTIFY_METHOD)]: payload }), this.keys.desKey),
-    };
-    return encodeForm({ ...fields, sign: rsaSha1Sign(signString(fields), this.keys.platformPrivateKey) });
+    return buildOneCardNotification(
+      { desKey: this.keys.desKey, platformPrivateKey: this.keys.platformPrivateKey },
+      payload,
+      { timestamp },
+    );
   }
 }
 

@@ -1,8 +1,11 @@
 /** The Zhixiao gateway, server side: orders, payment through the pay page, notifications, refunds. */
 import { aesDecrypt, safeEqual } from '../core/crypto.js';
 import { formatGatewayTime } from '../core/time.js';
-import { encodeReply, encodeRequest, requestSign, type ZhixiaoCredentials } from '../zhixiao/envelope.js';
+import { encodeReply, requestSign, type ZhixiaoCredentials } from '../zhixiao/envelope.js';
+import { type ZhixiaoMethodName, zhixiaoMethods } from '../zhixiao/methods.js';
+import { buildZhixiaoNotification } from '../zhixiao/notifications.js';
 import type { Notifier } from './notifier.js';
+import { type ReplyStyle, styleReply } from './reply-style.js';
 
 export interface ZhixiaoOrder {
   order_id: string;
@@ -19,6 +22,7 @@ export interface ZhixiaoOrder {
   pay_type: number;
   time_end?: string;
   invoiced?: boolean;
+  createdAt: number;
 }
 
 /** Paths the sandbox serves for 2.6–2.8 (the real vendor hands these out per customer). */
@@ -27,6 +31,14 @@ export const ZHIXIAO_SANDBOX_PATHS = {
   getUserCard: '/pay_api/user_card',
   createInvoice: '/pay_api/invoice_create',
 } as const;
+
+/** Path → interface: the table's paths, and the sandbox's own for 2.6–2.8. */
+const NAME_BY_PATH = new Map(
+  (Object.keys(zhixiaoMethods) as ZhixiaoMethodName[]).map((name) => [
+    zhixiaoMethods[name].wire ?? ZHIXIAO_SANDBOX_PATHS[name as keyof typeof ZHIXIAO_SANDBOX_PATHS],
+    name,
+  ]),
+);
 
 class ZxError extends Error {
   constructor(
@@ -53,16 +65,35 @@ export interface ZhixiaoReply {
 export class ZhixiaoSandbox {
   readonly orders = new Map<string, ZhixiaoOrder>();
   #seq = 0;
+  /** How empty optional reply fields are written ("" by default; null or left out, as real gateways do). */
+  replyStyle: ReplyStyle = 'empty';
+  /** While true, every call answers ret_code -3 (账号被冻结), as a frozen merchant account does. */
+  frozen = false;
+  readonly #orderTtlMs: number;
 
   constructor(
     readonly credentials: ZhixiaoCredentials,
     readonly notifier: Notifier,
     readonly publicUrl: () => string,
-  ) {}
+    options: { orderTtlMs?: number } = {},
+  ) {
+    this.#orderTtlMs = options.orderTtlMs ?? 3_600_000;
+  }
+
+  /** The paths the sandbox serves: the table's, and its own for 2.6–2.8. */
+  get paths(): string[] {
+    return [...NAME_BY_PATH.keys()];
+  }
 
   #byTradeNo(v: unknown): ZhixiaoOrder {
     const o = [...this.orders.values()].find((x) => x.out_trade_no === v);
-    return o ?? fail(-1, '订单不存在');
+    return this.#expire(o ?? fail(-1, '订单不存在'));
+  }
+
+  /** An unpaid order past its hour is failed (3), as the gateway's pay page closes. */
+  #expire(o: ZhixiaoOrder): ZhixiaoOrder {
+    if (o.status === 1 && Date.now() - o.createdAt > this.#orderTtlMs) o.status = 3;
+    return o;
   }
 
   /** Handles one API POST. Path decides the interface. */
@@ -71,6 +102,7 @@ export class ZhixiaoSandbox {
     const param = (form.get('param') ?? '').replaceAll(' ', '+');
     const sign = form.get('sign') ?? '';
     if (id !== this.credentials.appId) return { ret_code: -1, content: 'appid 不存在' };
+    if (this.frozen) return { ret_code: -3, content: '账号被冻结' };
     if (!safeEqual(requestSign(this.credentials, param), sign, { caseInsensitive: true })) {
       return { ret_code: -1, content: '签名错误' };
     }
@@ -80,7 +112,8 @@ export class ZhixiaoSandbox {
     } catch {
       return { ret_code: -2, content: 'param 解密失败' };
     }
-    const handler = this.#routes[path];
+    const name = NAME_BY_PATH.get(path);
+    const handler = name ? this.#routes[name] : undefined;
     if (!handler) return { ret_code: -1, content: `接口不存在 ${path}` };
     try {
       return { ret_code: 0, content: handler(body) };
@@ -91,14 +124,15 @@ export class ZhixiaoSandbox {
   }
 
   encode(reply: ZhixiaoReply, badSignature = false): string {
-    const r = encodeReply(this.credentials, reply.ret_code, reply.content);
+    const r = encodeReply(this.credentials, reply.ret_code, styleReply(reply.content, this.replyStyle));
     return JSON.stringify(
       badSignature ? { ...r, sign: r.sign.replace(/^./, (c) => (c === '0' ? '1' : '0')) } : r,
     );
   }
 
-  readonly #routes: Record<string, (b: Record<string, unknown>) => unknown> = {
-    '/pay_api/order_create': (b) => {
+  /** One route per table interface: an interface added to the table without one here does not compile. */
+  readonly #routes = {
+    createOrder: (b) => {
       for (const f of ['body', 'out_trade_no', 'total_fee', 'notify_url'])
         if (!b[f]) fail(-2, `${f} 不能为空`);
       if (Buffer.byteLength(String(b.body)) > 128) fail(-2, 'body 超过 128 字节');
@@ -113,6 +147,7 @@ export class ZhixiaoSandbox {
         total_fee: fen(b.total_fee, 'total_fee'),
         refunded: 0,
         status: 1,
+        createdAt: Date.now(),
         notify_url: String(b.notify_url),
         pay_type: Number(b.pay_type ?? 1),
         ...(b.return_url ? { return_url: String(b.return_url) } : {}),
@@ -130,22 +165,23 @@ export class ZhixiaoSandbox {
         ...sp,
       };
     },
-    '/pay_api/order_query': (b) => {
+    queryOrder: (b) => {
       const o = this.#byTradeNo(b.out_trade_no);
       return {
         out_trade_no: o.out_trade_no,
         order_id: o.order_id,
         status: String(o.status),
-        ...(o.time_end ? { time_end: o.time_end } : {}),
+        // Written even when empty, so the reply style decides: "", null or absent.
+        time_end: o.time_end ?? '',
       };
     },
-    '/pay_api/order_cancel': (b) => {
+    cancelOrder: (b) => {
       const o = this.#byTradeNo(b.out_trade_no);
       if (o.status === 2) fail(-1, '订单已支付，不能取消');
       o.status = 3;
       return { out_trade_no: o.out_trade_no, order_id: o.order_id };
     },
-    '/pay_api/order_refund': (b) => {
+    refundOrder: (b) => {
       const o = this.#byTradeNo(b.out_trade_no);
       if (o.status !== 2) fail(-1, '订单未支付，不能退款');
       const amount = fen(b.refund_fee, 'refund_fee');
@@ -153,7 +189,7 @@ export class ZhixiaoSandbox {
       o.refunded += amount;
       return { out_trade_no: o.out_trade_no, order_id: o.order_id };
     },
-    [ZHIXIAO_SANDBOX_PATHS.getIdentity]: (b) => {
+    getIdentity: (b) => {
       if (!b.uid) fail(-2, 'uid 不能为空');
       return {
         open_id: `zx_${String(b.uid).slice(-8)}`,
@@ -163,7 +199,7 @@ export class ZhixiaoSandbox {
         identity_type: '1',
       };
     },
-    [ZHIXIAO_SANDBOX_PATHS.getUserCard]: (b) => {
+    getUserCard: (b) => {
       if (!b.user_no) fail(-2, 'user_no 不能为空');
       return {
         ...(b.school_id ? { school_id: b.school_id } : {}),
@@ -174,7 +210,7 @@ export class ZhixiaoSandbox {
         schema_url: `${this.publicUrl()}/card/${encodeURIComponent(String(b.user_no))}`,
       };
     },
-    [ZHIXIAO_SANDBOX_PATHS.createInvoice]: (b) => {
+    createInvoice: (b) => {
       const o = b.out_trade_no
         ? this.#byTradeNo(b.out_trade_no)
         : (this.orders.get(String(b.zx_order_no)) ?? fail(-1, '订单不存在'));
@@ -185,12 +221,13 @@ export class ZhixiaoSandbox {
       o.invoiced = true;
       return '开票成功';
     },
-  };
+  } satisfies Record<ZhixiaoMethodName, (b: Record<string, unknown>) => unknown>;
 
   /** The payer's choice on the pay page. */
   settle(orderId: string, paid: boolean): ZhixiaoOrder {
-    const o = this.orders.get(orderId);
-    if (!o) throw new Error('no such order');
+    const found = this.orders.get(orderId);
+    if (!found) throw new Error('no such order');
+    const o = this.#expire(found);
     if (o.status !== 1) return o;
     if (!paid) {
       o.status = 3;
@@ -212,6 +249,6 @@ export class ZhixiaoSandbox {
       uid: `2088${o.order_id.slice(-12)}`,
       pay_type: String(o.pay_type),
     };
-    return new URLSearchParams(encodeRequest(this.credentials, notice)).toString();
+    return buildZhixiaoNotification(this.credentials, notice);
   }
 }

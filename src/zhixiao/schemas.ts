@@ -183,7 +183,7 @@ export type RefundOrderRequest = z.input<typeof RefundOrderRequest>;
 export const PayChannels = { '1': 'weixin', '2': 'alipay' } as const;
 
 /** 2.5 支付通知 Payment notification. */
-export interface PaymentNotification extends Extra {
+export interface PaymentNotificationFields extends Extra {
   /** 商户订单号: de-duplicate on it. */
   out_trade_no: string;
   order_id: string;
@@ -200,7 +200,7 @@ export interface PaymentNotification extends Extra {
   /** What pay_type means; `'unknown'` for another value. */
   pay_channel: (typeof PayChannels)[keyof typeof PayChannels] | 'unknown';
 }
-export const PaymentNotification: z.ZodType<PaymentNotification> = replyObject({
+export const PaymentNotification: z.ZodType<PaymentNotificationFields> = replyObject({
   out_trade_no: replyString,
   order_id: replyString,
   time_end: replyString,
@@ -273,3 +273,6 @@ export type CreateOrderResponse = CreateOrderReply;
 export type QueryOrderResponse = QueryOrderReply;
 /** @deprecated since 0.2.0 */
 export type OrderRefResponse = OrderRefReply;
+
+/** PaymentNotificationFields, under the schema's name. */
+export type PaymentNotification = z.output<typeof PaymentNotification>;

@@ -60,30 +60,32 @@ startSandbox().then(async (sb) => {
     ['nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, 'app.mts'],
     ['bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'app.ts'],
     ['node10 (commonjs)', { module: 'commonjs', moduleResolution: 'node10' }, 'app.ts'],
-  ])('type-checks from TypeScript with moduleResolution %s', (name, options, file) => {
-    const sub = join(dir, `ts-${name.split(' ')[0]}`);
-    mkdirSync(sub, { recursive: true });
-    writeFileSync(
-      join(sub, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          ...options,
-          target: 'es2022',
-          esModuleInterop: true,
-          strict: true,
-          noEmit: true,
-          skipLibCheck: false,
-          ignoreDeprecations: '5.0',
-          types: ['node'],
-          // The repository's own @types/node: nothing is downloaded in a test.
-          typeRoots: [join(ROOT, 'node_modules', '@types')],
-        },
-        files: [file],
-      }),
-    );
-    writeFileSync(
-      join(sub, file),
-      `import { OneCardClient, type OneCardClientOptions, OrderStatus, type ZhixiaoSchemas, isGatewayError } from 'campus-pay';
+  ])(
+    'type-checks from TypeScript with moduleResolution %s',
+    (name, options, file) => {
+      const sub = join(dir, `ts-${name.split(' ')[0]}`);
+      mkdirSync(sub, { recursive: true });
+      writeFileSync(
+        join(sub, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            ...options,
+            target: 'es2022',
+            esModuleInterop: true,
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            ignoreDeprecations: '5.0',
+            types: ['node'],
+            // The repository's own @types/node: nothing is downloaded in a test.
+            typeRoots: [join(ROOT, 'node_modules', '@types')],
+          },
+          files: [file],
+        }),
+      );
+      writeFileSync(
+        join(sub, file),
+        `import { OneCardClient, type OneCardClientOptions, OrderStatus, type ZhixiaoSchemas, isGatewayError } from 'campus-pay';
 import { aesEncrypt } from 'campus-pay/crypto';
 import type { Sandbox } from 'campus-pay/sandbox';
 import { RedisTokenStore } from 'campus-pay/redis';
@@ -93,10 +95,16 @@ const n: ZhixiaoSchemas.PaymentNotification | undefined = undefined;
 declare const sb: Sandbox;
 export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisTokenStore, isGatewayError];
 `,
-    );
-    symlinkSync(join(dir, 'node_modules'), join(sub, 'node_modules'), 'dir');
-    sh(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', '.'], sub);
-  });
+      );
+      symlinkSync(join(dir, 'node_modules'), join(sub, 'node_modules'), 'dir');
+      try {
+        sh(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', '.'], sub);
+      } catch (e) {
+        throw new Error(`tsc (${name}) failed:\n${(e as { stdout?: string }).stdout ?? ''}`);
+      }
+    },
+    90_000,
+  );
 
   it('runs the CLI from the installed package', () => {
     expect(sh('npx', ['--no-install', 'campus-pay', '--help'])).toMatch(/campus-pay/);

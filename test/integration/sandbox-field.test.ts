@@ -1,0 +1,89 @@
+/** The sandbox behaves like the field: statuses 80 and -3, expiring orders, open.acc's sno, reply styles. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayError, MemoryTokenStore, OneCardClient, ZhixiaoPayClient } from '../../src/index.js';
+import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+
+let sb: Sandbox;
+let onecard: OneCardClient;
+let zhixiao: ZhixiaoPayClient;
+beforeAll(async () => {
+  sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 }, zhixiao: { orderTtlMs: 200 } });
+  onecard = new OneCardClient({ ...sb.onecard, tokenStore: new MemoryTokenStore() });
+  zhixiao = new ZhixiaoPayClient(sb.zhixiao);
+});
+afterAll(() => sb.close());
+
+describe('the sandbox behaves like the field', () => {
+  it('a paid recharge moved to refund reads order_status 80, refunding', async () => {
+    const r = await onecard.recharge({
+      client_type: 'web',
+      pay_type: 'alipay',
+      account: '10001',
+      acctype: '###',
+      order_no: 'F80',
+      order_amount: 100,
+      return_url: 'https://m.test/r',
+      notify_url: 'http://127.0.0.1:9/none',
+    });
+    sb.onecardGateway.settle(r.out_id, true);
+    sb.onecardGateway.refund(r.out_id);
+    await expect(onecard.queryRechargeOrder({ order_no: 'F80', order_amount: 100 })).resolves.toMatchObject({
+      order_status: '80',
+      order_state: 'refunding',
+    });
+  });
+
+  it('a frozen Zhixiao account answers -3 with its code info', async () => {
+    sb.zhixiaoGateway.frozen = true;
+    try {
+      const err = await zhixiao.queryOrder({ out_trade_no: 'X' }).catch((e) => e);
+      expect(err).toBeInstanceOf(GatewayError);
+      expect(err).toMatchObject({ gatewayCode: '-3', info: { zh: '账号被冻结' } });
+    } finally {
+      sb.zhixiaoGateway.frozen = false;
+    }
+  });
+
+  it('an unpaid Zhixiao order expires (one hour by default; 200 ms here)', async () => {
+    const o = await zhixiao.createOrder({
+      body: 'x',
+      out_trade_no: 'EXP1',
+      total_fee: 1,
+      notify_url: 'http://127.0.0.1:9/n',
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(zhixiao.queryOrder({ out_trade_no: 'EXP1' })).resolves.toMatchObject({
+      status: 3,
+      state: 'failed',
+    });
+    expect(sb.zhixiaoGateway.settle(o.order_id, true).status).toBe(3);
+  });
+
+  it('open.acc echoes sno beside the new account', async () => {
+    await expect(onecard.openAccount({ sno: '2026990001', name: '新生' })).resolves.toMatchObject({
+      sno: '2026990001',
+      account: expect.any(String),
+    });
+  });
+
+  it.each(['null', 'omit'] as const)('replies with empty fields written as %s still parse', async (style) => {
+    sb.onecardGateway.replyStyle = style;
+    sb.zhixiaoGateway.replyStyle = style;
+    try {
+      const r = await onecard.queryCard({ idtype: 'acc', id: '10001' });
+      expect(r.card[0]!.bankacc).toBeUndefined();
+      await zhixiao.createOrder({
+        body: 'x',
+        out_trade_no: `S-${style}`,
+        total_fee: 1,
+        notify_url: 'http://127.0.0.1:9/n',
+      });
+      const q = await zhixiao.queryOrder({ out_trade_no: `S-${style}` });
+      expect(q.status).toBe(1);
+      expect(q.time_end).toBeUndefined();
+    } finally {
+      sb.onecardGateway.replyStyle = 'empty';
+      sb.zhixiaoGateway.replyStyle = 'empty';
+    }
+  });
+});

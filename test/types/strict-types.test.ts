@@ -1,0 +1,54 @@
+/**
+ * Type-level checks: `tsc --noEmit` (npm run check) fails if a typo in a request or reply field
+ * compiles, and vitest runs the same file so the expectations also show up in the suite.
+ */
+import { describe, expectTypeOf, it } from 'vitest';
+import type {
+  GatewayError,
+  OneCardClient,
+  OneCardReply,
+  OneCardRequest,
+  OneCardSchemas,
+  ZhixiaoPayClient,
+  ZhixiaoReply,
+} from '../../src/index.js';
+
+describe('strict request and reply types', () => {
+  it('a typo in a request field does not compile', () => {
+    const transfer = (c: OneCardClient) =>
+      c.transfer({
+        account: '1',
+        tranamt: 1,
+        src_acctype: '###',
+        dst_acctype: '001',
+        // @ts-expect-error remakr is not a field of transfer (remark is)
+        remakr: 'x',
+      });
+    const order = (c: ZhixiaoPayClient) =>
+      // @ts-expect-error totalfee is not a field (total_fee is)
+      c.createOrder({ body: 'b', out_trade_no: 'A', totalfee: 1, notify_url: 'https://m.test/n' });
+    expectTypeOf(transfer).toBeFunction();
+    expectTypeOf(order).toBeFunction();
+  });
+
+  it('a typo in a reply field does not compile; unknown fields live under extra', () => {
+    const read = (q: ZhixiaoReply<'queryOrder'>, r: OneCardReply<'queryCard'>) => {
+      // @ts-expect-error stauts is not a field of the queryOrder reply
+      void q.stauts;
+      // @ts-expect-error db_balanse is not a field of a card
+      void r.card[0]?.db_balanse;
+      return [q.status, r.card[0]?.db_balance, r.card[0]?.extra.cardid] as const;
+    };
+    expectTypeOf(read).returns.toEqualTypeOf<readonly [number, number | undefined, unknown]>();
+  });
+
+  it('amounts are numbers of fen in requests; named interfaces for replies', () => {
+    expectTypeOf<OneCardRequest<'payByBarcode'>['tranamt']>().toEqualTypeOf<number>();
+    expectTypeOf<OneCardReply<'queryCard'>>().toEqualTypeOf<OneCardSchemas.QueryCardReply>();
+    expectTypeOf<OneCardSchemas.CardInfo['db_balance']>().toEqualTypeOf<number | undefined>();
+  });
+
+  it('gateway codes are typed', () => {
+    expectTypeOf<'60010'>().toExtend<GatewayError['gatewayCode']>();
+  });
+});

@@ -126,7 +126,7 @@ describe('OneCard', () => {
 
   it('a 22-digit barcode sent as a JSON number is refused, never mangled into 2.87e+21', async () => {
     // JSON.parse has already rounded it: the SDK must not pass the rounded digits on as a code.
-    answer({ account: '1', barcode: 2874920436181303310212, expires: '60' });
+    answer({ account: '1', barcode: Number('2874920436181303310212'), expires: '60' });
     const err = await onecard()
       .getBarcode({ account: '1', paytype: '1' })
       .catch((e) => e);

@@ -27,10 +27,13 @@ export async function freePort(): Promise<number> {
 /** A throwaway redis-server on loopback, no persistence, restartable on the same port. */
 export class RedisServer {
   #proc: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    readonly extraArgs: string[] = [],
+  ) {}
 
-  static async start(): Promise<RedisServer> {
-    const s = new RedisServer(await freePort());
+  static async start(extraArgs: string[] = []): Promise<RedisServer> {
+    const s = new RedisServer(await freePort(), extraArgs);
     await s.start();
     return s;
   }
@@ -38,7 +41,17 @@ export class RedisServer {
   async start() {
     const proc = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...this.extraArgs,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     this.#proc = proc;

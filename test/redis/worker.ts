@@ -2,7 +2,7 @@
  * One "service instance" for the Redis tests: its own process, its own Redis connection, N concurrent
  * calls. Prints a JSON line with what happened. Arguments come in the CAMPUS_PAY_WORKER env variable.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { OneCardClient } from '../../src/index.js';
 import { RedisTokenStore } from '../../src/redis/index.js';
 
@@ -11,8 +11,12 @@ const cfg = JSON.parse(process.env.CAMPUS_PAY_WORKER!) as {
   onecard: ConstructorParameters<typeof OneCardClient>[0];
   calls: number;
   lockTtlMs?: number;
+  /** Ports of a Redis Cluster's nodes: connect with ioredis' Cluster client instead. */
+  clusterPorts?: number[];
 };
-const redis = new Redis(cfg.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = cfg.clusterPorts
+  ? new Cluster(cfg.clusterPorts.map((port) => ({ host: '127.0.0.1', port })))
+  : new Redis(cfg.redisUrl, { maxRetriesPerRequest: 1 });
 const client = new OneCardClient({
   ...cfg.onecard,
   tokenStore: new RedisTokenStore(redis),

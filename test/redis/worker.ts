@@ -2,17 +2,21 @@
  * One "service instance" for the Redis tests: its own process, its own Redis connection, N concurrent
  * calls. Prints a JSON line with what happened. Arguments come in the CAMPUS_PAY_WORKER env variable.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { OneCardClient } from '../../src/index.js';
 import { RedisTokenStore } from '../../src/redis/index.js';
 
 const cfg = JSON.parse(process.env.CAMPUS_PAY_WORKER!) as {
-  redisUrl: string;
+  redisUrl?: string;
+  /** Ports of a local Redis Cluster: connect with an ioredis Cluster client instead. */
+  clusterPorts?: number[];
   onecard: ConstructorParameters<typeof OneCardClient>[0];
   calls: number;
   lockTtlMs?: number;
 };
-const redis = new Redis(cfg.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = cfg.clusterPorts
+  ? new Cluster(cfg.clusterPorts.map((port) => ({ host: '127.0.0.1', port })))
+  : new Redis(cfg.redisUrl!, { maxRetriesPerRequest: 1 });
 const client = new OneCardClient({
   ...cfg.onecard,
   tokenStore: new RedisTokenStore(redis),

@@ -57,12 +57,32 @@ describe('a refused fetch (60048) is remembered', () => {
     for (const err of [first, ...later]) {
       expect(err).toBeInstanceOf(GatewayError);
       expect(err.gatewayCode).toBe('60048');
+      expect(err.message).toContain('60048 access_token调用次数超限');
       expect(err.message).toMatch(/one fetch per app key every 2 minutes/);
       expect(err.message).toMatch(/share one token store .*RedisTokenStore/);
       expect(err.message).toMatch(/no new fetch is tried before \d{4}-\d\d-\d\dT/);
     }
     expect(later[0].message).toMatch(/paused/);
   });
+
+  it.each([
+    ['business', '60066', '间隔时间太短'],
+    ['system', '40014', '调用次数超限'],
+  ] as const)(
+    'a token fetch refused with %s code %s pauses fetching as well, and keeps its code',
+    async (level, code, zh) => {
+      const { tokens, calls } = manager(async () => {
+        throw new GatewayError({ level, code, message: zh });
+      });
+      const errs = [await tokens.get().catch((e) => e), await tokens.get().catch((e) => e)];
+      expect(calls()).toBe(1);
+      for (const err of errs) {
+        expect(err).toMatchObject({ level, gatewayCode: code });
+        expect(err.message).toContain(`${code} ${zh}`);
+        expect(err.message).toMatch(/one fetch per app key every 2 minutes/);
+      }
+    },
+  );
 
   it('another manager on the same store and key shares the refusal', async () => {
     const store = new MemoryTokenStore();

@@ -46,8 +46,13 @@ function sharedState(store: TokenStore, key: string): Shared {
   return s;
 }
 
-/** A lifetime the SDK can live with: at most 30 days; 0, negative or missing → one fetch interval. */
+/** A lifetime the SDK can live with: at most 30 days, at least one fetch interval (plus slack). */
 const MAX_LIFETIME_S = 30 * 86_400;
+/**
+ * Slack on the 2-minute rule (at most the interval itself, so an interval of 0 stays 0): our clock starts before the request leaves and the gateway's when it
+ * arrives, so a fetch exactly one interval later could still land inside the gateway's window.
+ */
+const INTERVAL_SLACK_MS = 5_000;
 
 export interface TokenManagerOptions {
   store: TokenStore;
@@ -109,6 +114,12 @@ export class TokenManager {
     return s.inflight;
   }
 
+  /** The shortest time between two fetches of this manager: the gateway's interval plus slack. */
+  get #gapMs(): number {
+    const interval = this.#o.minFetchIntervalMs;
+    return interval + Math.min(INTERVAL_SLACK_MS, interval);
+  }
+
   /** Not due for refresh: before the refresh-ahead point. */
   #fresh(t: StoredToken, now: number): boolean {
     const ahead = Math.min(this.#o.refreshAheadMs, (t.expiresAt - t.fetchedAt) / 5);
@@ -119,7 +130,7 @@ export class TokenManager {
   #usable(t: StoredToken | undefined, rejected: string | undefined, now: number): boolean {
     if (!t || t.token === rejected) return false;
     if (this.#fresh(t, now)) return true;
-    return now < t.expiresAt - 1_000 && now - t.fetchedAt < this.#o.minFetchIntervalMs;
+    return now < t.expiresAt - 1_000 && now - t.fetchedAt < this.#gapMs;
   }
 
   async #obtain(rejected: string | undefined): Promise<string> {
@@ -177,8 +188,11 @@ export class TokenManager {
       throw err;
     }
     const life = got.expiresInSeconds;
-    const lifetimeMs =
-      Number.isFinite(life) && life > 0 ? Math.min(life, MAX_LIFETIME_S) * 1000 : this.#o.minFetchIntervalMs;
+    // A lifetime shorter than the fetch interval (0, negative, a few seconds) would make the token lapse
+    // before the gateway accepts the next fetch: every call would then hit 60048. Use it for one interval.
+    const lifetimeMs = Number.isFinite(life)
+      ? Math.max(Math.min(life, MAX_LIFETIME_S) * 1000, this.#gapMs)
+      : this.#gapMs;
     const value = { token: got.token, fetchedAt, expiresAt: fetchedAt + lifetimeMs };
     await this.#o.store.set(this.#o.key, value);
     return value;

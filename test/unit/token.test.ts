@@ -27,10 +27,12 @@ const lifetime = (t: StoredToken | undefined) => (t ? t.expiresAt - t.fetchedAt 
 
 describe('token lifetimes', () => {
   it.each([
-    ['0', 0, 120_000],
-    ['negative', -5, 120_000],
-    ['NaN (a non-numeric string)', Number.NaN, 120_000],
-    ['Infinity', Number.POSITIVE_INFINITY, 120_000],
+    // The 2-minute fetch interval plus 5 s of slack: no lifetime lapses before the next fetch is allowed.
+    ['0', 0, 125_000],
+    ['negative', -5, 125_000],
+    ['shorter than the fetch interval (30 s)', 30, 125_000],
+    ['NaN (a non-numeric string)', Number.NaN, 125_000],
+    ['Infinity', Number.POSITIVE_INFINITY, 125_000],
     ['absurdly long (about 3,000 years)', 1e11, 30 * DAY_MS],
     ['ordinary (7200 s)', 7200, 7_200_000],
   ])('expires_in %s → a lifetime of the expected length', async (_, seconds, expectedMs) => {

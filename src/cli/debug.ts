@@ -114,11 +114,14 @@ export function signStringFor(
   return { fields, signString: mask(fields.id + fields.param + c.appSecret, c.appSecret, opts.reveal) };
 }
 
+/** A doctor check: `skipped` is never reported as passed. */
 interface Check {
   check: string;
-  ok: boolean;
+  status: 'ok' | 'failed' | 'skipped';
   detail: string;
 }
+
+const status = (ok: boolean): Check['status'] => (ok ? 'ok' : 'failed');
 
 /**
  * Checks a configuration against the real gateway without side effects. OneCard: a query with a bogus
@@ -142,26 +145,26 @@ export async function doctor(gateway: string): Promise<Check[]> {
       );
       checks.push({
         check: 'private key matches the registered public key',
-        ok: same,
+        status: status(same),
         detail: same ? 'yes' : `no: ${CAMPUS_PAY_ENV.onecard.merchantPublicKey} is another key pair`,
       });
     } else {
       checks.push({
         check: 'private key matches the registered public key',
-        ok: true,
-        detail: `skipped: set ${CAMPUS_PAY_ENV.onecard.merchantPublicKey} to check`,
+        status: 'skipped',
+        detail: `set ${CAMPUS_PAY_ENV.onecard.merchantPublicKey} to check`,
       });
     }
     const res = await fetch(c.gatewayUrl, { method: 'HEAD' }).catch((e: Error) => e);
     if (res instanceof Error) {
-      checks.push({ check: 'gateway reachable', ok: false, detail: res.message });
+      checks.push({ check: 'gateway reachable', status: 'failed', detail: res.message });
       return checks;
     }
     const date = res.headers.get('date');
     const skew = date ? Math.round((Date.now() - Date.parse(date)) / 1000) : undefined;
     checks.push({
       check: 'clock skew vs gateway (must be within ±360 s)',
-      ok: skew === undefined || Math.abs(skew) < 300,
+      status: skew === undefined ? 'skipped' : status(Math.abs(skew) < 300),
       detail:
         skew === undefined
           ? 'gateway sent no Date header'
@@ -198,13 +201,15 @@ export async function doctor(gateway: string): Promise<Check[]> {
       );
     const code = err instanceof GatewayError ? err.gatewayCode : undefined;
     const verdict: Record<string, string> = {
-      '40002': 'the app key is wrong',
+      '40002': 'the app key is wrong: check CAMPUS_PAY_ONECARD_APP_KEY (appKey) and the gateway URL',
+      '40015':
+        "the request did not decrypt: desKey (CAMPUS_PAY_ONECARD_DES_KEY) is probably not this app key's 3DES key",
       '40004': 'the gateway rejects our signature: the private key is not the one registered',
       '40018': 'the gateway rejects our timestamp: fix the clock',
     };
     checks.push({
       check: 'gateway accepts our signature, app key and timestamp',
-      ok: code === '40017',
+      status: status(code === '40017'),
       detail:
         code === '40017'
           ? 'yes (answered 40017 for a bogus token, as expected)'
@@ -221,15 +226,22 @@ export async function doctor(gateway: string): Promise<Check[]> {
     () => undefined,
     (e: unknown) => e,
   );
-  const ok = err === undefined || err instanceof GatewayError;
+  const signed = err === undefined || err instanceof GatewayError;
   checks.push({
     check: 'gateway answers with a reply signed with our appSecret',
-    ok,
-    detail: ok
-      ? `yes${err ? ` (${(err as GatewayError).gatewayMessage})` : ''}`
-      : err instanceof CampusPayError
-        ? `${err.code}: ${err.message}`
-        : String(err),
+    status: status(signed),
+    detail: signed ? 'yes' : err instanceof CampusPayError ? `${err.code}: ${err.message}` : String(err),
+  });
+  // -2 (参数校验失败) for a well-formed probe means the gateway could not read our param.
+  const unreadable = err instanceof GatewayError && err.gatewayCode === '-2';
+  checks.push({
+    check: 'gateway decrypts our param (aesKey) and accepts our sign (appSecret)',
+    status: signed ? status(!unreadable) : 'skipped',
+    detail: !signed
+      ? 'needs a signed reply first'
+      : unreadable
+        ? '-2 参数校验失败: aesKey (CAMPUS_PAY_ZHIXIAO_AES_KEY) or appSecret is probably wrong'
+        : `yes${err ? ` (${(err as GatewayError).gatewayMessage})` : ''}`,
   });
   return checks;
 }

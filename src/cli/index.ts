@@ -154,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
       if (command === 'doctor') {
         const checks = await doctor(gateway);
         print(checks);
-        return checks.every((c) => c.ok) ? 0 : 1;
+        return checks.some((c) => c.status === 'failed') ? 1 : 0;
       }
       if (!a)
         throw new CampusPayError(

@@ -15,7 +15,7 @@ import {
   verify,
   X509Certificate,
 } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ConfigurationError, DecryptionError } from './errors.js';
 
@@ -201,9 +201,13 @@ function resolveInput(input: string | Buffer | Uint8Array): {
   path?: string;
 } {
   if (typeof input !== 'string') return { data: Buffer.from(input), found: `${input.length} bytes` };
-  const text = input.trim();
+  let text = input.trim();
+  // Environment variables often hold a PEM with literal "\n" escapes: read them as line breaks.
+  if (text.includes('-----BEGIN') && !text.includes('\n') && text.includes('\\n'))
+    text = text.replaceAll('\\n', '\n');
   if (text.includes('-----BEGIN')) return { data: text, found: 'PEM text' };
   if (text.length < 4096 && !text.includes('\n') && existsSync(text)) {
+    if (!statSync(text).isFile()) return { data: null, found: `the path ${text}, which is not a file` };
     return { data: readFileSync(text), found: `the file ${text}`, path: text };
   }
   const bare = text.replace(/\s+/g, '');
@@ -267,12 +271,12 @@ export function loadPrivateKey(input: KeyInput, options: LoadPrivateKeyOptions =
     const label = pemLabel(pem);
     if (!label) throw fail('not a key');
     if (label === 'ENCRYPTED PRIVATE KEY' && !passphrase)
-      throw fail('the PEM key is encrypted and no passphrase was given');
+      throw fail('the PEM key is encrypted and no passphrase was given (set privateKeyPassphrase)');
     const key = firstOf([() => createPrivateKey({ key: pem, format: 'pem', passphrase })]);
     if (key) return key;
     throw fail(
       label === 'ENCRYPTED PRIVATE KEY'
-        ? 'the passphrase does not decrypt the key'
+        ? 'privateKeyPassphrase does not decrypt the key'
         : `the PEM block (${label}) is not a readable private key`,
     );
   }
@@ -304,8 +308,8 @@ function loadPkcs12(der: Buffer, passphrase: string, fail: (why: string) => Conf
   } catch {
     throw fail(
       passphrase
-        ? 'the PKCS#12 passphrase is wrong or the file is damaged'
-        : 'the PKCS#12 file needs a passphrase',
+        ? 'privateKeyPassphrase is wrong for this PKCS#12 file, or the file is damaged'
+        : 'the PKCS#12 file needs a passphrase (set privateKeyPassphrase)',
     );
   }
   const oids = forge.pki.oids;

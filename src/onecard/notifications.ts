@@ -10,6 +10,17 @@ import { decryptJson, signString, wrapperOf } from './envelope.js';
 import { type RechargeNotification, RechargeNotification as Schema } from './schemas.js';
 
 export const NOTIFY_METHOD = 'synjones.onecard.paygw.notify.result';
+/** The notice's fields as 2.2.4.4 lists them (system fields and the encrypted request). */
+const NOTICE_FIELDS = new Set([
+  'method',
+  'timestamp',
+  'format',
+  'partner',
+  'v',
+  'sign_method',
+  'request',
+  'sign',
+]);
 /** The gateway repeats the notice until it reads exactly `ok`. */
 export const ONECARD_ACKS = { ok: 'ok', fail: 'fail' } as const;
 
@@ -39,16 +50,21 @@ export function parseOneCardNotification(
   if (!received.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
   const verifies = (f: Record<string, string>) =>
     f.sign !== undefined && rsaSha1Verify(signString(f), f.sign, keys.platformPublicKey);
-  // The bytes as received first; only then with `+` restored in base64 fields a form decoder turned into
-  // spaces (a plain-JSON `request` keeps its spaces: it is not base64).
-  const repaired = verifies(received) ? received : base64Repaired(received, ['sign', 'request']);
-  if (repaired === undefined || (repaired !== received && !verifies(repaired))) {
+  // The bytes as received first; then with `+` restored in base64 fields a form decoder turned into
+  // spaces (a plain-JSON `request` keeps its spaces: it is not base64); then, for a front-end notice
+  // that arrives on a return_url with the merchant's own query parameters, the documented fields alone.
+  const documented = Object.fromEntries(
+    Object.entries(received).filter(([k]) => NOTICE_FIELDS.has(k)),
+  ) as Record<string, string>;
+  const fields = [received, documented]
+    .flatMap((f) => [f, base64Repaired(f, ['sign', 'request'])])
+    .find((f): f is Record<string, string> => f !== undefined && verifies(f));
+  if (!fields) {
     throw new SignatureError(
       'mismatch',
       'notification: sign does not verify with platformPublicKey (not from the gateway, or altered)',
     );
   }
-  const fields = repaired;
   if (fields.method !== undefined && fields.method !== NOTIFY_METHOD) {
     throw new SignatureError('malformed', `notification: method is not ${NOTIFY_METHOD}`);
   }

@@ -1,4 +1,5 @@
 /** Turning a recharge reply (2.2.4.3) into what the payer's browser or phone needs. */
+import { ValidationError } from '../core/errors.js';
 import type { RechargeResponse } from './schemas.js';
 
 const escapeHtml = (s: string) =>
@@ -29,6 +30,12 @@ function pairs(postData: string): Array<[string, string]> {
 export function rechargeToHtmlForm(
   reply: Pick<RechargeResponse, 'post_type' | 'post_url' | 'post_data'>,
 ): string {
+  // The form's action comes from the gateway's reply: never let a `javascript:` or malformed URL run.
+  if (!/^https?:$/.test(urlProtocol(reply.post_url))) {
+    throw new ValidationError('rechargeToHtmlForm', 'response', [
+      { path: 'post_url', message: 'must be an absolute http(s) URL to submit the payer to' },
+    ]);
+  }
   const method = reply.post_type.toLowerCase() === 'get' ? 'get' : 'post';
   const inputs = pairs(reply.post_data)
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
@@ -41,6 +48,15 @@ export function rechargeToHtmlForm(
     <noscript><button type="submit">Continue to payment</button></noscript>
   </form>
 </body></html>`;
+}
+
+/** The scheme of a URL, or "" when it does not parse (HTML escaping handles the rest of it). */
+function urlProtocol(url: string): string {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return '';
+  }
 }
 
 export interface RechargeQr {
@@ -56,7 +72,15 @@ export function rechargeToQrPayload(
 ): RechargeQr {
   let png: Buffer | undefined;
   if (reply.post_data) {
-    const b64 = decodeURIComponent(reply.post_data.replace(/^[^=]*=(?=[A-Za-z0-9+/%])/, ''));
+    const raw = reply.post_data.replace(/^[^=]*=(?=[A-Za-z0-9+/%])/, '');
+    let b64: string;
+    try {
+      b64 = decodeURIComponent(raw);
+    } catch {
+      throw new ValidationError('rechargeToQrPayload', 'response', [
+        { path: 'post_data', message: 'is not valid percent-encoding' },
+      ]);
+    }
     const bytes = Buffer.from(b64, 'base64');
     if (bytes.subarray(1, 4).toString('latin1') === 'PNG') png = bytes;
   }

@@ -184,11 +184,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         'pay' | 'fail' | undefined,
       ];
       if (action && req.method === 'POST') {
-        const state =
-          gw === 'zhixiao'
-            ? zhixiao.settle(ref, action === 'pay').status
-            : onecard.settle(ref, action === 'pay').order_status;
-        return json(res, 200, { state: describe(gw, state) });
+        // After paying, the payer's browser goes back to the merchant's return_url: for OneCard with the
+        // signed front-end notice as its query (a GET, 2.2.4.4), for Zhixiao as is.
+        if (gw === 'zhixiao') {
+          const o = zhixiao.settle(ref, action === 'pay');
+          return json(res, 200, { state: describe(gw, o.status), return_to: o.return_url });
+        }
+        const o = onecard.settle(ref, action === 'pay');
+        const returnTo = o.return_url ? withQuery(o.return_url, onecard.notificationBody(o)) : undefined;
+        return json(res, 200, { state: describe(gw, o.order_status), return_to: returnTo });
       }
       if (req.method === 'POST') await readBody(req); // the recharge's post_data arrives here
       const model = payModel(gw, ref);
@@ -303,6 +307,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         server.close(() => resolve());
       }),
   };
+}
+
+function withQuery(url: string, query: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
 }
 
 /** CAMPUS_PAY_SANDBOX_REPLY_STYLE=null|omit runs any suite against a sandbox that writes empty fields that way. */

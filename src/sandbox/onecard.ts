@@ -4,7 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { randomBytes, randomInt } from 'node:crypto';
-import { rsaSha1Sign, rsaSha1Verify, tripleDesEncrypt } from '../core/crypto.js';
+import { rsaSha1Verify } from '../core/crypto.js';
 import { encodeForm } from '../core/form.js';
 import { formatCompactTime, formatGatewayTime, parseBeijingTime } from '../core/time.js';
 import { BUSINESS_ERRORS } from '../onecard/codes.js';

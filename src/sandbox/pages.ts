@@ -39,7 +39,7 @@ export function payPage(m: PayPageModel): string {
 <h2>Notifications 通知</h2><table><thead><tr><th>time</th><th>HTTP</th><th>merchant answered</th></tr></thead><tbody id="attempts"><tr><td colspan="3" class="muted">none yet</td></tr></tbody></table>
 <p><a href="/">Dashboard</a></p>`;
   const script = `const base='/pay/${m.gateway}/${encodeURIComponent(m.ref)}';
-async function act(kind){document.getElementById('actions').hidden=true;const r=await fetch(base+'/'+kind,{method:'POST'});const j=await r.json();document.getElementById('status').textContent=j.state;poll();}
+async function act(kind){document.getElementById('actions').hidden=true;const r=await fetch(base+'/'+kind,{method:'POST'});const j=await r.json();document.getElementById('status').textContent=j.state;poll();if(j.return_to){const a=document.createElement('a');a.href=j.return_to;a.id='return';a.textContent='Return to the merchant 返回商户';document.body.appendChild(a);}}
 document.getElementById('pay').onclick=()=>act('pay');document.getElementById('fail').onclick=()=>act('fail');
 async function poll(){const r=await fetch('/api/notifications/${m.gateway}/'+encodeURIComponent(${JSON.stringify(m.ref)}));const j=await r.json();
 const tb=document.getElementById('attempts');if(j.attempts.length){tb.innerHTML='';for(const a of j.attempts){const tr=document.createElement('tr');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -120,9 +120,29 @@ describe('the campus-pay binary', () => {
     const before = sb.onecardGateway.tokenFetches;
     const r = await cli('doctor', 'onecard');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out).every((c: { ok: boolean }) => c.ok)).toBe(true);
+    const checks = JSON.parse(r.out) as Array<{ status: string }>;
+    expect(checks.every((c) => c.status === 'ok' || c.status === 'skipped')).toBe(true);
+    expect(checks.some((c) => c.status === 'ok')).toBe(true);
     expect(sb.onecardGateway.tokenFetches).toBe(before);
     expect((await cli('doctor', 'zhixiao')).code).toBe(0);
+  });
+
+  it('doctor zhixiao with a wrong aesKey fails the AES check and names the setting', async () => {
+    const wrong = envFile.replace(/\.env$/, '-wrong-aes.env');
+    writeFileSync(
+      wrong,
+      readFileSync(envFile, 'utf8').replace(/ZHIXIAO_AES_KEY=.*/, `ZHIXIAO_AES_KEY=${'0'.repeat(32)}`),
+    );
+    try {
+      const r = await run('node', [CLI, 'doctor', 'zhixiao', '--env-file', wrong]).catch((e) => e);
+      expect(r.code).toBe(1);
+      const checks = JSON.parse(r.stdout) as Array<{ status: string; detail: string }>;
+      const failed = checks.filter((c) => c.status === 'failed');
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.detail).toMatch(/aesKey/);
+    } finally {
+      rmSync(wrong, { force: true });
+    }
   });
 });
 

@@ -87,3 +87,35 @@ describe('the sandbox behaves like the field', () => {
     }
   });
 });
+
+describe('the payer returns to the merchant after paying', () => {
+  it('OneCard: return_url carries the signed front-end notice (a GET) that parseNotification verifies', async () => {
+    const r = await onecard.recharge({
+      client_type: 'web',
+      pay_type: 'alipay',
+      account: '10001',
+      acctype: '###',
+      order_no: 'RET1',
+      order_amount: 100,
+      return_url: 'https://merchant.test/done?from=pay',
+      notify_url: 'http://127.0.0.1:9/none',
+    });
+    const res = await fetch(`${sb.url}/pay/onecard/${r.out_id}/pay`, { method: 'POST' });
+    const { return_to } = (await res.json()) as { return_to: string };
+    const u = new URL(return_to);
+    expect(u.origin + u.pathname).toBe('https://merchant.test/done');
+    expect(onecard.parseNotification(u.searchParams)).toMatchObject({ order_no: 'RET1', order_status: '0' });
+  });
+
+  it('Zhixiao: the pay page sends the payer to return_url', async () => {
+    const o = await zhixiao.createOrder({
+      body: 'x',
+      out_trade_no: 'RET2',
+      total_fee: 1,
+      notify_url: 'http://127.0.0.1:9/n',
+      return_url: 'https://merchant.test/back',
+    });
+    const res = await fetch(`${sb.url}/pay/zhixiao/${o.order_id}/pay`, { method: 'POST' });
+    expect(await res.json()).toMatchObject({ return_to: 'https://merchant.test/back' });
+  });
+});

@@ -2,7 +2,7 @@
 import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayError, MemoryTokenStore, OneCardClient } from '../../src/index.js';
+import { MemoryTokenStore, OneCardClient } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { oneCardOptions } from '../helpers/keys.js';
 import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';

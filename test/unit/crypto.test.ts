@@ -140,7 +140,7 @@ describe('private key formats (fixtures made with openssl)', () => {
   });
   it('a wrong PKCS#12 passphrase', () => {
     expect(() => loadPrivateKey(keyPath('merchant.modern.p12'), { passphrase: 'nope' })).toThrow(
-      /passphrase is wrong/,
+      /privateKeyPassphrase is wrong/,
     );
   });
 });

@@ -5,7 +5,7 @@
  */
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { aesEncrypt, md5Hex } from '../../src/crypto.js';
+import { md5Hex } from '../../src/crypto.js';
 import {
   GatewayError,
   MemoryTokenStore,
@@ -19,18 +19,13 @@ import {
 import { decodeReply } from '../../src/zhixiao/envelope.js';
 import { oneCardOptions, ZX, ZX_BASE } from '../helpers/keys.js';
 import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+import { zxReply } from '../helpers/mock-zhixiao.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
 
 const onecard = () => new OneCardClient({ ...oneCardOptions, tokenStore: new MemoryTokenStore() });
 const zhixiao = () => new ZhixiaoPayClient({ baseUrl: ZX_BASE, ...ZX, retryBaseMs: 1 });
-
-/** A Zhixiao reply as the gateway makes it: md5(ret_code + ret_content + secret), written out here. */
-function zxReply(retCode: number | string, content: unknown) {
-  const ret_content = aesEncrypt(JSON.stringify(content), ZX.aesKey);
-  return { ret_code: retCode, ret_content, sign: md5Hex(`${retCode}${ret_content}${ZX.appSecret}`) };
-}
 
 describe('Zhixiao ret_code cannot be re-split from ret_content', () => {
   const genuine = zxReply(0, { out_trade_no: 'R1', order_id: '9' });

@@ -121,7 +121,7 @@ export class OneCardClient implements OneCardApi {
       key: tokenKey(this.gatewayUrl, this.appKey),
       fetch: async () => {
         const r = await this.getAccessToken();
-        return { token: r.access_token, expiresInSeconds: r.expires_in };
+        return { token: r.access_token, expiresInSeconds: r.expires_in ?? Number.NaN };
       },
     });
     const protocol = oneCardProtocol({

@@ -38,12 +38,18 @@ export type AccessTokenRequest = z.input<typeof AccessTokenRequest>;
 export interface AccessTokenReply extends Extra {
   /** 访问令牌 The token (never logged). */
   access_token: string;
-  /** 过期时间 Lifetime in seconds (arrives as a string, e.g. "7200"). */
-  expires_in: number;
+  /**
+   * 过期时间 Lifetime in seconds (arrives as a string, e.g. "7200"). Undefined when missing or not a
+   * number: the token is then used for the 2-minute fetch interval (a served token is never thrown away).
+   */
+  expires_in?: number | undefined;
 }
 export const AccessTokenResponse: z.ZodType<AccessTokenReply> = replyObject({
   access_token: z.string().min(1),
-  expires_in: replyFen,
+  expires_in: z.unknown().transform((v) => {
+    const n = typeof v === 'number' || typeof v === 'string' ? Number(v) : Number.NaN;
+    return Number.isFinite(n) ? n : undefined;
+  }),
 });
 
 // 2.2.2.1 卡信息查询 card query

@@ -4,9 +4,20 @@
  * store has a lock, refresh ahead of expiry but never proactively within 2 minutes of the last fetch, and
  * on 40017 drop the token only if it is still the stored one.
  */
-import { GatewayError, TransportError } from '../core/errors.js';
+import { GatewayError, type GatewayLevel, TransportError } from '../core/errors.js';
 import type { StoredToken, TokenStore } from '../core/token-store.js';
-import { ONECARD_BUSINESS_CODES, TOKEN_FETCH_LIMIT } from './codes.js';
+import { ONECARD_BUSINESS_CODES, ONECARD_SYSTEM_CODES, TOKEN_FETCH_LIMIT } from './codes.js';
+
+/**
+ * Answers to a token fetch that mean "too often": 60048 (access_token调用次数超限, the 2-minute rule),
+ * 60066 (间隔时间太短) and 40014 (调用次数超限, spec 1.2.2). Another fetch right away can only be refused
+ * again, so each pauses fetching for the interval.
+ */
+const TOO_OFTEN = new Set<string>([TOKEN_FETCH_LIMIT, '60066', '40014']);
+interface Refusal {
+  level: GatewayLevel;
+  code: string;
+}
 
 /**
  * The state of one token (one store, one gateway + app key), shared by every TokenManager in the
@@ -17,19 +28,31 @@ interface Shared {
   inflight: Promise<string> | undefined;
   /** Until when fetches are not tried again after the gateway refused one (the 2-minute rule). */
   refusedUntil: number;
+  refusedWith: Refusal;
   fetches: number;
 }
 const shared = new WeakMap<TokenStore, Map<string, Shared>>();
 function sharedState(store: TokenStore, key: string): Shared {
   const byKey = shared.get(store) ?? new Map<string, Shared>();
   shared.set(store, byKey);
-  const s = byKey.get(key) ?? { local: undefined, inflight: undefined, refusedUntil: 0, fetches: 0 };
+  const s = byKey.get(key) ?? {
+    local: undefined,
+    inflight: undefined,
+    refusedUntil: 0,
+    refusedWith: { level: 'business', code: TOKEN_FETCH_LIMIT },
+    fetches: 0,
+  };
   byKey.set(key, s);
   return s;
 }
 
-/** A lifetime the SDK can live with: at most 30 days; 0, negative or missing → one fetch interval. */
+/** A lifetime the SDK can live with: at most 30 days, at least one fetch interval (plus slack). */
 const MAX_LIFETIME_S = 30 * 86_400;
+/**
+ * Slack on the 2-minute rule (at most the interval itself, so an interval of 0 stays 0): our clock starts before the request leaves and the gateway's when it
+ * arrives, so a fetch exactly one interval later could still land inside the gateway's window.
+ */
+const INTERVAL_SLACK_MS = 5_000;
 
 export interface TokenManagerOptions {
   store: TokenStore;
@@ -91,6 +114,12 @@ export class TokenManager {
     return s.inflight;
   }
 
+  /** The shortest time between two fetches of this manager: the gateway's interval plus slack. */
+  get #gapMs(): number {
+    const interval = this.#o.minFetchIntervalMs;
+    return interval + Math.min(INTERVAL_SLACK_MS, interval);
+  }
+
   /** Not due for refresh: before the refresh-ahead point. */
   #fresh(t: StoredToken, now: number): boolean {
     const ahead = Math.min(this.#o.refreshAheadMs, (t.expiresAt - t.fetchedAt) / 5);
@@ -101,7 +130,7 @@ export class TokenManager {
   #usable(t: StoredToken | undefined, rejected: string | undefined, now: number): boolean {
     if (!t || t.token === rejected) return false;
     if (this.#fresh(t, now)) return true;
-    return now < t.expiresAt - 1_000 && now - t.fetchedAt < this.#o.minFetchIntervalMs;
+    return now < t.expiresAt - 1_000 && now - t.fetchedAt < this.#gapMs;
   }
 
   async #obtain(rejected: string | undefined): Promise<string> {
@@ -110,7 +139,7 @@ export class TokenManager {
       const current = await store.get(key);
       if (current && current.token !== rejected && Date.now() < current.expiresAt)
         return this.#adopt(current);
-      throw refused(this.#s.refusedUntil, false);
+      throw refused(this.#s, false);
     }
     const deadline = Date.now() + this.#o.lockWaitMs;
     for (;;) {
@@ -143,23 +172,27 @@ export class TokenManager {
 
   async #fetchAndStore(): Promise<StoredToken> {
     const s = this.#s;
-    if (Date.now() < s.refusedUntil) throw refused(s.refusedUntil, false);
+    if (Date.now() < s.refusedUntil) throw refused(s, false);
     s.fetches++;
     const fetchedAt = Date.now();
     let got: { token: string; expiresInSeconds: number };
     try {
       got = await this.#o.fetch();
     } catch (err) {
-      if (err instanceof GatewayError && err.gatewayCode === TOKEN_FETCH_LIMIT) {
+      if (err instanceof GatewayError && TOO_OFTEN.has(err.gatewayCode)) {
         // Remember the refusal: every waiting call fails fast instead of sending its own token request.
         s.refusedUntil = Date.now() + this.#o.minFetchIntervalMs;
-        throw refused(s.refusedUntil, true);
+        s.refusedWith = { level: err.level, code: err.gatewayCode };
+        throw refused(s, true);
       }
       throw err;
     }
     const life = got.expiresInSeconds;
-    const lifetimeMs =
-      Number.isFinite(life) && life > 0 ? Math.min(life, MAX_LIFETIME_S) * 1000 : this.#o.minFetchIntervalMs;
+    // A lifetime shorter than the fetch interval (0, negative, a few seconds) would make the token lapse
+    // before the gateway accepts the next fetch: every call would then hit 60048. Use it for one interval.
+    const lifetimeMs = Number.isFinite(life)
+      ? Math.max(Math.min(life, MAX_LIFETIME_S) * 1000, this.#gapMs)
+      : this.#gapMs;
     const value = { token: got.token, fetchedAt, expiresAt: fetchedAt + lifetimeMs };
     await this.#o.store.set(this.#o.key, value);
     return value;
@@ -171,13 +204,18 @@ export class TokenManager {
   }
 }
 
-/** The 60048 error, explained: what the rule is, and what to change. */
-function refused(until: number, justNow: boolean): GatewayError {
-  const when = new Date(until).toISOString();
+/** The refusal (60048 and the like), explained: what the rule is, and what to change. */
+function refused(s: Shared, justNow: boolean): GatewayError {
+  const when = new Date(s.refusedUntil).toISOString();
+  const { level, code } = s.refusedWith;
+  const info =
+    level === 'system'
+      ? ONECARD_SYSTEM_CODES[code as keyof typeof ONECARD_SYSTEM_CODES]
+      : ONECARD_BUSINESS_CODES[code as keyof typeof ONECARD_BUSINESS_CODES];
   return new GatewayError({
-    level: 'business',
-    code: TOKEN_FETCH_LIMIT,
-    info: ONECARD_BUSINESS_CODES[TOKEN_FETCH_LIMIT],
-    message: `${justNow ? 'the gateway refused a token fetch' : 'token fetches are paused after the gateway refused one'} (60048 access_token调用次数超限). It allows one fetch per app key every 2 minutes, and each fetch invalidates the previous token: share one token store between every process using this app key (RedisTokenStore), or reuse the token your services hold; no new fetch is tried before ${when}.`,
+    level,
+    code,
+    info,
+    message: `${justNow ? 'the gateway refused a token fetch' : 'token fetches are paused after the gateway refused one'} (${code} ${info?.zh ?? ''}). It allows one fetch per app key every 2 minutes, and each fetch invalidates the previous token: share one token store between every process using this app key (RedisTokenStore), or reuse the token your services hold; no new fetch is tried before ${when}.`,
   });
 }

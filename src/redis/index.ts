@@ -5,6 +5,9 @@
  * instances that fetch on their own knock each other out. Here the token, its expiry and the time of the
  * last fetch live in Redis, and a fencing lock (SET NX PX, released by compare-and-delete) lets exactly
  * one instance fetch while the others wait and read the new token.
+ *
+ * Redis Cluster: every command and Lua script here touches exactly one key (the token, its lock, or one
+ * notice), so no hash tags are needed and an ioredis `Cluster` client works as is.
  */
 import { randomBytes } from 'node:crypto';
 import type { ClaimState, DedupeStore } from '../core/dedupe.js';

@@ -1,5 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Whether a real redis-server is installed. CI requires it; a local run without one skips with a message. */
 export function redisAvailable(): boolean {
@@ -76,5 +79,69 @@ export class RedisServer {
 
   get url() {
     return `redis://127.0.0.1:${this.port}`;
+  }
+}
+
+/**
+ * Three throwaway redis-server nodes in cluster mode (no replicas) on loopback, in a temp dir for their
+ * nodes.conf files. Every hash slot is assigned before start() resolves.
+ */
+export class RedisCluster {
+  readonly #nodes: RedisServer[] = [];
+  #dir = '';
+
+  get ports(): number[] {
+    return this.#nodes.map((n) => n.port);
+  }
+
+  static async start(size = 3): Promise<RedisCluster> {
+    const c = new RedisCluster();
+    c.#dir = mkdtempSync(join(tmpdir(), 'campus-pay-cluster-'));
+    try {
+      for (let i = 0; i < size; i++) {
+        const dir = join(c.#dir, String(i));
+        mkdirSync(dir);
+        const node = new RedisServer(await freePort(), [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, 'nodes.conf'),
+          '--dir',
+          dir,
+        ]);
+        c.#nodes.push(node);
+        await node.start();
+      }
+      execFileSync(
+        'redis-cli',
+        [
+          '--cluster',
+          'create',
+          ...c.ports.map((p) => `127.0.0.1:${p}`),
+          '--cluster-replicas',
+          '0',
+          '--cluster-yes',
+        ],
+        { stdio: 'ignore', timeout: 20_000 },
+      );
+      // `create` returns once the slots are assigned; wait until every node agrees the cluster is up.
+      for (const port of c.ports) {
+        for (let i = 0; ; i++) {
+          const info = execFileSync('redis-cli', ['-p', String(port), 'cluster', 'info']).toString();
+          if (info.includes('cluster_state:ok')) break;
+          if (i > 200) throw new Error(`redis cluster node ${port} never reached cluster_state:ok`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
+    return c;
+  }
+
+  async stop() {
+    await Promise.all(this.#nodes.map((n) => n.stop()));
+    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
   }
 }

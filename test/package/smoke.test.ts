@@ -107,6 +107,7 @@ export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisToken
   );
 
   it('runs the CLI from the installed package', () => {
-    expect(sh('npx', ['--no-install', 'campus-pay', '--help'])).toMatch(/campus-pay/);
+    // The bin npm linked, run as npx would run it (with whichever node is on PATH).
+    expect(sh(join(dir, 'node_modules', '.bin', 'campus-pay'), ['--help'])).toMatch(/campus-pay/);
   });
 });

@@ -7,16 +7,16 @@ import { OneCardClient } from '../../src/index.js';
 import { RedisTokenStore } from '../../src/redis/index.js';
 
 const cfg = JSON.parse(process.env.CAMPUS_PAY_WORKER!) as {
-  redisUrl: string;
+  redisUrl?: string;
+  /** Ports of a local Redis Cluster: connect with an ioredis Cluster client instead. */
+  clusterPorts?: number[];
   onecard: ConstructorParameters<typeof OneCardClient>[0];
   calls: number;
   lockTtlMs?: number;
-  /** Ports of a Redis Cluster's nodes: connect with ioredis' Cluster client instead. */
-  clusterPorts?: number[];
 };
 const redis = cfg.clusterPorts
   ? new Cluster(cfg.clusterPorts.map((port) => ({ host: '127.0.0.1', port })))
-  : new Redis(cfg.redisUrl, { maxRetriesPerRequest: 1 });
+  : new Redis(cfg.redisUrl!, { maxRetriesPerRequest: 1 });
 const client = new OneCardClient({
   ...cfg.onecard,
   tokenStore: new RedisTokenStore(redis),

@@ -187,7 +187,11 @@ async function load(call: () => Promise<unknown>, concurrency: number, ms: numbe
   return { rate: done / seconds, p99: h.percentile(99) / 1e6 };
 }
 
-function sdkClient(url: string, signOnThreadPool: boolean | 'auto' = 'auto') {
+function sdkClient(
+  url: string,
+  signOnThreadPool: boolean | 'auto' = 'auto',
+  httpClient: 'axios' | 'node' = 'axios',
+) {
   const client = new OneCardClient({
     gatewayUrl: url,
     appKey: 'bench',
@@ -196,6 +200,7 @@ function sdkClient(url: string, signOnThreadPool: boolean | 'auto' = 'auto') {
     platformPublicKey: keys.platformPublicPem,
     tokenStore: new MemoryTokenStore(),
     signOnThreadPool,
+    httpClient,
   });
   return { client, call: () => client.queryCard(PAYLOAD as never) };
 }
@@ -212,14 +217,15 @@ async function endToEnd() {
     );
     log();
     log(
-      '| concurrency | bare node:http + node:crypto | campus-pay (default) | ratio | campus-pay, crypto always on the loop | ratio | campus-pay, crypto always on the pool | ratio |',
+      "| concurrency | bare node:http + node:crypto | campus-pay (default: axios) | ratio | campus-pay, httpClient 'node' | ratio | campus-pay, crypto always on the loop | ratio | campus-pay, crypto always on the pool | ratio |",
     );
-    log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+    log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const delays: string[] = [];
     for (const concurrency of [1, 16, 64]) {
       const contenders: Array<[string, () => Promise<unknown>]> = [
         ['bare', bareClient(gw.url, concurrency)],
         ['auto', sdkClient(gw.url, 'auto').call],
+        ['node', sdkClient(gw.url, 'auto', 'node').call],
         ['inline', sdkClient(gw.url, false).call],
         ['pool', sdkClient(gw.url, true).call],
       ];
@@ -235,10 +241,13 @@ async function endToEnd() {
       const b = med('bare', 'rate');
       const cell = (name: string) =>
         `${fmt(med(name, 'rate'))} | ${name === 'auto' ? '**' : ''}${fmt(med(name, 'rate') / b, 2)}×${name === 'auto' ? '**' : ''}`;
-      log(`| ${concurrency} | ${fmt(b)} | ${cell('auto')} | ${cell('inline')} | ${cell('pool')} |`);
-      delays.push(
-        `| ${concurrency} | ${fmt(med('bare', 'p99'), 1)} | ${fmt(med('auto', 'p99'), 1)} | ${fmt(med('inline', 'p99'), 1)} | ${fmt(med('pool', 'p99'), 1)} |`,
+      log(
+        `| ${concurrency} | ${fmt(b)} | ${cell('auto')} | ${cell('node')} | ${cell('inline')} | ${cell('pool')} |`,
       );
+      delays.push(
+        `| ${concurrency} | ${fmt(med('bare', 'p99'), 1)} | ${fmt(med('auto', 'p99'), 1)} | ${fmt(med('node', 'p99'), 1)} | ${fmt(med('inline', 'p99'), 1)} | ${fmt(med('pool', 'p99'), 1)} |`,
+      );
+      results[`nodeRatio${concurrency}`] = med('node', 'rate') / b;
       results[`ratio${concurrency}`] = med('auto', 'rate') / b;
       results[`p99_${concurrency}`] = med('auto', 'p99');
     }
@@ -250,9 +259,9 @@ async function endToEnd() {
     );
     log();
     log(
-      '| concurrency | bare (crypto on the loop) | campus-pay (default) | campus-pay, crypto on the loop | campus-pay, crypto on the pool |',
+      "| concurrency | bare (crypto on the loop) | campus-pay (default: axios) | campus-pay, httpClient 'node' | campus-pay, crypto on the loop | campus-pay, crypto on the pool |",
     );
-    log('|---:|---:|---:|---:|---:|');
+    log('|---:|---:|---:|---:|---:|---:|');
     for (const d of delays) log(d);
     log();
 
@@ -333,7 +342,8 @@ if (process.argv.includes('--probe')) {
     const row: string[] = [];
     for (const [name, f] of [
       ['bare', bareClient(gw.url, 1)],
-      ['sdk inline', sdkClient(gw.url, false).call],
+      ['sdk inline (axios)', sdkClient(gw.url, false).call],
+      ['sdk inline (node)', sdkClient(gw.url, false, 'node').call],
     ] as const) {
       for (let k = 0; k < 300; k++) await f();
       const c0 = process.cpuUsage();
@@ -360,7 +370,11 @@ const summary = [
   `| ≥ 50× faster than node-forge | ${fmt(e.forgeVsSdk, 0)}× ${e.forgeVsSdk >= 50 ? '✓' : '✗'} |`,
   ...[1, 16, 64].map(
     (c) =>
-      `| throughput ≥ 0.85× bare at concurrency ${c} | ${fmt(r[`ratio${c}`] as number, 2)}× ${(r[`ratio${c}`] as number) >= 0.85 ? '✓' : '✗'} |`,
+      `| default (axios): throughput ≥ 0.85× bare at concurrency ${c} | ${fmt(r[`ratio${c}`] as number, 2)}× ${(r[`ratio${c}`] as number) >= 0.85 ? '✓' : '✗'} |`,
+  ),
+  ...[1, 16, 64].map(
+    (c) =>
+      `| httpClient 'node': throughput ≥ 0.85× bare at concurrency ${c} | ${fmt(r[`nodeRatio${c}`] as number, 2)}× ${(r[`nodeRatio${c}`] as number) >= 0.85 ? '✓' : '✗'} |`,
   ),
   `| event-loop delay p99 < 20 ms at concurrency 64 | ${fmt(r.p99_64 as number, 1)} ms ${(r.p99_64 as number) < 20 ? '✓' : '✗'} |`,
   `| heap growth over 100k calls ≤ 5 MiB | ${fmt(r.heapGrowth as number, 1)} MiB ${(r.heapGrowth as number) <= 5 ? '✓' : '✗'} |`,

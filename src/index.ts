@@ -31,6 +31,7 @@ export {
 export type { HandlerOptions, NodeHandler, NotificationInput, WebHandler } from './core/handlers.js';
 export type { MethodKind, MethodSpec } from './core/method.js';
 export { fenToYuan, yuanToFen } from './core/money.js';
+export type { AttemptLog, Logger } from './core/observe.js';
 export type { CallOptions } from './core/pipeline.js';
 export { formatCompactTime, formatGatewayTime, parseBeijingTime, parseGatewayTime } from './core/time.js';
 export {

@@ -1,7 +1,7 @@
 /**
- * The default sender: one POST on node:http / node:https with keep-alive agents. It replaced axios as the
- * default because axios spent about 140 µs more CPU per call (docs/performance.md); an axios instance of
- * your own is still accepted for its interceptors.
+ * The opt-in sender (`httpClient: 'node'`): one POST on node:http / node:https with keep-alive agents and
+ * nothing else. It spends less CPU per call than axios (docs/performance.md measures both), for services
+ * where that matters; it does not read proxy variables. The default is the axios sender (axios-sender.ts).
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -29,11 +29,16 @@ export interface Sender {
   ): Promise<SendResult>;
 }
 
-export function nodeSender(httpsAgent?: HttpsAgent, maxReplyBytes = 1024 * 1024): Sender {
-  const agents = {
+/** Keep-alive agents: a payment service sends many small requests to one host. */
+export function keepAliveAgents(httpsAgent?: HttpsAgent) {
+  return {
     http: new HttpAgent({ keepAlive: true }),
     https: httpsAgent ?? new HttpsAgent({ keepAlive: true }),
   };
+}
+
+export function nodeSender(httpsAgent?: HttpsAgent, maxReplyBytes = 1024 * 1024): Sender {
+  const agents = keepAliveAgents(httpsAgent);
   return {
     send(url, body, { timeoutMs, signal }) {
       return new Promise((resolve, reject) => {

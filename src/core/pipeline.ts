@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   attachCall,
   CampusPayError,
+  ConfigurationError,
   guardOutcome,
   type OutcomeAdvice,
   ProtocolError,
@@ -16,6 +17,7 @@ import {
   ValidationError,
 } from './errors.js';
 import type { MethodSpec, WireContext } from './method.js';
+import { CallObserver, loadOtel, type OtelApi } from './observe.js';
 import { validate } from './schema.js';
 import { formatCompactTime } from './time.js';
 import type { RawReply, Transport } from './transport.js';
@@ -92,21 +94,51 @@ export class Pipeline<S> {
       }
       const valid = validate(spec.request, input, name, 'request') as Record<string, unknown>;
       const payload = toWire(spec, valid, { timeZone: this.timeZone, now: new Date() });
-      const session = await this.protocol.begin(spec, name);
-      const call = { name, spec, payload, session, busy: false };
+      const observer = await this.#observe(name, spec, valid);
+      const body = async () => {
+        const session = await this.protocol.begin(spec, name);
+        const call = { name, spec, payload, session, busy: false };
+        try {
+          return await this.#once(call, valid, opts, observer);
+        } catch (err) {
+          const renewed = this.protocol.renew ? await this.protocol.renew(err, call) : undefined;
+          if (renewed === undefined) throw err;
+          return await this.#once({ ...call, session: renewed }, valid, opts, observer);
+        }
+      };
+      if (!observer) return await body();
       try {
-        return await this.#once(call, valid, opts);
+        const out = await observer.within(body);
+        observer.end();
+        return out;
       } catch (err) {
-        const renewed = this.protocol.renew ? await this.protocol.renew(err, call) : undefined;
-        if (renewed === undefined) throw err;
-        return await this.#once({ ...call, session: renewed }, valid, opts);
+        observer.end(err);
+        throw err;
       }
     } catch (err) {
       throw err instanceof CampusPayError ? attachCall(err, name, spec.wire) : err;
     }
   }
 
-  async #once(call: Call<S>, valid: Record<string, unknown>, opts: CallOptions) {
+  /** Logs and spans for this call, when a logger or tracing is configured. */
+  async #observe(name: string, spec: MethodSpec, valid: Record<string, unknown>) {
+    const { logger, tracing } = this.transport;
+    if (!logger && !tracing) return undefined;
+    let otel: OtelApi | undefined;
+    if (tracing) {
+      try {
+        otel = await loadOtel();
+      } catch {
+        throw new ConfigurationError(
+          'tracing',
+          'needs the @opentelemetry/api package: npm install @opentelemetry/api',
+        );
+      }
+    }
+    return new CallObserver({ logger, otel }, name, spec.wire, valid);
+  }
+
+  async #once(call: Call<S>, valid: Record<string, unknown>, opts: CallOptions, observer?: CallObserver) {
     const { name, spec } = call;
     this.#inFlight++;
     try {
@@ -124,11 +156,18 @@ export class Pipeline<S> {
             signal: opts.signal,
             timeoutMs: opts.timeoutMs,
             deadlineMs: opts.deadlineMs,
+            observer,
           });
-          const data = await this.protocol.open(call, reply);
-          const out = validate(spec.response, data, name, 'response');
-          checkEchoes(spec, valid, out, reply.status);
-          return out;
+          try {
+            const data = await this.protocol.open(call, reply);
+            const out = validate(spec.response, data, name, 'response');
+            checkEchoes(spec, valid, out, reply.status);
+            observer?.replied();
+            return out;
+          } catch (err) {
+            observer?.replied(err);
+            throw err;
+          }
         } catch (err) {
           throw err instanceof CampusPayError ? attachCall(err, name, spec.wire) : err;
         }

@@ -7,14 +7,13 @@
  *   gateway, a failure is returned to the caller as `mayHaveReachedGateway: true`, never resent.
  */
 import { Agent as HttpsAgent } from 'node:https';
+import { type AxiosLike, axiosSender } from './axios-sender.js';
 import { ConfigurationError, TransportError } from './errors.js';
 import { encodeForm } from './form.js';
 import { nodeSender, SendError, type Sender } from './http.js';
+import { debugLogger, type Logger } from './observe.js';
 
-/** The part of an axios instance the SDK uses, so axios stays optional. */
-export interface AxiosLike {
-  request(config: Record<string, unknown>): Promise<{ status: number; data: unknown }>;
-}
+export type { AxiosLike } from './axios-sender.js';
 
 export type RetryMode = 'safe' | 'never-after-send';
 
@@ -54,10 +53,22 @@ export interface TransportOptions {
   /** Per-request timeout in milliseconds (default 15000). */
   timeoutMs?: number;
   /**
-   * Send through your own axios instance (interceptors, proxies) instead of the built-in node:http sender.
-   * The SDK sets its own per-request options on top.
+   * How requests are sent. `'axios'` (default): through axios, which honours `HTTP_PROXY` / `HTTPS_PROXY` /
+   * `NO_PROXY`. `'node'`: a bare node:http sender that spends less CPU per call and reads no proxy variables
+   * (docs/performance.md). The retry and never-resend rules are the same on both.
+   */
+  httpClient?: 'axios' | 'node';
+  /**
+   * Send through your own axios instance (interceptors, defaults). The SDK sets its own per-request options on
+   * top: method, body, no redirects, reply size limit, timeout and abort.
    */
   axios?: AxiosLike;
+  /**
+   * The axios sender reads `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` by default. A URL here
+   * (`http://user:pass@proxy.campus.edu:3128`) uses that proxy instead; `false` uses none (the sandbox's
+   * options set it, so a proxy variable meant for the internet does not catch calls to 127.0.0.1).
+   */
+  proxy?: string | false;
   /** An https.Agent of your own (client certificates, proxies). */
   httpsAgent?: HttpsAgent;
   /**
@@ -67,6 +78,16 @@ export interface TransportOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Observability hooks, called for every attempt; see AttemptEvent for what they receive. */
   hooks?: TransportHooks;
+  /**
+   * Logs one line per attempt: method, order key, attempt, HTTP status or network error, gateway code,
+   * duration — never a key, token, signature or body. `logger: console` works; so does `DEBUG=campus-pay`.
+   */
+  logger?: Logger;
+  /**
+   * OpenTelemetry: a span per call and per attempt, through `@opentelemetry/api` (an optional peer: install
+   * it) and the tracer provider your service registers.
+   */
+  tracing?: boolean;
   /** Retries for `safe` calls (default 2, at most 10) and the base backoff in ms (default 100). */
   maxRetries?: number;
   retryBaseMs?: number;
@@ -84,6 +105,8 @@ export interface PostRequest {
   timeoutMs?: number | undefined;
   /** Total time for the call, all attempts and backoffs included. */
   deadlineMs?: number | undefined;
+  /** The call's logs and spans (see observe.ts). */
+  observer?: { attemptStart(e: AttemptEvent): void; attemptEnd(r: AttemptResult): void } | undefined;
 }
 
 export interface RawReply {
@@ -113,6 +136,8 @@ export class Transport {
   private readonly retryBaseMs: number;
   private readonly hooks: TransportHooks;
   private readonly maxReplyBytes: number;
+  readonly logger: Logger | undefined;
+  readonly tracing: boolean;
 
   constructor(options: TransportOptions = {}) {
     const httpsAgent =
@@ -121,10 +146,14 @@ export class Transport {
     this.maxRetries = checkRange(options.maxRetries, 'maxRetries', 2, 0, 10, true);
     this.retryBaseMs = checkRange(options.retryBaseMs, 'retryBaseMs', 100, 0, 60_000);
     this.maxReplyBytes = checkRange(options.maxReplyBytes, 'maxReplyBytes', 1024 * 1024, 1, 1024 ** 3, true);
-    this.sender = options.axios
-      ? axiosSender(options.axios, httpsAgent, this.maxReplyBytes)
-      : nodeSender(httpsAgent, this.maxReplyBytes);
+    this.sender = pickSender(options, httpsAgent, this.maxReplyBytes);
     this.hooks = options.hooks ?? {};
+    if (options.logger !== undefined && typeof options.logger?.info !== 'function')
+      throw new ConfigurationError('logger', 'must have an info(message, fields) method, as console does');
+    if (options.tracing !== undefined && typeof options.tracing !== 'boolean')
+      throw new ConfigurationError('tracing', 'must be true or false');
+    this.logger = options.logger ?? debugLogger();
+    this.tracing = options.tracing === true;
   }
 
   async post(req: PostRequest): Promise<RawReply> {
@@ -133,6 +162,7 @@ export class Transport {
     for (let attempt = 0; ; attempt++) {
       const event = { method: req.method, url: req.url, attempt };
       this.hook('onRequest', event);
+      req.observer?.attemptStart(event);
       const started = performance.now();
       const left = until - Date.now();
       const timeoutMs = Math.max(1, Math.min(req.timeoutMs ?? this.timeoutMs, left));
@@ -142,12 +172,14 @@ export class Transport {
       const willRetry = failed
         ? canRetry && (req.retry === 'safe' || !outcome.mayHaveReachedGateway)
         : outcome.status >= 500 && canRetry && req.retry === 'safe';
-      this.hook('onResponse', {
+      const result: AttemptResult = {
         ...event,
         durationMs: performance.now() - started,
         ...(failed ? { error: outcome.causeCode ?? 'network' } : { status: outcome.status }),
         willRetry,
-      });
+      };
+      this.hook('onResponse', result);
+      req.observer?.attemptEnd(result);
       if (willRetry) {
         await backoff(
           Math.min(Math.random() * this.retryBaseMs * 2 ** attempt, until - Date.now()),
@@ -240,42 +272,38 @@ function checkRange(
   return v;
 }
 
-/** A sender on the caller's axios instance; errors are reduced to their code, never kept (their config holds the form). */
-function axiosSender(http: AxiosLike, httpsAgent: HttpsAgent | undefined, maxReplyBytes: number): Sender {
-  return {
-    async send(url, body, { timeoutMs, signal }) {
-      try {
-        const res = await http.request({
-          method: 'POST',
-          url,
-          data: body,
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
-          responseType: 'arraybuffer',
-          transformResponse: [(d: unknown) => d],
-          validateStatus: () => true,
-          // A redirected POST is not something a payment call should follow silently.
-          maxRedirects: 0,
-          maxContentLength: maxReplyBytes,
-          timeout: timeoutMs,
-          signal,
-          ...(httpsAgent ? { httpsAgent } : {}),
-        });
-        return {
-          status: res.status,
-          body: Buffer.from((res.data as ArrayBuffer | undefined) ?? new ArrayBuffer(0)),
-        };
-      } catch (err) {
-        const e = err as { code?: string; cause?: { code?: string } };
-        const code = e.code ?? e.cause?.code ?? 'ECONNRESET';
-        const tooLarge =
-          code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(String((err as Error).message));
-        throw new SendError(
-          tooLarge ? 'E_REPLY_TOO_LARGE' : code === 'ECONNABORTED' ? 'ETIMEDOUT' : code,
-          true,
-        );
-      }
-    },
-  };
+function pickSender(options: TransportOptions, httpsAgent: HttpsAgent | undefined, maxReplyBytes: number) {
+  const client = options.httpClient ?? 'axios';
+  if (client !== 'axios' && client !== 'node')
+    throw new ConfigurationError('httpClient', "must be 'axios' or 'node'");
+  if (client === 'node' && options.axios)
+    throw new ConfigurationError('httpClient', "is 'node', but an axios instance was given as `axios`");
+  if (options.axios !== undefined && typeof options.axios?.request !== 'function')
+    throw new ConfigurationError('axios', 'must be an axios instance (with a request method)');
+  if (client === 'node') {
+    if (typeof options.proxy === 'string')
+      throw new ConfigurationError(
+        'proxy',
+        "is not supported by httpClient 'node'; use the default axios sender",
+      );
+    return nodeSender(httpsAgent, maxReplyBytes);
+  }
+  return axiosSender(options.axios, httpsAgent, maxReplyBytes, parseProxy(options.proxy));
+}
+
+function parseProxy(proxy: string | false | undefined): URL | false | undefined {
+  if (proxy === undefined || proxy === false) return proxy;
+  let url: URL | undefined;
+  try {
+    url = typeof proxy === 'string' ? new URL(proxy) : undefined;
+  } catch {}
+  // The URL may hold a password: the message never repeats it.
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new ConfigurationError(
+      'proxy',
+      'must be an http(s) URL such as http://proxy.example:3128, or false',
+    );
+  return url;
 }
 
 /** Classifies a send failure: was it a timeout, and may the bytes have reached the gateway? */

@@ -68,6 +68,8 @@ export interface Sandbox {
     desKey: string;
     privateKey: string;
     platformPublicKey: string;
+    /** No proxy: a proxy variable meant for the internet must not catch calls to the local sandbox. */
+    proxy: false;
   };
   /** Spread into `new ZhixiaoPayClient({...sandbox.zhixiao})`. */
   zhixiao: {
@@ -76,6 +78,7 @@ export interface Sandbox {
     appSecret: string;
     aesKey: string;
     paths: { getIdentity: string; getUserCard: string; createInvoice: string };
+    proxy: false;
   };
   faults: FaultControls;
   onecardGateway: OneCardSandbox;
@@ -290,8 +293,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       desKey,
       privateKey: pem(merchant, 'pkcs8'),
       platformPublicKey: pem(publicOf(platform), 'spki'),
+      proxy: false,
     },
-    zhixiao: { baseUrl: url, ...zx, paths: { ...ZHIXIAO_SANDBOX_PATHS } },
+    zhixiao: { baseUrl: url, ...zx, paths: { ...ZHIXIAO_SANDBOX_PATHS }, proxy: false },
     faults,
     onecardGateway: onecard,
     zhixiaoGateway: zhixiao,

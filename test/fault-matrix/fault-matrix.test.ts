@@ -18,13 +18,18 @@ describe('fault matrix: every method × every sandbox fault, over real HTTP', ()
     ).toEqual(names(zhixiaoMethods));
   });
 
-  it('each cell ends in a retry that succeeds (queries) or a typed error, and no call is processed twice', async () => {
-    const cells = await runMatrix();
-    expect(cells).toHaveLength(CASES.length * FAULTS.length);
-    const failing = cells.filter((c) => !c.pass);
-    expect(failing).toEqual([]);
-    expect(cells.every((c) => c.processed === undefined || c.processed === 0 || c.processed === 1)).toBe(
-      true,
-    );
-  }, 120_000);
+  // Both senders: the retry and never-resend rules must not depend on how the bytes are sent.
+  it.each(['axios', 'node'] as const)(
+    '%s sender: each cell ends in a retry that succeeds (queries) or a typed error, and no call is processed twice',
+    async (httpClient) => {
+      const cells = await runMatrix(httpClient);
+      expect(cells).toHaveLength(CASES.length * FAULTS.length);
+      const failing = cells.filter((c) => !c.pass);
+      expect(failing).toEqual([]);
+      expect(cells.every((c) => c.processed === undefined || c.processed === 0 || c.processed === 1)).toBe(
+        true,
+      );
+    },
+    120_000,
+  );
 });

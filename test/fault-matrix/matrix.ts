@@ -40,17 +40,17 @@ const SLOW_MS = 900;
 const WORKERS = 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runMatrix(): Promise<Cell[]> {
+export async function runMatrix(httpClient: 'axios' | 'node' = 'axios'): Promise<Cell[]> {
   const shares = Array.from({ length: WORKERS }, (_, w) => CASES.filter((_c, i) => i % WORKERS === w));
-  const results = (await Promise.all(shares.map(runCases))).flat();
+  const results = (await Promise.all(shares.map((s) => runCases(s, httpClient)))).flat();
   const order = (c: Cell) => CASES.findIndex((x) => x.method === c.method && x.gateway === c.gateway);
   return results.sort((a, b) => order(a) - order(b));
 }
 
-async function runCases(cases: MethodCase[]): Promise<Cell[]> {
+async function runCases(cases: MethodCase[], httpClient: 'axios' | 'node'): Promise<Cell[]> {
   const sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
   sb.faults.set({ slowMs: SLOW_MS });
-  const transport = { retryBaseMs: 1 };
+  const transport = { retryBaseMs: 1, httpClient };
   let n = 0;
   const ctx: Ctx = {
     sb,

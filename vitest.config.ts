@@ -10,6 +10,9 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Most tests wait on sockets, child processes and timers, not the CPU: on a 2-core machine the default
+    // (one worker) leaves both cores idle most of the time.
+    maxWorkers: 4,
     projects: [
       { extends: true, test: { name: 'src', include: ['test/**/*.test.ts'], exclude: DIST_TESTS } },
       { extends: true, test: { name: 'dist', include: DIST_TESTS, globalSetup: ['test/global-setup.ts'] } },

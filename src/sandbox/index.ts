@@ -86,6 +86,8 @@ export interface Sandbox {
   notifications: NotificationRecord[];
   /** Resolves when every notification sent so far has been acknowledged (or the timeout passes). */
   waitForNotifications(timeoutMs?: number): Promise<void>;
+  /** Resolves when no gateway API call is being handled, e.g. a `slow` one its client stopped waiting for. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -137,8 +139,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   onecard.replyStyle = style;
   zhixiao.replyStyle = style;
 
-  /** A gateway API call, with the fault knobs applied around the real processing. */
+  /** Gateway API calls being handled now (a `slow` one included, after its client gave up). */
+  let inFlight = 0;
   async function api(req: IncomingMessage, res: ServerResponse, path: string) {
+    inFlight++;
+    try {
+      await apiCall(req, res, path);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  /** A gateway API call, with the fault knobs applied around the real processing. */
+  async function apiCall(req: IncomingMessage, res: ServerResponse, path: string) {
     const form = new URLSearchParams(await readBody(req));
     const delay = faults.delayMs();
     if (delay) await sleep(delay);
@@ -300,6 +313,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     onecardGateway: onecard,
     zhixiaoGateway: zhixiao,
     notifications: notifier.log,
+    async idle() {
+      while (inFlight > 0) await sleep(5);
+    },
     async waitForNotifications(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (notifier.log.some((n) => !n.acknowledged) && Date.now() < deadline) await sleep(20);

@@ -32,13 +32,13 @@ export interface Cell {
 
 /**
  * Only the measured call of a `slow` cell gets the short timeout; setup calls keep the default. The
- * sandbox holds a slow call for SLOW_MS, far beyond the timeout, so a loaded machine cannot blur them.
+ * sandbox holds a slow call for SLOW_MS, well beyond the timeout, so a loaded machine cannot blur them;
+ * the cell then waits for the sandbox to finish it (`idle()`) rather than for a fixed time.
  */
-const TIMEOUT_MS = 300;
-const SLOW_MS = 900;
+const TIMEOUT_MS = 500;
+const SLOW_MS = 1200;
 /** Cases run on this many sandboxes at once: faults are per sandbox, so cells stay independent. */
-const WORKERS = 4;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const WORKERS = 8;
 
 export async function runMatrix(httpClient: 'axios' | 'node' = 'axios'): Promise<Cell[]> {
   const shares = Array.from({ length: WORKERS }, (_, w) => CASES.filter((_c, i) => i % WORKERS === w));
@@ -78,7 +78,7 @@ async function runCases(cases: MethodCase[], httpClient: 'axios' | 'node'): Prom
           () => 'ok',
           (e: Error) => e.constructor.name,
         );
-        if (f.kind === 'slow') await sleep(SLOW_MS); // the gateway finishes the slow call after the client gave up
+        await sb.idle(); // the gateway finishes a slow call after its client gave up
         const processed = c.measure && c.delta ? (c.measure(sb) - before!) / c.delta : undefined;
         const expectedProcessed = f.reachesGateway ? 1 : 0;
         const recoverable = ['slow', 'dropBeforeProcess', 'dropAfterProcess', 'serverError'].includes(f.kind);

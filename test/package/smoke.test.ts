@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -55,14 +56,15 @@ startSandbox().then(async (sb) => {
     expect(sh('node', ['cjs.cjs']).trim()).toBe('true\nfunction 张三');
   });
 
-  it.each([
+  // Concurrent: each is a separate tsc process, and they would otherwise queue one after the other.
+  it.concurrent.each([
     ['node16', { module: 'node16', moduleResolution: 'node16' }, 'app.mts'],
     ['nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, 'app.mts'],
     ['bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'app.ts'],
     ['node10 (commonjs)', { module: 'commonjs', moduleResolution: 'node10' }, 'app.ts'],
   ])(
     'type-checks from TypeScript with moduleResolution %s',
-    (name, options, file) => {
+    async (name, options, file) => {
       const sub = join(dir, `ts-${name.split(' ')[0]}`);
       mkdirSync(sub, { recursive: true });
       writeFileSync(
@@ -98,7 +100,7 @@ export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisToken
       );
       symlinkSync(join(dir, 'node_modules'), join(sub, 'node_modules'), 'dir');
       try {
-        sh(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', '.'], sub);
+        await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: sub });
       } catch (e) {
         throw new Error(`tsc (${name}) failed:\n${(e as { stdout?: string }).stdout ?? ''}`);
       }

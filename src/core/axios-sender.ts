@@ -29,7 +29,12 @@ export function axiosSender(
   proxy?: URL | false,
 ): Sender {
   const http: AxiosLike = instance ?? axios.create();
-  const agents: { http: HttpAgent; https: HttpsAgent } = keepAliveAgents(httpsAgent);
+  // Your own instance keeps its agents unless an httpsAgent or ca was given to the client.
+  const agents: { httpAgent?: HttpAgent; httpsAgent?: HttpsAgent } = instance
+    ? httpsAgent
+      ? { httpsAgent }
+      : {}
+    : (({ http, https }) => ({ httpAgent: http, httpsAgent: https }))(keepAliveAgents(httpsAgent));
   return {
     async send(url, body, { timeoutMs, signal }) {
       // undefined: axios never called our transport (an instance with its own adapter): assume it may have left.
@@ -75,8 +80,7 @@ export function axiosSender(
           signal: ours.signal,
           transport,
           ...(proxy === undefined ? {} : { proxy }),
-          httpAgent: agents.http,
-          httpsAgent: agents.https,
+          ...agents,
         });
         return {
           status: res.status,

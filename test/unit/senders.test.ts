@@ -8,6 +8,7 @@ import { createServer as createHttpServer, request as httpRequest, type Server }
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import axios from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AttemptResult,
@@ -20,7 +21,11 @@ import { encodeReply } from '../../src/zhixiao/envelope.js';
 import { ZX } from '../helpers/keys.js';
 
 const tls = (f: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'tls', f));
-const SENDERS = ['axios', 'node'] as const;
+const SENDERS: Array<[string, object]> = [
+  ['axios (default)', { httpClient: 'axios' }],
+  ['node', { httpClient: 'node' }],
+  ["caller's own axios instance", { axios: axios.create({ timeout: 60_000 }) }],
+];
 const okReply = JSON.stringify(encodeReply(ZX, 0, { out_trade_no: 'A', order_id: '1', status: '1' }));
 const refundOf = (c: ZhixiaoPayClient, o: object = {}) =>
   c.refundOrder({ out_trade_no: 'A', refund_fee: 1 }, o).catch((e: unknown) => e);
@@ -75,12 +80,12 @@ beforeAll(async () => {
   resets = await gateway((_n, res) => res.socket?.destroy());
 });
 
-describe.each(SENDERS)('the %s sender', (httpClient) => {
+describe.each(SENDERS)('the %s sender', (_name, sender) => {
   const client = (baseUrl: string, attempts: AttemptResult[] = [], o: object = {}) =>
     new ZhixiaoPayClient({
       baseUrl,
       ...ZX,
-      httpClient,
+      ...sender,
       retryBaseMs: 1,
       hooks: { onResponse: (r) => void attempts.push(r) },
       ...o,

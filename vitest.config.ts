@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -6,12 +7,30 @@ import { defineConfig } from 'vitest/config';
  */
 const DIST_TESTS = ['test/cli/**/*.test.ts', 'test/package/**/*.test.ts'];
 
+/**
+ * In the `src` project, code that imports the package by name (the examples the tests import) gets the
+ * sources, as tsconfig's paths give them to tsc and tsx; otherwise it would run a possibly stale dist/.
+ */
+const SOURCES = [
+  { find: /^campus-pay$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  ...['crypto', 'sandbox', 'redis'].map((sub) => ({
+    find: new RegExp(`^campus-pay/${sub}$`),
+    replacement: fileURLToPath(
+      new URL(sub === 'crypto' ? './src/crypto.ts' : `./src/${sub}/index.ts`, import.meta.url),
+    ),
+  })),
+];
+
 export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
     projects: [
-      { extends: true, test: { name: 'src', include: ['test/**/*.test.ts'], exclude: DIST_TESTS } },
+      {
+        extends: true,
+        resolve: { alias: SOURCES },
+        test: { name: 'src', include: ['test/**/*.test.ts'], exclude: DIST_TESTS },
+      },
       { extends: true, test: { name: 'dist', include: DIST_TESTS, globalSetup: ['test/global-setup.ts'] } },
       // The integration suite again against sandboxes that write empty optional fields as real gateways do.
       ...(['null', 'omit'] as const).map((style) => ({

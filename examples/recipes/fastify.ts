@@ -25,15 +25,14 @@ export async function fastifyApp(options: RecipeOptions): Promise<FastifyInstanc
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    for (const [path, handler] of [
-      [ONECARD_PATH, notices.onecard],
-      [ZHIXIAO_PATH, notices.zhixiao],
-    ] as const) {
-      scope.post(path, async (request, reply) => {
-        reply.hijack(); // the handler writes the gateway's acknowledgement on reply.raw itself
-        await handler(request, reply.raw);
-      });
-    }
+    scope.post(ONECARD_PATH, async (request, reply) => {
+      reply.hijack(); // the handler writes the gateway's acknowledgement on reply.raw itself
+      await notices.onecard(request, reply.raw);
+    });
+    scope.post(ZHIXIAO_PATH, async (request, reply) => {
+      reply.hijack();
+      await notices.zhixiao(request, reply.raw);
+    });
   });
   return app;
 }

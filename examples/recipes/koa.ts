@@ -5,6 +5,7 @@
  * Run: npx tsx examples/recipes/koa.ts
  */
 import { bodyParser } from '@koa/bodyparser';
+import type { NodeHandler } from 'campus-pay';
 import Koa from 'koa';
 import {
   isMain,
@@ -18,17 +19,14 @@ import {
 
 export function koaApp(options: RecipeOptions): Koa {
   const notices = nodeHandlers(options);
+  const routes: Record<string, NodeHandler> = {
+    [ONECARD_PATH]: notices.onecard,
+    [ZHIXIAO_PATH]: notices.zhixiao,
+  };
   const app = new Koa();
   app.use(bodyParser());
   app.use(async (ctx, next) => {
-    const handler =
-      ctx.method !== 'POST'
-        ? undefined
-        : ctx.path === ONECARD_PATH
-          ? notices.onecard
-          : ctx.path === ZHIXIAO_PATH
-            ? notices.zhixiao
-            : undefined;
+    const handler = ctx.method === 'POST' ? routes[ctx.path] : undefined;
     if (!handler) return next();
     ctx.respond = false; // the handler writes the gateway's acknowledgement itself
     await handler(ctx.request, ctx.res);

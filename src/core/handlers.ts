@@ -98,6 +98,9 @@ const tooLarge = (max: number) =>
 const CONSUMED =
   'notification: the request body was already read by a body parser and nothing usable was left; give the handler the raw body: Express: express.raw({ type: "*/*" }) on the route, or mount it before any body parser; Koa: handler(ctx.request, ctx.res) after @koa/bodyparser, with ctx.respond = false; Fastify: handler(request, reply.raw) after reply.hijack(); or pass the raw body to parseNotification';
 
+const WEB_CONSUMED =
+  'notification: the request body was already read (request.bodyUsed); give the handler the request before anything reads its body (Hono: pass c.req.raw, not after c.req.parseBody() or c.req.text()), or pass the raw body to parseNotification';
+
 /**
  * A framework's request object wrapping Node's: Koa's `ctx.request` (`req`, and `body` / `rawBody` from
  * @koa/bodyparser) or Fastify's `request` (`raw`, and `body` from its content-type parser). Their parsers
@@ -206,7 +209,7 @@ export function makeWebHandler<T>(
   return async (request) => {
     const read = async (): Promise<NotificationInput> => {
       if (request.method === 'GET') return new URL(request.url).searchParams;
-      if (request.bodyUsed) throw new Refused(400, CONSUMED);
+      if (request.bodyUsed) throw new Refused(400, WEB_CONSUMED);
       if (Number(request.headers.get('content-length')) > max) throw tooLarge(max);
       const chunks: Uint8Array[] = [];
       let size = 0;

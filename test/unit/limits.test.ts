@@ -296,6 +296,19 @@ describe('notification handlers always answer, never crash', () => {
     expect((await h(new Request('http://x/n', { method: 'POST', body }))).status).toBe(200);
   });
 
+  it('the web handler answers a request whose body was already read with 400 and how to pass it', async () => {
+    const errors: unknown[] = [];
+    const h = zx.webNotificationHandler({
+      onNotification: () => undefined,
+      onError: (e) => void errors.push(e),
+    });
+    const request = new Request('http://x/n', { method: 'POST', body });
+    await request.text(); // as a middleware's c.req.parseBody() does
+    const res = await h(request);
+    expect([res.status, await res.text()]).toEqual([400, 'fail']);
+    expect(String((errors[0] as Error).message)).toMatch(/bodyUsed[\s\S]*c\.req\.raw/);
+  });
+
   it('a handler without onNotification is refused when made', () => {
     expect(() => zx.nodeNotificationHandler({} as never)).toThrow(ValidationError);
   });

@@ -158,10 +158,10 @@ async function nodeInput(req: NodeRequest | FrameworkRequest, max: number): Prom
   const kept = keptBody(req, max) ?? (stream !== req ? keptBody(stream, max) : undefined);
   if (kept !== undefined) return kept;
   // A parser consumed the stream (express.json() with {}, urlencoded with "&", @koa/bodyparser given
-  // ctx.req): reading it again would wait forever. `complete` alone says nothing: a body that arrived
-  // while earlier middleware awaited is complete yet still unread, waiting in the stream.
-  if (stream.readableEnded || stream.readableDidRead || req.body !== undefined || stream.body !== undefined)
-    throw new Refused(400, CONSUMED);
+  // ctx.req): reading it again would wait forever. Only the stream's own state tells: a body that arrived
+  // while earlier middleware awaited is `complete` yet unread, and a parser that skipped a content type
+  // it does not handle may still have set `body` to {} (@koa/bodyparser does) with the stream untouched.
+  if (stream.readableEnded || stream.readableDidRead) throw new Refused(400, CONSUMED);
   return readBody(stream, max);
 }
 

@@ -158,6 +158,37 @@ describe.each(recipes)('%s recipe', (_name, listen) => {
   });
 });
 
+describe.each(recipes)('%s recipe, notices not sent as a form', (_name, listen) => {
+  it.each([
+    ['text/plain', { 'Content-Type': 'text/plain' }],
+    ['no content type', {}],
+  ])('%s: still verified and acknowledged', async (_type, headers) => {
+    const { server, notices, errors } = await start(listen);
+    try {
+      const out_trade_no = key('ZX');
+      const body = zhixiao.buildNotification({
+        out_trade_no,
+        order_id: '7',
+        time_end: '2026-11-22 10:00:00',
+      });
+      // Bytes, so that fetch adds no content type of its own.
+      const res = await fetch(`${server.url}${ZHIXIAO_PATH}`, {
+        method: 'POST',
+        body: new TextEncoder().encode(body),
+        headers,
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect([res.status, await res.text()]).toEqual([200, 'success']);
+      expect(notices).toEqual([
+        { gateway: 'zhixiao', notice: expect.objectContaining({ out_trade_no, order_id: '7' }) },
+      ]);
+      expect(errors).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 /** Earlier middleware that read the whole body and kept nothing (a logger, a hash check). */
 const drained =
   (listener: RequestListener): RequestListener =>

@@ -203,6 +203,26 @@ describe('notification handlers always answer, never crash', () => {
     await s.close();
   });
 
+  it('Koa: a content type @koa/bodyparser skips leaves body {} and the stream unread; the stream is read', async () => {
+    const seen: string[] = [];
+    const h = zx.nodeNotificationHandler({ onNotification: (n) => void seen.push(n.out_trade_no) });
+    const app = new Koa();
+    app.use(bodyParser());
+    app.use(async (ctx) => {
+      ctx.respond = false;
+      await h(ctx.request, ctx.res);
+    });
+    const s = await serve(app.callback() as never);
+    const res = await fetch(s.url, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'text/plain' },
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect([res.status, await res.text(), seen]).toEqual([200, 'success', ['N1']]);
+    await s.close();
+  });
+
   it('Fastify-style request ({ raw, body }): uses the body its parser kept, not the read stream', async () => {
     const seen: string[] = [];
     const h = zx.nodeNotificationHandler({ onNotification: (n) => void seen.push(n.out_trade_no) });

@@ -9,6 +9,7 @@ import type { IncomingMessage, RequestListener } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import { buildOneCardNotification, OneCardClient, SignatureError, ZhixiaoPayClient } from 'campus-pay';
 import { type Sandbox, startSandbox } from 'campus-pay/sandbox';
+import express from 'express';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressApp, listenExpress } from '../../examples/recipes/express.js';
@@ -38,6 +39,16 @@ afterAll(() => sb?.close());
 
 const recipes: Array<[string, (o: RecipeOptions) => Promise<Listening>]> = [
   ['express', listenExpress],
+  [
+    // The README says an app-wide form parser before the recipe's routes works too: the handler uses its fields.
+    'express behind an app-wide express.urlencoded()',
+    (o) =>
+      listenNode(
+        express()
+          .use(express.urlencoded({ extended: false }))
+          .use(expressApp(o)),
+      ),
+  ],
   ['koa', listenKoa],
   ['fastify', listenFastify],
   ['hono', listenHono],

@@ -4,7 +4,7 @@
  * bytes received, whatever the content type (a gateway may send none): the handler verifies exactly what
  * the gateway signed, and Fastify still applies its bodyLimit. This is sturdier than leaving the stream
  * unread for the handler (a parser that calls done() without reading): the body is read under Fastify's
- * limits and errors whatever happens in hooks, and nothing depends on Fastify never touching the stream.
+ * limits and error handling, and nothing depends on Fastify never touching the stream.
  * The scope keeps your other routes' parsers (@fastify/formbody and others) as they are.
  * Run: npx tsx examples/recipes/fastify.ts
  */

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -5,6 +6,20 @@ import { defineConfig } from 'vitest/config';
  * build; only the tests that run the built package (CLI, packaging) build it first, once.
  */
 const DIST_TESTS = ['test/cli/**/*.test.ts', 'test/package/**/*.test.ts'];
+
+/**
+ * In the `src` project, code that imports the package by name (the examples the tests import) gets the
+ * sources, as tsconfig's paths give them to tsc and tsx; otherwise it would run a possibly stale dist/.
+ */
+const SOURCES = [
+  { find: /^campus-pay$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  ...['crypto', 'sandbox', 'redis'].map((sub) => ({
+    find: new RegExp(`^campus-pay/${sub}$`),
+    replacement: fileURLToPath(
+      new URL(sub === 'crypto' ? './src/crypto.ts' : `./src/${sub}/index.ts`, import.meta.url),
+    ),
+  })),
+];
 
 export default defineConfig({
   test: {
@@ -14,7 +29,11 @@ export default defineConfig({
     // (one worker) leaves both cores idle most of the time.
     maxWorkers: 4,
     projects: [
-      { extends: true, test: { name: 'src', include: ['test/**/*.test.ts'], exclude: DIST_TESTS } },
+      {
+        extends: true,
+        resolve: { alias: SOURCES },
+        test: { name: 'src', include: ['test/**/*.test.ts'], exclude: DIST_TESTS },
+      },
       { extends: true, test: { name: 'dist', include: DIST_TESTS, globalSetup: ['test/global-setup.ts'] } },
       // The integration suite again against sandboxes that write empty optional fields as real gateways do.
       ...(['null', 'omit'] as const).map((style) => ({

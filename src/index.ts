@@ -28,7 +28,13 @@ export {
   TransportError,
   ValidationError,
 } from './core/errors.js';
-export type { HandlerOptions, NodeHandler, NotificationInput, WebHandler } from './core/handlers.js';
+export type {
+  FrameworkRequest,
+  HandlerOptions,
+  NodeHandler,
+  NotificationInput,
+  WebHandler,
+} from './core/handlers.js';
 export type { MethodKind, MethodSpec } from './core/method.js';
 export { fenToYuan, yuanToFen } from './core/money.js';
 export type { AttemptLog, Logger } from './core/observe.js';

@@ -96,18 +96,39 @@ const tooLarge = (max: number) =>
   new Refused(413, `notification: the body is larger than maxBodyBytes (${max})`);
 
 const CONSUMED =
-  'notification: the request body was already read by a body parser and nothing usable was left; mount the handler with the raw body (express.raw({ type: "*/*" }), or before any body parser), or pass the raw body to parseNotification';
+  'notification: the request body was already read by a body parser and nothing usable was left; give the handler the raw body: Express: express.raw({ type: "*/*" }) on the route, or mount it before any body parser; Koa: handler(ctx.request, ctx.res) after @koa/bodyparser, with ctx.respond = false; Fastify: handler(request, reply.raw) after reply.hijack(); or pass the raw body to parseNotification';
 
-/** Picks the input from a Node request: a body a framework already read, the stream, or the query string. */
-async function nodeInput(req: IncomingMessage & { body?: unknown; rawBody?: unknown }, max: number) {
-  if (req.method === 'GET' || req.method === 'HEAD') return new URL(req.url ?? '/', 'http://x').searchParams;
-  for (const parsed of [req.rawBody, req.body]) {
+const WEB_CONSUMED =
+  'notification: the request body was already read (request.bodyUsed); give the handler the request before anything reads its body (Hono: pass c.req.raw, not after c.req.parseBody() or c.req.text()), or pass the raw body to parseNotification';
+
+/**
+ * A framework's request object wrapping Node's: Koa's `ctx.request` (`req`, and `body` / `rawBody` from
+ * @koa/bodyparser) or Fastify's `request` (`raw`, and `body` from its content-type parser). Their parsers
+ * keep what they read on the wrapper, not on Node's request, so the handler is given the wrapper.
+ */
+export interface FrameworkRequest {
+  /** Koa's `ctx.request.req`. */
+  req?: IncomingMessage;
+  /** Fastify's `request.raw`. */
+  raw?: IncomingMessage;
+  body?: unknown;
+  rawBody?: unknown;
+}
+
+type NodeRequest = IncomingMessage & { body?: unknown; rawBody?: unknown };
+
+const isNodeRequest = (r: unknown): r is NodeRequest =>
+  typeof (r as { on?: unknown } | null)?.on === 'function' && typeof (r as NodeRequest).method === 'string';
+
+/** A body a framework kept: a non-empty string or bytes, or parsed fields. */
+function keptBody(holder: { body?: unknown; rawBody?: unknown }, max: number): NotificationInput | undefined {
+  for (const parsed of [holder.rawBody, holder.body]) {
     if (typeof parsed === 'string' || parsed instanceof Uint8Array) {
       if (Buffer.byteLength(parsed) > max) throw tooLarge(max);
       if (parsed.length > 0) return parsed;
     }
   }
-  const parsed = req.body;
+  const parsed = holder.body;
   if (
     parsed &&
     typeof parsed === 'object' &&
@@ -115,13 +136,40 @@ async function nodeInput(req: IncomingMessage & { body?: unknown; rawBody?: unkn
     Object.keys(parsed).length > 0
   )
     return parsed as Record<string, unknown>;
-  // A parser consumed the stream (express.json() with {}, urlencoded with "&", koa-bodyparser): reading it
-  // again would wait forever.
-  if (req.readableEnded || req.complete || parsed !== undefined) throw new Refused(400, CONSUMED);
-  return readBody(req, max);
+  return undefined;
 }
 
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** Picks the input from a Node request: a body a framework already read, the stream, or the query string. */
+async function nodeInput(req: NodeRequest | FrameworkRequest, max: number): Promise<NotificationInput> {
+  const stream = isNodeRequest(req)
+    ? req
+    : isNodeRequest(req?.raw)
+      ? req.raw
+      : isNodeRequest(req?.req)
+        ? req.req
+        : undefined;
+  if (!stream)
+    throw new Refused(
+      500,
+      'notification: the handler was given neither a Node request nor a framework request wrapping one (Koa ctx.request, Fastify request)',
+    );
+  if (stream.method === 'GET' || stream.method === 'HEAD')
+    return new URL(stream.url ?? '/', 'http://x').searchParams;
+  const kept = keptBody(req, max) ?? (stream !== req ? keptBody(stream, max) : undefined);
+  if (kept !== undefined) return kept;
+  // A parser consumed the stream (express.json() with {}, urlencoded with "&", @koa/bodyparser given
+  // ctx.req): reading it again would wait forever. Only the stream's own state tells: a body that arrived
+  // while earlier middleware awaited is `complete` yet unread, and a parser that skipped a content type
+  // it does not handle may still have set `body` to {} (@koa/bodyparser does) with the stream untouched.
+  if (stream.readableEnded || stream.readableDidRead) throw new Refused(400, CONSUMED);
+  return readBody(stream, max);
+}
+
+/**
+ * A Node endpoint: `(req, res)` with Node's request, or with a framework's request object wrapping it
+ * (Koa's `ctx.request`, Fastify's `request`) so that a body its parser already read is used.
+ */
+export type NodeHandler = (req: IncomingMessage | FrameworkRequest, res: ServerResponse) => Promise<void>;
 export type WebHandler = (request: Request) => Promise<Response>;
 
 export function makeNodeHandler<T>(
@@ -161,7 +209,7 @@ export function makeWebHandler<T>(
   return async (request) => {
     const read = async (): Promise<NotificationInput> => {
       if (request.method === 'GET') return new URL(request.url).searchParams;
-      if (request.bodyUsed) throw new Refused(400, CONSUMED);
+      if (request.bodyUsed) throw new Refused(400, WEB_CONSUMED);
       if (Number(request.headers.get('content-length')) > max) throw tooLarge(max);
       const chunks: Uint8Array[] = [];
       let size = 0;

@@ -10,12 +10,20 @@ const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAMPUS_PAY_')));
 
 describe('examples run against the embedded sandbox', () => {
-  it.each([
+  it.each<[string, RegExp]>([
     ['onecard-query.ts', /e-account 001 补助账户/],
     ['onecard-barcode.ts', /charged card account 10001: ¥12\.50[\s\S]*60062/],
     ['onecard-recharge.ts', /queryRechargeOrder: 60 \(credited\)/],
     ['zhixiao-order.ts', /refunded ¥98\.00/],
     ['demo.ts', /✓ done — 2 notifications delivered and acknowledged; 1 token fetch/],
+    // Each framework recipe, run directly: both notices received, both acknowledgements read by the sandbox.
+    ...['express', 'koa', 'fastify', 'hono', 'next-route'].map(
+      (f) =>
+        [`recipes/${f}.ts`, new RegExp(`${f}: the gateways read (?=.*zhixiao success)(?=.*onecard ok)`)] as [
+          string,
+          RegExp,
+        ],
+    ),
   ])('%s', async (file, expected) => {
     const { stdout } = await run(TSX, [join('examples', file)], { cwd: ROOT, env, timeout: 60_000 });
     expect(stdout).toMatch(expected);

@@ -3,9 +3,11 @@
  * signals, long-lived signals, deadlines, and handlers behind body parsers that already read the body.
  * Real local HTTP servers throughout.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bodyParser } from '@koa/bodyparser';
 import express from 'express';
+import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   buildZhixiaoNotification,
@@ -172,6 +174,96 @@ describe('notification handlers always answer, never crash', () => {
     await s.close();
   });
 
+  it('Koa: given ctx.request after @koa/bodyparser, uses the raw body the parser kept there', async () => {
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    const h = zx.nodeNotificationHandler({
+      onNotification: (n) => void seen.push(n.out_trade_no),
+      onError: (e) => void errors.push(e),
+    });
+    const app = new Koa();
+    app.use(bodyParser());
+    app.use(async (ctx) => {
+      ctx.respond = false;
+      await h(ctx.path === '/n' ? ctx.request : ctx.req, ctx.res);
+    });
+    const s = await serve(app.callback() as never);
+    const post = (url: string) =>
+      fetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        signal: AbortSignal.timeout(5_000),
+      }).then(async (r) => [r.status, await r.text()]);
+    expect(await post(s.url)).toEqual([200, 'success']);
+    // Node's ctx.req: the stream is read and the body is not there; a clear 400 naming ctx.request.
+    expect(await post(`${s.url}-req`)).toEqual([400, 'fail']);
+    expect(seen).toEqual(['N1']);
+    expect(String((errors[0] as Error).message)).toMatch(/Koa: handler\(ctx\.request, ctx\.res\)/);
+    await s.close();
+  });
+
+  it('Koa: a content type @koa/bodyparser skips leaves body {} and the stream unread; the stream is read', async () => {
+    const seen: string[] = [];
+    const h = zx.nodeNotificationHandler({ onNotification: (n) => void seen.push(n.out_trade_no) });
+    const app = new Koa();
+    app.use(bodyParser());
+    app.use(async (ctx) => {
+      ctx.respond = false;
+      await h(ctx.request, ctx.res);
+    });
+    const s = await serve(app.callback() as never);
+    const res = await fetch(s.url, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'text/plain' },
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect([res.status, await res.text(), seen]).toEqual([200, 'success', ['N1']]);
+    await s.close();
+  });
+
+  it('Fastify-style request ({ raw, body }): uses the body its parser kept, not the read stream', async () => {
+    const seen: string[] = [];
+    const h = zx.nodeNotificationHandler({ onNotification: (n) => void seen.push(n.out_trade_no) });
+    const s = await serve(((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => void h({ raw: req, body: Buffer.concat(chunks) }, res));
+    }) as never);
+    const res = await fetch(s.url, { method: 'POST', body, signal: AbortSignal.timeout(5_000) });
+    expect([res.status, await res.text(), seen]).toEqual([200, 'success', ['N1']]);
+    await s.close();
+  });
+
+  it('a body that arrived while earlier middleware awaited is complete but unread: it is read, not refused', async () => {
+    const seen: string[] = [];
+    const h = zx.nodeNotificationHandler({ onNotification: (n) => void seen.push(n.out_trade_no) });
+    const s = await serve(((req: IncomingMessage, res: ServerResponse) => {
+      // Wait, without reading, until Node has received the whole message (as after an awaited session lookup).
+      const later = () => (req.complete ? void h(req, res) : setTimeout(later, 5));
+      later();
+    }) as never);
+    const res = await fetch(s.url, { method: 'POST', body, signal: AbortSignal.timeout(5_000) });
+    expect([res.status, await res.text(), seen]).toEqual([200, 'success', ['N1']]);
+    await s.close();
+  });
+
+  it('given neither a Node request nor a wrapper of one, answers 500 fail and reports it', async () => {
+    const errors: unknown[] = [];
+    const h = zx.nodeNotificationHandler({
+      onNotification: () => undefined,
+      onError: (e) => void errors.push(e),
+    });
+    const s = await serve(
+      ((_req: IncomingMessage, res: ServerResponse) => void h({} as never, res)) as never,
+    );
+    const res = await fetch(s.url, { method: 'POST', body, signal: AbortSignal.timeout(5_000) });
+    expect([res.status, await res.text()]).toEqual([500, 'fail']);
+    expect(String((errors[0] as Error).message)).toMatch(/neither a Node request/);
+    await s.close();
+  });
+
   it('a throwing onError still answers, and no unhandled rejection escapes', async () => {
     const unhandled = vi.fn();
     process.on('unhandledRejection', unhandled);
@@ -222,6 +314,19 @@ describe('notification handlers always answer, never crash', () => {
     const res = await h(new Request('http://x/n', { method: 'POST', body: 'a'.repeat(5000) }));
     expect(res.status).toBe(413);
     expect((await h(new Request('http://x/n', { method: 'POST', body }))).status).toBe(200);
+  });
+
+  it('the web handler answers a request whose body was already read with 400 and how to pass it', async () => {
+    const errors: unknown[] = [];
+    const h = zx.webNotificationHandler({
+      onNotification: () => undefined,
+      onError: (e) => void errors.push(e),
+    });
+    const request = new Request('http://x/n', { method: 'POST', body });
+    await request.text(); // as a middleware's c.req.parseBody() does
+    const res = await h(request);
+    expect([res.status, await res.text()]).toEqual([400, 'fail']);
+    expect(String((errors[0] as Error).message)).toMatch(/bodyUsed[\s\S]*c\.req\.raw/);
   });
 
   it('a handler without onNotification is refused when made', () => {

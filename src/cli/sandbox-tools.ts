@@ -37,8 +37,26 @@ interface SandboxState {
   recharges: Array<{ out_id: string; order_no: string; order_status: string }>;
 }
 
+/** fetch, with a failure to connect named by its system code rather than undici's bare "fetch failed". */
+async function send(url: string | URL, init: RequestInit, what: string): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why =
+      (err as Error).name === 'TimeoutError'
+        ? 'timed out'
+        : (cause?.code ?? cause?.message ?? (err as Error).message);
+    throw new CampusPayError('transport', `could not reach ${what} at ${new URL(url).origin}: ${why}`);
+  }
+}
+
 async function getJson(url: string, init?: RequestInit): Promise<unknown> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  const res = await send(
+    url,
+    { ...init, signal: AbortSignal.timeout(10_000) },
+    'the sandbox (is "campus-pay sandbox" running?)',
+  );
   const text = await res.text();
   let body: unknown;
   try {
@@ -147,12 +165,16 @@ export async function trigger(gateway: 'onecard' | 'zhixiao', to: string | undef
     body = new ZhixiaoPayClient(zhixiaoOptionsFromEnv()).buildNotification(notice);
     ack = ZHIXIAO_ACKS.ok;
   }
-  const res = await fetch(url, {
-    method: 'POST',
-    body,
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
-    signal: AbortSignal.timeout(15_000),
-  });
+  const res = await send(
+    url,
+    {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      signal: AbortSignal.timeout(15_000),
+    },
+    'the endpoint',
+  );
   const answer = await res.text();
   const acknowledged = res.ok && answer.trim() === ack;
   return { result: { to: url.href, status: res.status, body: answer, acknowledged, notice }, acknowledged };

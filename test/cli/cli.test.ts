@@ -254,7 +254,7 @@ describe('onecard runs in a row share a cached token (gateway with the default 2
     expect(strict.onecardGateway.tokenFetches).toBe(1);
   });
 
-  it('a refused fetch is remembered: the next run says so without sending another fetch', async () => {
+  it('a refused fetch is remembered in the cache: the next run reports the pause instead of a new fetch', async () => {
     // An empty cache while another process holds the only token: like a second machine.
     const cacheDir = join(TMP, 'refused-cache');
     const refused = await inDir(cacheDir);

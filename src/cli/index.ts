@@ -200,7 +200,9 @@ async function main(argv: string[]): Promise<number> {
       const payload = await readInput(input);
       // A token given in the environment wins; otherwise the on-disk cache, so runs in a row share a token.
       const cache =
-        options.tokenStore || values['no-token-cache'] ? undefined : new FileTokenStore(defaultCacheDir());
+        options.tokenStore || values['no-token-cache']
+          ? undefined
+          : new FileTokenStore(defaultCacheDir(), { onWriteError: warnOnce });
       const key = tokenKey(options.gatewayUrl, options.appKey);
       if (cache) await refuseIfPaused(cache, key);
       const client = new OneCardClient({ ...options, ...(cache ? { tokenStore: cache } : {}) });
@@ -276,6 +278,17 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`unknown command "${command}"\n\n${HELP.main}\n`);
       return 1;
   }
+}
+
+let warned = false;
+/** A cache that cannot be written costs the next run a fetch, not this run its answer. */
+function warnOnce(err: Error): void {
+  if (warned) return;
+  warned = true;
+  const why = (err as NodeJS.ErrnoException).code ?? err.message;
+  process.stderr.write(
+    `campus-pay: the token cache is not written (${why}); the next run will fetch again\n`,
+  );
 }
 
 /**

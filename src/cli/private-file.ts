@@ -17,17 +17,27 @@ import { ConfigurationError } from '../core/errors.js';
 /** POSIX permission bits mean nothing on Windows, where the user profile directory is private already. */
 export const CHECKS_MODES = process.platform !== 'win32';
 
-/** Creates `dir` with mode 0700, or narrows an existing one to 0700 (a token cache must not be listable by others). */
+/**
+ * Creates `dir` with mode 0700. An existing directory of ours that others may only read or list is narrowed
+ * to 0700; one that others may write to (like /tmp) is refused rather than changed: it is not ours alone to
+ * narrow, and a file in it could be swapped by anyone.
+ */
 export function ensurePrivateDir(dir: string, setting: string): void {
+  let reason: string | undefined;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (CHECKS_MODES && (statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+    if (CHECKS_MODES) {
+      const st = statSync(dir);
+      const mine = typeof process.getuid !== 'function' || st.uid === process.getuid();
+      if (!st.isDirectory()) reason = 'not a directory';
+      else if ((st.mode & 0o022) !== 0 || (st.mode & 0o1000) !== 0 || !mine)
+        reason = 'writable by others or not owned by you; choose a private directory';
+      else if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+    }
   } catch (err) {
-    throw new ConfigurationError(
-      setting,
-      `cannot use ${dir} as a private directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
+    reason = (err as NodeJS.ErrnoException).code ?? 'error';
   }
+  if (reason) throw new ConfigurationError(setting, `cannot use ${dir} as a private directory (${reason})`);
 }
 
 /**

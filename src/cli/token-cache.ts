@@ -38,11 +38,25 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+export interface FileTokenStoreOptions {
+  /**
+   * Called when the cache cannot be written (a read-only or foreign directory). Default: throw. The CLI
+   * warns instead: a token it cannot cache is still good for the run that fetched it.
+   */
+  onWriteError?: (err: Error) => void;
+}
+
 export class FileTokenStore implements TokenStore {
   readonly dir: string;
+  readonly #onWriteError: (err: Error) => void;
 
-  constructor(dir: string = defaultCacheDir()) {
+  constructor(dir: string = defaultCacheDir(), options: FileTokenStoreOptions = {}) {
     this.dir = dir;
+    this.#onWriteError =
+      options.onWriteError ??
+      ((err) => {
+        throw err;
+      });
   }
 
   /** The cache file of a store key: a hash, so neither the app key nor the URL appears in file names. */
@@ -90,7 +104,13 @@ export class FileTokenStore implements TokenStore {
 
   /** A lock file created exclusively; a holder that died is overtaken once its lock expires. */
   async lock(key: string, ttlMs: number): Promise<TokenLock | undefined> {
-    ensurePrivateDir(this.dir, 'CAMPUS_PAY_CACHE_DIR');
+    try {
+      ensurePrivateDir(this.dir, 'CAMPUS_PAY_CACHE_DIR');
+    } catch (err) {
+      // No lock to be had here: fetch unlocked, as a store without locks does.
+      this.#onWriteError(err as Error);
+      return { release: async () => {} };
+    }
     const path = `${this.fileOf(key)}.lock`;
     const id = randomBytes(8).toString('hex');
     const content = JSON.stringify({ id, until: Date.now() + ttlMs });
@@ -164,8 +184,12 @@ export class FileTokenStore implements TokenStore {
   }
 
   #write(key: string, entry: Entry): void {
-    ensurePrivateDir(this.dir, 'CAMPUS_PAY_CACHE_DIR');
-    writePrivateFile(this.fileOf(key), `${JSON.stringify(entry)}\n`);
+    try {
+      ensurePrivateDir(this.dir, 'CAMPUS_PAY_CACHE_DIR');
+      writePrivateFile(this.fileOf(key), `${JSON.stringify(entry)}\n`);
+    } catch (err) {
+      this.#onWriteError(err as Error);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -95,6 +96,21 @@ describe('the campus-pay binary', () => {
     const r = await cli('onecard', 'queryCard', '{"idtype":"sno","id":"2023000001"}');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).card[0]).toMatchObject({ account: '10001', db_balance: expect.any(Number) });
+  });
+
+  it('a cache directory others may write to is not used: stderr says so, the call still succeeds', async () => {
+    const open = join(TMP, 'open-cache');
+    mkdirSync(open, { recursive: true });
+    chmodSync(open, 0o777);
+    const r = await runCli(
+      ['onecard', 'queryCard', '{"idtype":"sno","id":"2023000001"}', '--env-file', envFile],
+      baseEnv(open),
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).card[0].account).toBe('10001');
+    expect(r.err).toMatch(/token cache is not written/);
+    expect(readdirSync(open)).toEqual([]);
+    expect(statSync(open).mode & 0o777).toBe(0o777);
   });
 
   it('zhixiao createOrder then queryOrder', async () => {

@@ -52,12 +52,31 @@ describe('FileTokenStore', () => {
     expect((await store.get(KEY))?.token).toBe('T1');
   });
 
-  it.skipIf(!posix)('narrows an existing directory with wider permissions to 0700', async () => {
+  it.skipIf(!posix)('narrows an existing directory others may read to 0700', async () => {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     chmodSync(dir, 0o755);
     await new FileTokenStore(dir).set(KEY, token('T1'));
     expect(mode(dir)).toBe(0o700);
   });
+
+  it.skipIf(!posix)(
+    'refuses a directory others may write to (like /tmp), leaving its mode alone',
+    async () => {
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o1777);
+      await expect(new FileTokenStore(dir).set(KEY, token('T1'))).rejects.toMatchObject({
+        code: 'configuration',
+        option: 'CAMPUS_PAY_CACHE_DIR',
+      });
+      expect(statSync(dir).mode & 0o7777).toBe(0o1777);
+      expect(readdirSync(dir)).toEqual([]);
+      const reported: Error[] = [];
+      const lenient = new FileTokenStore(dir, { onWriteError: (e) => void reported.push(e) });
+      await lenient.set(KEY, token('T1'));
+      expect(reported).toHaveLength(1);
+      expect(await lenient.get(KEY)).toBeUndefined();
+    },
+  );
 
   it('replaces the file by rename (a new inode each write) and leaves no temp file behind', async () => {
     const store = new FileTokenStore(dir);

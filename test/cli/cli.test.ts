@@ -417,6 +417,30 @@ describe('campus-pay sandbox --write-env, then the other commands with that file
     expect(JSON.parse(unknown.err).error.message).toContain('NO-SUCH-ORDER');
   });
 
+  it('an example reads the same .env; "sandbox pay" plays its payer', async () => {
+    const TSX = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+    const example = join(import.meta.dirname, '..', '..', 'examples', 'zhixiao-order.ts');
+    // The example loads .env from its working directory, as a project would.
+    const proc = spawn(TSX, [example], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<number | null>((r) => proc.once('exit', r));
+    try {
+      for (let i = 0; i < 600 && !/order (ZX\d+) /.test(out); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const orderNo = /order (ZX\d+) /.exec(out)?.[1];
+      expect(orderNo).toBeDefined();
+      expect(out).toContain(printed.url); // the pay URL is this sandbox's, not an embedded one
+      expect((await inProject('sandbox', 'pay', orderNo!)).code).toBe(0);
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/refunded ¥98\.00/);
+    } finally {
+      proc.kill();
+    }
+  });
+
   it('trigger: signed notices a real handler acknowledges; a handler with other keys does not', async () => {
     const vars = parseEnv(readFileSync(file, 'utf8'));
     const zhixiaoNotices: unknown[] = [];

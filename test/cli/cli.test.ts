@@ -270,6 +270,27 @@ describe('onecard runs in a row share a cached token (gateway with the default 2
     expect(strict.onecardGateway.tokenFetches).toBe(1);
   });
 
+  it('two runs started at once share one fetch through the cache lock', async () => {
+    // Every reply is held back, so each run's token fetch is still in flight when the other run looks for
+    // a token: the second must wait for the first's instead of sending its own (which would be refused).
+    const fresh = await startSandbox({ faults: { latencyMs: 1_500 } });
+    const freshEnv = join(TMP, 'fresh.env');
+    writeEnvFor(freshEnv, fresh);
+    try {
+      const cacheDir = join(TMP, 'concurrent-cache');
+      const both = await Promise.all(
+        [1, 2].map(() => runCli([...query, '--env-file', freshEnv], baseEnv(cacheDir))),
+      );
+      expect(both.map((r) => [r.code, r.err])).toEqual([
+        [0, ''],
+        [0, ''],
+      ]);
+      expect(fresh.onecardGateway.tokenFetches).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('a refused fetch is remembered in the cache: the next run reports the pause instead of a new fetch', async () => {
     // An empty cache while another process holds the only token: like a second machine.
     const cacheDir = join(TMP, 'refused-cache');

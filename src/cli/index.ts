@@ -3,7 +3,7 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CampusPayError, GatewayError } from '../core/errors.js';
+import { CampusPayError, ConfigurationError, GatewayError } from '../core/errors.js';
 import { tokenKey } from '../core/token-store.js';
 import { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from '../env.js';
 import { OneCardClient } from '../onecard/client.js';
@@ -183,7 +183,15 @@ async function main(argv: string[]): Promise<number> {
             .toString(),
           platformPrivateKey: platform.export({ type: 'pkcs8', format: 'pem' }).toString(),
         });
-        writeEnvFile(envPath, vars, `${sb.url}, valid while that sandbox runs`);
+        try {
+          writeEnvFile(envPath, vars, `${sb.url}, valid while that sandbox runs`);
+        } catch (err) {
+          await sb.close();
+          throw new ConfigurationError(
+            '--write-env',
+            `cannot write ${envPath} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+          );
+        }
         process.stderr.write(
           `wrote ${Object.keys(vars).length} CAMPUS_PAY_* variables to ${envPath} (mode 0600)\n`,
         );
@@ -203,9 +211,10 @@ async function main(argv: string[]): Promise<number> {
         options.tokenStore || values['no-token-cache']
           ? undefined
           : new FileTokenStore(defaultCacheDir(), { onWriteError: warnOnce });
-      const key = tokenKey(options.gatewayUrl, options.appKey);
-      if (cache) await refuseIfPaused(cache, key);
       const client = new OneCardClient({ ...options, ...(cache ? { tokenStore: cache } : {}) });
+      // The client's own (normalised) URL and app key: the key its token manager uses.
+      const key = tokenKey(client.gatewayUrl, client.appKey);
+      if (cache) await refuseIfPaused(cache, key);
       const fn = (client as unknown as Record<string, (p: unknown) => Promise<unknown>>)[method];
       try {
         print(

@@ -223,6 +223,14 @@ describe('campus-pay sandbox', () => {
   });
 });
 
+describe('campus-pay sandbox --write-env to a path it cannot write', () => {
+  it('stops the sandbox and exits 1 naming --write-env', async () => {
+    const r = await runCli(['sandbox', '--write-env', join(TMP, 'no', 'such', 'dir', '.env')]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.err).error).toMatchObject({ code: 'configuration', option: '--write-env' });
+  });
+});
+
 describe('onecard runs in a row share a cached token (gateway with the default 2-minute fetch interval)', () => {
   let strict: Sandbox;
   let strictEnv: string;

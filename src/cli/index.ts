@@ -1,14 +1,28 @@
 #!/usr/bin/env node
 /** The `campus-pay` command: a sandbox, any gateway method as JSON, and signature debugging. */
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CampusPayError } from '../core/errors.js';
+import { CampusPayError, ConfigurationError, GatewayError } from '../core/errors.js';
+import { tokenKey } from '../core/token-store.js';
 import { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from '../env.js';
 import { OneCardClient } from '../onecard/client.js';
+import { ONECARD_BUSINESS_CODES, TOKEN_FETCH_LIMIT } from '../onecard/codes.js';
 import { oneCardMethods } from '../onecard/methods.js';
 import { ZhixiaoPayClient } from '../zhixiao/client.js';
 import { zhixiaoMethods } from '../zhixiao/methods.js';
 import { decrypt, doctor, signStringFor, verify } from './debug.js';
+import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
+import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
+import { defaultCacheDir, FileTokenStore } from './token-cache.js';
+
+/** Token fetch refusals (spec 1.2.2 and the business codes): "too often", whatever the wording. */
+const TOO_OFTEN = new Set<string>([TOKEN_FETCH_LIMIT, '60066', '40014']);
+
+/** What to do about a token refusal, in the CLI's terms (the library's message says why). */
+function tooOftenHint(): string {
+  return `OneCard allows one access-token fetch per app key every 2 minutes, and each fetch invalidates the token fetched before. Fixes: (1) share one token store between every process using this app key: this CLI keeps its token in ${defaultCacheDir()} between runs (unless --no-token-cache), services use RedisTokenStore; (2) set ${CAMPUS_PAY_ENV.onecard.accessToken} to the token your services hold, so the CLI fetches none; (3) wait 2 minutes and run again.`;
+}
 
 const HELP: Record<string, string> = {
   main: `campus-pay — SDK command line for Synjones OneCard and Zhixiao gateways
@@ -16,7 +30,9 @@ const HELP: Record<string, string> = {
 Usage: campus-pay <command> [options]
 
 Commands:
-  sandbox                       start both sandbox gateways and print their credentials
+  sandbox [--write-env <file>]  start both sandbox gateways and print their credentials
+  sandbox pay <order> [--fail]  pay a sandbox order as the payer (a second terminal)
+  trigger <onecard|zhixiao> --to <url> [json]    send a signed test notification to your endpoint
   onecard <method> [json|-]     call a OneCard method (e.g. queryCard '{"idtype":"sno","id":"1"}')
   zhixiao <method> [json|-]     call a Zhixiao method (e.g. queryOrder '{"out_trade_no":"A1"}')
   decrypt <onecard|zhixiao> <ciphertext>         decrypt a captured request / param / ret_content
@@ -24,12 +40,21 @@ Commands:
   sign-string <onecard|zhixiao> <method> [json]  the fields and sign string the SDK would send
   doctor <onecard|zhixiao>      check keys, clock and the gateway without side effects
 
-Options: --env-file <path> (default .env), --help
+Options: --env-file <path> (default .env), --no-token-cache, --help
 Run "campus-pay <command> --help" for more.`,
-  sandbox: `campus-pay sandbox [--port <n>] [--host <addr>] [--token-interval-ms <ms>]
+  sandbox: `campus-pay sandbox [--port <n>] [--host <addr>] [--token-interval-ms <ms>] [--write-env <file>]
+campus-pay sandbox pay <order> [--fail] [--url <sandbox url>]
 
 Starts the local sandbox (both gateways, pay pages, dashboard) and prints, as JSON, the URL and the
-credentials to give the clients. Stops on Ctrl-C.`,
+credentials to give the clients. Stops on Ctrl-C.
+
+--write-env <file> also writes every CAMPUS_PAY_* variable of this sandbox to <file> (mode 0600; PEMs
+with \\n escapes; other lines of an existing file are kept), which the other commands read (--env-file,
+default .env) and so do the examples: "campus-pay sandbox --write-env .env &", then "campus-pay onecard …".
+
+"sandbox pay <order>" pays, as the payer would on the pay page, a Zhixiao order (out_trade_no) or a
+OneCard recharge (order_no) of the running sandbox (--url, else ${SANDBOX_ENV.url} from the env file),
+and prints its status; the sandbox then notifies the merchant. --fail makes the payment fail instead.`,
   onecard: `campus-pay onecard <method> [json|-]
 
 <method> is an SDK method (${Object.keys(oneCardMethods).join(', ')})
@@ -39,6 +64,11 @@ The JSON input is an argument or, with "-", read from stdin. Output: the reply a
 Environment (or .env): ${Object.values(CAMPUS_PAY_ENV.onecard).join(', ')}.
 Keys may be PEM (with \\n escapes), bare base64, or a file path.
 
+The access token is cached between runs, per gateway URL and app key, in a file only you can read under
+$CAMPUS_PAY_CACHE_DIR, else $XDG_CACHE_HOME/campus-pay, else ~/.cache/campus-pay: the gateway allows one
+token fetch per 2 minutes, so without it a second run in a row fails with 60048. --no-token-cache fetches
+a token for this run only.
+
 Careful with a real gateway: each token fetch invalidates the token your running services hold. Set
 ${CAMPUS_PAY_ENV.onecard.accessToken} to the token they use (e.g. from your Redis store) to avoid a fetch.`,
   zhixiao: `campus-pay zhixiao <method> [json|-]
@@ -47,6 +77,17 @@ ${CAMPUS_PAY_ENV.onecard.accessToken} to the token they use (e.g. from your Redi
 Output: the reply as JSON.
 
 Environment (or .env): ${Object.values(CAMPUS_PAY_ENV.zhixiao).join(', ')}.`,
+  trigger: `campus-pay trigger <onecard|zhixiao> --to <url> [json|-]
+
+Sends a correctly signed payment notice to <url> the way the gateway does (a form POST), so you can test
+your own endpoint; prints the endpoint's HTTP status and body. Exit code 0 only if it acknowledged
+("ok" for OneCard, "success" for Zhixiao). The JSON overrides fields of the notice, e.g.
+'{"out_trade_no":"A1"}' (Zhixiao) or '{"out_id":"R1","order_amount":"250"}' (OneCard, fen).
+
+Zhixiao notices are signed with CAMPUS_PAY_ZHIXIAO_APP_ID, _APP_SECRET and _AES_KEY. OneCard notices are
+signed with the platform's private key, which only the sandbox has (${SANDBOX_ENV.platformPrivateKey},
+written by "campus-pay sandbox --write-env"), and encrypted with CAMPUS_PAY_ONECARD_DES_KEY: your endpoint
+must verify with that sandbox's platform public key.`,
   decrypt: `campus-pay decrypt <onecard|zhixiao> <ciphertext>
 
 Decrypts a captured OneCard "request" (3DES) or Zhixiao "param"/"ret_content" (AES) with the configured key.`,
@@ -93,6 +134,11 @@ async function main(argv: string[]): Promise<number> {
       token: { type: 'string' },
       timestamp: { type: 'string' },
       reveal: { type: 'boolean' },
+      'write-env': { type: 'string' },
+      'no-token-cache': { type: 'boolean' },
+      fail: { type: 'boolean' },
+      url: { type: 'string' },
+      to: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -104,16 +150,52 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP[command]}\n`);
     return 0;
   }
-  if (command !== 'sandbox') loadEnvFile(values['env-file']);
+  const startsSandbox = command === 'sandbox' && rest[0] === undefined;
+  if (!startsSandbox) loadEnvFile(values['env-file']);
   switch (command) {
     case 'sandbox': {
+      if (rest[0] === 'pay') {
+        if (!rest[1])
+          throw new CampusPayError('validation', '<order>: missing; see campus-pay sandbox --help');
+        const { result, ok } = await paySandboxOrder(sandboxUrl(values.url), rest[1], !values.fail);
+        print(result);
+        return ok ? 0 : 1;
+      }
+      if (rest[0] !== undefined)
+        throw new CampusPayError('validation', `unknown sandbox subcommand "${rest[0]}"; see --help`);
       const { startSandbox } = await import('../sandbox/index.js');
+      // Generated here rather than inside the sandbox so --write-env can hand it to "campus-pay trigger onecard".
+      const platform = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
       const sb = await startSandbox({
         port: Number(values.port ?? 0),
         ...(values.host ? { host: values.host } : {}),
-        onecard: { tokenMinIntervalMs: Number(values['token-interval-ms'] ?? 120_000) },
+        onecard: {
+          tokenMinIntervalMs: Number(values['token-interval-ms'] ?? 120_000),
+          platformPrivateKey: platform,
+        },
       });
       print({ url: sb.url, dashboard: `${sb.url}/`, onecard: sb.onecard, zhixiao: sb.zhixiao });
+      const envPath = values['write-env'];
+      if (envPath) {
+        const vars = sandboxEnv(sb, {
+          merchantPublicKey: createPublicKey(sb.onecard.privateKey)
+            .export({ type: 'spki', format: 'pem' })
+            .toString(),
+          platformPrivateKey: platform.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        });
+        try {
+          writeEnvFile(envPath, vars, `${sb.url}, valid while that sandbox runs`);
+        } catch (err) {
+          await sb.close();
+          throw new ConfigurationError(
+            '--write-env',
+            `cannot write ${envPath} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+          );
+        }
+        process.stderr.write(
+          `wrote ${Object.keys(vars).length} CAMPUS_PAY_* variables to ${envPath} (mode 0600)\n`,
+        );
+      }
       process.stderr.write(`sandbox listening on ${sb.url} — Ctrl-C to stop\n`);
       await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
       await sb.close();
@@ -122,15 +204,38 @@ async function main(argv: string[]): Promise<number> {
     case 'onecard': {
       const [method, input] = rest;
       if (!method) throw new CampusPayError('validation', 'missing <method>; see campus-pay onecard --help');
-      const client = new OneCardClient(oneCardOptionsFromEnv());
+      const options = oneCardOptionsFromEnv();
       const payload = await readInput(input);
+      // A token given in the environment wins; otherwise the on-disk cache, so runs in a row share a token.
+      const cache =
+        options.tokenStore || values['no-token-cache']
+          ? undefined
+          : new FileTokenStore(defaultCacheDir(), { onWriteError: warnOnce });
+      const client = new OneCardClient({ ...options, ...(cache ? { tokenStore: cache } : {}) });
+      // The client's own (normalised) URL and app key: the key its token manager uses.
+      const key = tokenKey(client.gatewayUrl, client.appKey);
+      if (cache) await refuseIfPaused(cache, key);
       const fn = (client as unknown as Record<string, (p: unknown) => Promise<unknown>>)[method];
-      print(
-        method in oneCardMethods && fn
-          ? await fn.call(client, payload)
-          : await client.call(method, payload as Record<string, unknown>),
-      );
+      try {
+        print(
+          method in oneCardMethods && fn
+            ? await fn.call(client, payload)
+            : await client.call(method, payload as Record<string, unknown>),
+        );
+      } catch (err) {
+        if (cache && err instanceof GatewayError && TOO_OFTEN.has(err.gatewayCode))
+          await cache.noteRefusal(key);
+        throw err;
+      }
       return 0;
+    }
+    case 'trigger': {
+      const [gateway, input] = rest;
+      if (gateway !== 'onecard' && gateway !== 'zhixiao')
+        throw new CampusPayError('validation', 'trigger needs "onecard" or "zhixiao"; see --help');
+      const { result, acknowledged } = await trigger(gateway, values.to, await readInput(input));
+      print(result);
+      return acknowledged ? 0 : 1;
     }
     case 'zhixiao': {
       const [method, input] = rest;
@@ -184,6 +289,32 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+let warned = false;
+/** A cache that cannot be written costs the next run a fetch, not this run its answer. */
+function warnOnce(err: Error): void {
+  if (warned) return;
+  warned = true;
+  const why = (err as NodeJS.ErrnoException).code ?? err.message;
+  process.stderr.write(
+    `campus-pay: the token cache is not written (${why}); the next run will fetch again\n`,
+  );
+}
+
+/**
+ * Without a usable cached token, a fetch less than 2 minutes after the last one (made or refused by any
+ * run) can only be refused: say so without sending it, so this run does not extend the refusal.
+ */
+async function refuseIfPaused(cache: FileTokenStore, key: string): Promise<void> {
+  const until = await cache.fetchPausedUntil(key);
+  if (until === undefined) return;
+  throw new GatewayError({
+    level: 'business',
+    code: TOKEN_FETCH_LIMIT,
+    info: ONECARD_BUSINESS_CODES[TOKEN_FETCH_LIMIT],
+    message: `token fetches are paused: a token was fetched (or a fetch refused) less than 2 minutes ago and no valid token is cached, so a fetch now would be refused with ${TOKEN_FETCH_LIMIT} (access_token调用次数超限); not sent. No new fetch is tried before ${new Date(until).toISOString()}`,
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -191,6 +322,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const out =
       err instanceof CampusPayError ? err.toJSON() : { name: 'Error', message: (err as Error).message };
+    if (err instanceof GatewayError && TOO_OFTEN.has(err.gatewayCode)) out.hint = tooOftenHint();
     process.stderr.write(`${JSON.stringify({ error: out }, null, 2)}\n`);
     process.exitCode = 1;
   },

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -6,11 +8,16 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-/** Without CAMPUS_PAY_* variables each example starts its own sandbox. */
+/**
+ * Without CAMPUS_PAY_* variables each example starts its own sandbox. They run from an empty directory, so
+ * a developer's `.env` in the repository (e.g. from `campus-pay sandbox --write-env .env`) is not read.
+ */
+const CWD = mkdtempSync(join(tmpdir(), 'campus-pay-examples-'));
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAMPUS_PAY_')));
 
 describe('examples run against the embedded sandbox', () => {
-  it.each<[string, RegExp]>([
+  // Concurrent: each example is its own process with its own sandbox, mostly waiting on I/O.
+  it.concurrent.each<[string, RegExp]>([
     ['onecard-query.ts', /e-account 001 补助账户/],
     ['onecard-barcode.ts', /charged card account 10001: ¥12\.50[\s\S]*60062/],
     ['onecard-recharge.ts', /queryRechargeOrder: 60 \(credited\)/],
@@ -25,7 +32,15 @@ describe('examples run against the embedded sandbox', () => {
         ],
     ),
   ])('%s', async (file, expected) => {
-    const { stdout } = await run(TSX, [join('examples', file)], { cwd: ROOT, env, timeout: 60_000 });
+    const { stdout } = await run(
+      TSX,
+      ['--tsconfig', join(ROOT, 'tsconfig.json'), join(ROOT, 'examples', file)],
+      {
+        cwd: CWD,
+        env,
+        timeout: 60_000,
+      },
+    );
     expect(stdout).toMatch(expected);
   });
 });

@@ -10,6 +10,8 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Every project: a secret of the fixtures in any error, log, hook payload or CLI output fails the test.
+    setupFiles: ['test/helpers/secret-scan.ts'],
     projects: [
       { extends: true, test: { name: 'src', include: ['test/**/*.test.ts'], exclude: DIST_TESTS } },
       { extends: true, test: { name: 'dist', include: DIST_TESTS, globalSetup: ['test/global-setup.ts'] } },

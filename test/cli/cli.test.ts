@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { scanChildOutput } from '../helpers/secret-scan.js';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
@@ -34,13 +35,13 @@ beforeAll(async () => {
 afterAll(() => sb.close());
 
 const cli = async (...args: string[]) => {
-  try {
-    const r = await run('node', [CLI, ...args, '--env-file', envFile]);
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
+  const r = await run('node', [CLI, ...args, '--env-file', envFile]).then(
+    (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+  // The secret scan reads all CLI output, except what `--reveal` is asked to show.
+  if (!args.includes('--reveal')) scanChildOutput(`campus-pay ${args.slice(0, 2).join(' ')}`, r);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 };
 
 describe('the campus-pay binary', () => {
@@ -135,6 +136,7 @@ describe('the campus-pay binary', () => {
     );
     try {
       const r = await run('node', [CLI, 'doctor', 'zhixiao', '--env-file', wrong]).catch((e) => e);
+      scanChildOutput('campus-pay doctor zhixiao (wrong aesKey)', r);
       expect(r.code).toBe(1);
       const checks = JSON.parse(r.stdout) as Array<{ status: string; detail: string }>;
       const failed = checks.filter((c) => c.status === 'failed');
@@ -153,8 +155,12 @@ describe('campus-pay sandbox', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let err = '';
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
+    });
+    proc.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
     });
     for (let i = 0; i < 100 && !out.trim().endsWith('}'); i++) await new Promise((r) => setTimeout(r, 50));
     const info = JSON.parse(out);
@@ -164,5 +170,7 @@ describe('campus-pay sandbox', () => {
     const exited = new Promise<number | null>((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // Its stdout prints the generated credentials on purpose (that is the command); stderr may not.
+    scanChildOutput('campus-pay sandbox', { stderr: err });
   });
 });

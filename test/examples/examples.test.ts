@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { scanChildOutput } from '../helpers/secret-scan.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -17,7 +18,9 @@ describe('examples run against the embedded sandbox', () => {
     ['zhixiao-order.ts', /refunded ¥98\.00/],
     ['demo.ts', /✓ done — 2 notifications delivered and acknowledged; 1 token fetch/],
   ])('%s', async (file, expected) => {
-    const { stdout } = await run(TSX, [join('examples', file)], { cwd: ROOT, env, timeout: 60_000 });
+    const out = await run(TSX, [join('examples', file)], { cwd: ROOT, env, timeout: 60_000 });
+    scanChildOutput(`examples/${file}`, out);
+    const { stdout } = out;
     expect(stdout).toMatch(expected);
   });
 });

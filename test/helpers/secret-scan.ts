@@ -23,7 +23,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join, resolve } from 'node:path';
 import { format, inspect } from 'node:util';
-import { afterAll, afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export interface Finding {
   /** Which secret: a label such as `3DES key (fixture vectors.desKey)`, never the value. */
@@ -64,18 +64,55 @@ export function registerSecret(label: string, value: string): void {
   }
 }
 
-/** Overlapping windows of a long encoding: any leaked run of 1.5 windows contains one whole window. */
-function registerWindows(label: string, text: string, size: number) {
-  if (text.length <= size) return registerSecret(label, text);
-  const step = size / 2;
-  for (let i = 0; i + size <= text.length; i += step) registerSecret(label, text.slice(i, i + size));
+/**
+ * Overlapping windows of a long encoding, from character `from` on: any leaked run of 1.5 windows
+ * contains one whole window.
+ */
+function registerWindows(label: string, text: string, size: number, from = 0) {
+  if (text.length - from <= size) return registerSecret(label, text.slice(from));
+  for (let i = from; i + size <= text.length; i += size / 2) registerSecret(label, text.slice(i, i + size));
   registerSecret(label, text.slice(-size));
 }
 
-/** A key's DER as every text form a leak could take: base64 (PEM lines are substrings) and hex. */
-function registerDer(label: string, der: Buffer) {
-  registerWindows(`${label} (base64)`, der.toString('base64'), 32);
-  registerWindows(`${label} (hex)`, der.toString('hex'), 48);
+/**
+ * A key's DER as every text form a leak could take: base64 (PEM lines are substrings) and hex, from byte
+ * `from` on. An RSA private key starts with its modulus and public exponent, which its public key and
+ * certificate print too: only what follows (the private exponent, the primes) is secret.
+ */
+function registerDer(label: string, der: Buffer, from = 0) {
+  registerWindows(`${label} (base64)`, der.toString('base64'), 32, Math.ceil(from / 3) * 4);
+  registerWindows(`${label} (hex)`, der.toString('hex'), 48, from * 2);
+}
+
+/** Reads one DER header at `at`: where its content starts and where the next element starts. */
+function tlv(der: Buffer, at: number): { content: number; next: number } {
+  const first = der[at + 1] ?? 0;
+  if (first < 0x80) return { content: at + 2, next: at + 2 + first };
+  const n = first & 0x7f;
+  const length = der.subarray(at + 2, at + 2 + n).reduce((acc, b) => acc * 256 + b, 0);
+  return { content: at + 2 + n, next: at + 2 + n + length };
+}
+
+/** Where the private exponent starts in PKCS#1 RSAPrivateKey: after version, modulus, public exponent. */
+function pkcs1PrivatePart(der: Buffer, at = 0): number {
+  let p = tlv(der, at).content;
+  for (let i = 0; i < 3; i++) p = tlv(der, p).next;
+  return p;
+}
+
+/** The same in PKCS#8: version, algorithm, then the OCTET STRING holding the PKCS#1 key. */
+function pkcs8PrivatePart(der: Buffer): number {
+  let p = tlv(der, 0).content;
+  for (let i = 0; i < 2; i++) p = tlv(der, p).next;
+  return pkcs1PrivatePart(der, tlv(der, p).content);
+}
+
+function registerKey(label: string, key: KeyObject) {
+  const pkcs8 = key.export({ format: 'der', type: 'pkcs8' }) as Buffer;
+  if (key.asymmetricKeyType !== 'rsa') return registerDer(label, pkcs8);
+  registerDer(label, pkcs8, pkcs8PrivatePart(pkcs8));
+  const pkcs1 = key.export({ format: 'der', type: 'pkcs1' }) as Buffer;
+  registerDer(`${label}, PKCS#1`, pkcs1, pkcs1PrivatePart(pkcs1));
 }
 
 /** Shape rules: what a secret looks like when this process never saw its value (a child made it). */
@@ -207,6 +244,11 @@ function projectFrame(stack: string): boolean {
   return false;
 }
 
+/** Whether an error is the project's output: a CampusPayError, or built by a frame in src/ or dist/. */
+export function fromProject(err: Error): boolean {
+  return isCampusPayError(err) || projectFrame(safely(() => String(err.stack)));
+}
+
 function isCampusPayError(err: Error): boolean {
   for (let p = Object.getPrototypeOf(err); p; p = Object.getPrototypeOf(p))
     if (p.constructor?.name === 'CampusPayError') return true;
@@ -218,7 +260,7 @@ function flushErrors() {
   const list = tracked;
   tracked = [];
   for (const err of list) {
-    if (isCampusPayError(err) || projectFrame(safely(() => String(err.stack)))) scanError(err, 'Error');
+    if (fromProject(err)) scanError(err, 'Error');
   }
 }
 
@@ -232,9 +274,7 @@ const learnedKeys = new WeakSet<KeyObject>();
 function learnPrivateKey(key: unknown, label: string) {
   if (!(key instanceof cryptoNs.KeyObject) || key.type !== 'private' || learnedKeys.has(key)) return;
   learnedKeys.add(key);
-  registerDer(label, key.export({ format: 'der', type: 'pkcs8' }) as Buffer);
-  if (key.asymmetricKeyType === 'rsa')
-    registerDer(`${label}, PKCS#1`, key.export({ format: 'der', type: 'pkcs1' }) as Buffer);
+  registerKey(label, key);
 }
 
 function learnSymmetric(algorithm: unknown, key: unknown) {
@@ -404,13 +444,20 @@ function registerFixtures() {
   for (const file of readdirSync(KEYS)) {
     const bytes = readFileSync(join(KEYS, file));
     const text = bytes.toString('utf8');
-    const label = `fixture key ${file}`;
-    if (/PRIVATE KEY-----/.test(text)) {
-      registerWindows(label, text.replace(/-----[^-]+-----|\s/g, ''), 32);
+    // The merchant key comes in many files: one label per key, whichever file registers it first.
+    const label = `fixture ${file.split('.')[0]} private key`;
+    if (/ENCRYPTED PRIVATE KEY-----/.test(text)) {
+      const body = text.replace(/-----[^-]+-----|\s/g, '');
+      registerWindows(`${label} (encrypted PEM body)`, body, 32);
+      registerKey(label, cryptoMod.createPrivateKey({ key: text, passphrase: 'fixture-pass' }));
+    } else if (/PRIVATE KEY-----/.test(text)) {
+      registerKey(label, cryptoMod.createPrivateKey(text));
     } else if (/^merchant\.pkcs(1|8)\.(der|b64)$/.test(file)) {
-      registerDer(label, file.endsWith('.b64') ? Buffer.from(text.trim(), 'base64') : bytes);
+      const der = file.endsWith('.b64') ? Buffer.from(text.trim(), 'base64') : bytes;
+      const type = file.includes('pkcs1') ? 'pkcs1' : 'pkcs8';
+      registerKey(label, cryptoMod.createPrivateKey({ key: der, format: 'der', type }));
     } else if (/\.(pfx|p12)$/.test(file)) {
-      registerWindows(label, bytes.toString('base64'), 32);
+      registerWindows(`fixture key store ${file}`, bytes.toString('base64'), 32);
     }
   }
   const vectors = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'vectors.json'), 'utf8'));
@@ -483,6 +530,7 @@ registerFixtures();
 patchCrypto();
 installErrorTrap();
 installOutputTaps();
-await patchProject();
+// Only once the test file's own imports ran: importing src/ here would load node:http before nock patches it.
+beforeAll(patchProject);
 afterEach(() => report('during this test'));
 afterAll(() => report('outside a test (hooks, module load)'));

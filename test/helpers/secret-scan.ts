@@ -476,18 +476,22 @@ function registerFixtures() {
 
 function installErrorTrap() {
   const Native = original(globalThis, 'Error') as ErrorConstructor;
-  globalThis.Error = new Proxy(Native, {
+  // Each trap leaves itself out of the stack, so a failure's stack (and code frame) is what it was.
+  const traps: ProxyHandler<ErrorConstructor> = {
     construct(target, args, newTarget) {
       const err = Reflect.construct(target, args, newTarget) as Error;
+      Native.captureStackTrace(err, traps.construct);
       tracked.push(err);
       return err;
     },
     apply(target, self, args) {
       const err = Reflect.apply(target, self, args) as Error;
+      Native.captureStackTrace(err, traps.apply);
       tracked.push(err);
       return err;
     },
-  });
+  };
+  globalThis.Error = new Proxy(Native, traps);
 }
 
 function installOutputTaps() {

@@ -100,6 +100,7 @@ describe('the campus-pay binary', () => {
     const s = await signStringOf();
     expect(s.signString).toContain('access_token<secret>app_key');
     expect(s.fields.access_token).toBe('<secret>');
+    expect(s.fields.sign).toBe('<secret>');
     const revealed = await signStringOf('--reveal', '--timestamp', s.fields.timestamp);
     expect(revealed.fields.access_token).toBe('TOKEN123');
     const body = new URLSearchParams(revealed.fields).toString();
@@ -112,8 +113,10 @@ describe('the campus-pay binary', () => {
     });
     const z = JSON.parse((await cli('sign-string', 'zhixiao', 'x', '{"out_trade_no":"A"}')).out);
     expect(z.signString).toMatch(/<secret>$/);
+    expect(z.fields.sign).toBe('<secret>');
+    const zr = JSON.parse((await cli('sign-string', 'zhixiao', 'x', '{"out_trade_no":"A"}', '--reveal')).out);
     expect(
-      JSON.parse((await cli('verify', 'zhixiao', new URLSearchParams(z.fields).toString())).out).valid,
+      JSON.parse((await cli('verify', 'zhixiao', new URLSearchParams(zr.fields).toString())).out).valid,
     ).toBe(true);
   });
 

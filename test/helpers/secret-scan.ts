@@ -155,15 +155,22 @@ let scanning = false;
 
 /** Scans one text seen on a channel; findings are recorded (and fail the test). */
 export function scanText(where: string, text: string): void {
-  if (scanning || !text) return;
+  for (const secret of guarded(() => secretsIn(text))) record(secret, where);
+}
+
+/** The scan itself must not feed the channels it watches (a console call inside it, say). */
+function guarded(find: () => string[]): string[] {
+  if (scanning) return [];
   scanning = true;
   try {
-    for (const secret of secretsIn(text)) {
-      if (!findings.some((f) => f.secret === secret && f.where === where)) findings.push({ secret, where });
-    }
+    return find();
   } finally {
     scanning = false;
   }
+}
+
+function record(secret: string, where: string) {
+  if (!findings.some((f) => f.secret === secret && f.where === where)) findings.push({ secret, where });
 }
 
 /** Scans what a child process printed; `command` names it in findings (never its arguments' values). */
@@ -187,25 +194,21 @@ export function scanError(err: unknown, where = 'Error'): void {
   while (e instanceof Object && !seen.has(e)) {
     seen.add(e);
     const x = e as Error;
+    const views: Array<[string, () => string]> = [
+      ['message', () => String(x.message)],
+      ['stack', () => String(x.stack)],
+      ['JSON.stringify', () => JSON.stringify(x) ?? ''],
+      ['util.inspect', () => inspect(x, { depth: 10 })],
+    ];
+    // One finding per secret and error, listing the views that show it.
+    const shown = new Map<string, string[]>();
+    for (const [view, text] of views)
+      for (const secret of guarded(() => secretsIn(safely(text))))
+        shown.set(secret, [...(shown.get(secret) ?? []), view]);
     const at = `${where} (${safely(() => x.constructor.name)})`;
-    scanText(
-      `${at} message`,
-      safely(() => String(x.message)),
-    );
-    scanText(
-      `${at} stack`,
-      safely(() => String(x.stack)),
-    );
-    scanText(
-      `${at} JSON.stringify`,
-      safely(() => JSON.stringify(x) ?? ''),
-    );
-    scanText(
-      `${at} util.inspect`,
-      safely(() => inspect(x, { depth: 10 })),
-    );
-    for (const inner of Array.isArray((x as { errors?: unknown }).errors) ? (x as AggregateError).errors : [])
-      scanError(inner, `${where} → errors[]`);
+    for (const [secret, list] of shown) record(secret, `${at}: ${list.join(', ')}`);
+    const members = (x as { errors?: unknown }).errors;
+    for (const inner of Array.isArray(members) ? members : []) scanError(inner, `${where} → errors[]`);
     e = x.cause;
     where = `${where} → cause`;
   }

@@ -37,8 +37,9 @@ const SELF = join(ROOT, 'test', 'helpers', 'secret-scan.ts');
 const KEYS = join(ROOT, 'test', 'fixtures', 'keys');
 
 // ---------------------------------------------------------------------------------------------------
-// The registry: values indexed by a short anchor taken from their middle, so one pass over a text finds
-// every registered value in it however many are registered (sign strings share long prefixes).
+// The registry: values indexed by a rolling hash of a short anchor taken from their middle, so one pass
+// over a text finds every registered value in it however many are registered (and sign strings, which
+// share long prefixes, do not share a bucket).
 
 const ANCHOR = 6;
 const MIN_LENGTH = 6;
@@ -47,7 +48,16 @@ interface Entry {
   label: string;
   offset: number;
 }
-const byAnchor = new Map<string, Entry[]>();
+const byAnchor = new Map<number, Entry[]>();
+const MOD = 1_000_000_007;
+const BASE = 131;
+const TOP = BASE ** (ANCHOR - 1) % MOD;
+
+function anchorHash(text: string, at: number): number {
+  let h = 0;
+  for (let i = at; i < at + ANCHOR; i++) h = (h * BASE + text.charCodeAt(i)) % MOD;
+  return h;
+}
 const known = new Set<string>();
 
 /** Adds a secret by value (and its percent-encoded form). Values shorter than 6 characters are ignored. */
@@ -56,7 +66,7 @@ export function registerSecret(label: string, value: string): void {
     if (v.length < MIN_LENGTH || known.has(v)) continue;
     known.add(v);
     const offset = Math.floor((v.length - ANCHOR) / 2);
-    const anchor = v.slice(offset, offset + ANCHOR);
+    const anchor = anchorHash(v, offset);
     const bucket = byAnchor.get(anchor);
     const entry = { value: v, label, offset };
     if (bucket) bucket.push(entry);
@@ -138,10 +148,14 @@ const SHAPES: Array<[label: string, re: RegExp]> = [
 /** Labels of every secret found in `text` (by value, then by shape). */
 export function secretsIn(text: string): string[] {
   const found = new Set<string>();
-  for (let i = 0; i + ANCHOR <= text.length; i++) {
-    const bucket = byAnchor.get(text.slice(i, i + ANCHOR));
-    if (!bucket) continue;
-    for (const e of bucket) if (text.startsWith(e.value, i - e.offset)) found.add(e.label);
+  if (text.length >= ANCHOR) {
+    let h = anchorHash(text, 0);
+    for (let i = 0; ; i++) {
+      const bucket = byAnchor.get(h);
+      if (bucket) for (const e of bucket) if (text.startsWith(e.value, i - e.offset)) found.add(e.label);
+      if (i + ANCHOR >= text.length) break;
+      h = ((h - ((text.charCodeAt(i) * TOP) % MOD) + MOD) * BASE + text.charCodeAt(i + ANCHOR)) % MOD;
+    }
   }
   for (const [label, re] of SHAPES) if (re.test(text)) found.add(label);
   return [...found];
@@ -200,9 +214,14 @@ export function scanError(err: unknown, where = 'Error'): void {
       ['JSON.stringify', () => JSON.stringify(x) ?? ''],
       ['util.inspect', () => inspect(x, { depth: 10 })],
     ];
+    // util.inspect prints the stack, which starts with the message: those two are read only to say
+    // where a secret showed (scanning is the costly part on error-heavy tests).
+    const inspected = safely(views[3]![1]);
+    const json = safely(views[2]![1]);
+    const hit = guarded(() => secretsIn(`${inspected}\n${json}`)).length > 0;
     // One finding per secret and error, listing the views that show it.
     const shown = new Map<string, string[]>();
-    for (const [view, text] of views)
+    for (const [view, text] of hit ? views : [])
       for (const secret of guarded(() => secretsIn(safely(text))))
         shown.set(secret, [...(shown.get(secret) ?? []), view]);
     const at = `${where} (${safely(() => x.constructor.name)})`;

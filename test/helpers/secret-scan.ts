@@ -482,6 +482,10 @@ function registerFixtures() {
       registerWindows(`fixture key store ${file}`, bytes.toString('base64'), 32);
     }
   }
+  // The TLS fixtures' keys (test/fixtures/make-tls-fixtures.sh): the sandbox's HTTPS server and its CA.
+  const tls = join(ROOT, 'test', 'fixtures', 'tls');
+  for (const file of readdirSync(tls).filter((f) => f.endsWith('.key')))
+    registerKey(`fixture TLS key ${file}`, cryptoMod.createPrivateKey(readFileSync(join(tls, file))));
   const vectors = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'vectors.json'), 'utf8'));
   for (const name of ['desKey', 'aesKey', 'aes128Key', 'passphrase'])
     registerSecret(`fixture vectors.${name}`, vectors[name]);

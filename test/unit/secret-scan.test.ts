@@ -109,7 +109,12 @@ describe('the secret scan flags a planted secret in every channel', () => {
 
 describe('what the scan knows by value and by shape', () => {
   it('every line of each fixture private key past its public part, and the fixture secrets', () => {
-    for (const file of ['merchant.pkcs1.pem', 'merchant.pkcs8.pem', 'platform.pkcs8.pem']) {
+    for (const file of [
+      'merchant.pkcs1.pem',
+      'merchant.pkcs8.pem',
+      'platform.pkcs8.pem',
+      '../tls/server.key',
+    ]) {
       // The first ~360 base64 characters hold the modulus and public exponent, which any public key or
       // certificate prints too; from the 8th body line on it is the private exponent and the primes.
       const lines = keyText(file)

@@ -26,9 +26,9 @@ import { format, inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export interface Finding {
-  /** Which secret: a label such as `3DES key (fixture vectors.desKey)`, never the value. */
+  /** Which secret: a label such as `fixture vectors.desKey`, never the value. */
   secret: string;
-  /** Which channel: `console.warn`, `Error message (ValidationError)`, `CLI stdout (…)`. */
+  /** Which channel: `console.warn`, `Error (ProtocolError): message, util.inspect`, `CLI stdout (…)`. */
   where: string;
 }
 

@@ -138,6 +138,9 @@ const SHAPES: Array<[label: string, re: RegExp]> = [
     'a signature next to a sign field',
     /\bsign(?:["']?\s*[:=]\s*["']?|%3D)(?:[A-Za-z0-9+/]|%2B|%2F){40,}|\bsign(?:["']?\s*[:=]\s*["']?)[0-9a-fA-F]{32}\b/,
   ],
+  // The sandbox cardholders' passwords (src/sandbox/onecard-ledger.ts) the tests send, as whole numbers
+  // only: as parts of longer digit runs they are account numbers, amounts or times. (000000 is left out.)
+  ['a sandbox cardholder password', /(?<![0-9A-Za-z])(?:123456|654321)(?![0-9A-Za-z])/],
   // `000` is OneCard's "no token yet"; masks (<secret>, [redacted]) start with a bracket.
   [
     'a token next to an access_token field',
@@ -491,8 +494,7 @@ function registerFixtures() {
     registerSecret(`fixture vectors.${name}`, vectors[name]);
   // Zhixiao's spec test credentials (test/helpers/keys.ts, the sandbox's defaults).
   registerSecret('Zhixiao appSecret (fixture)', 'weiweixiao');
-  // Passwords the tests send (pwd fields, key passphrases). All-digit ones ('123456') are left out: as
-  // plain numbers they also occur in account numbers and amounts, so they cannot be told apart by value.
+  // Passwords the tests send (pwd fields, key passphrases); the all-digit ones are a shape rule above.
   for (const pw of ['pw-778899', 'n3wpass', 'abc123', 'fixture-pass'])
     registerSecret('a password used by the tests', pw);
 }

@@ -163,6 +163,8 @@ describe('what the scan knows by value and by shape', () => {
       'a signature next to a sign field',
     );
     expect(secretsIn('access_token=eyJhbGciOi.x')).toContain('a token next to an access_token field');
+    expect(secretsIn('{"pwd":"123456"}')).toContain('a sandbox cardholder password');
+    expect(secretsIn('{"sno":"2023123456","tranamt":"1234.56"}')).toEqual([]);
   });
 
   it('no finding on what may be shown: public keys, certificates, masks, order numbers', () => {

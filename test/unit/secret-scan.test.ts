@@ -107,6 +107,26 @@ describe('the secret scan flags a planted secret in every channel', () => {
   });
 });
 
+describe('a finding fails the test it happened in', () => {
+  it('a vitest run with a planted leak fails that test, naming the secret by label and not by value', async () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+    const config = join(root, 'test', 'fixtures', 'secret-scan', 'vitest.config.ts');
+    const r = await run(process.execPath, [vitest, 'run', '--config', config, '--reporter', 'verbose'], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    }).then(
+      (ok) => ({ code: 0, out: ok.stdout + ok.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/×.*leaks the 3DES key into an error/);
+    expect(r.out).toMatch(/✓.*leaks nothing/);
+    expect(r.out).toContain('fixture vectors.desKey in Error (ConfigurationError): message');
+    expect(r.out).not.toContain(vectors.desKey!);
+  }, 60_000);
+});
+
 describe('what the scan knows by value and by shape', () => {
   it('every line of each fixture private key past its public part, and the fixture secrets', () => {
     for (const file of [

@@ -28,6 +28,8 @@ export default defineConfig({
     // Most tests wait on sockets, child processes and timers, not the CPU: on a 2-core machine the default
     // (one worker) leaves both cores idle most of the time.
     maxWorkers: 4,
+    // Every project: a secret of the fixtures in any error, log, hook payload or CLI output fails the test.
+    setupFiles: ['test/helpers/secret-scan.ts'],
     projects: [
       {
         extends: true,

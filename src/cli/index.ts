@@ -99,7 +99,8 @@ sign string; the access token or appSecret in it is masked unless --reveal.`,
   'sign-string': `campus-pay sign-string <onecard|zhixiao> <method> [json|-] [--token <t>] [--timestamp "yyyy-MM-dd HH:mm:ss"] [--reveal]
 
 Prints the exact form fields and sign string the SDK would send. For OneCard <method> is the gateway
-method name (synjones.onecard.query.card). Secrets in the sign string are masked unless --reveal.`,
+method name (synjones.onecard.query.card). The access token, appSecret and the sign are masked unless
+--reveal.`,
   doctor: `campus-pay doctor <onecard|zhixiao>
 
 Checks, without fetching a token or moving money: that the private key matches the registered public key

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OneCardClient } from '../../src/onecard/client.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { ZhixiaoPayClient } from '../../src/zhixiao/client.js';
+import { scanChildOutput } from '../helpers/secret-scan.js';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
@@ -72,13 +73,13 @@ afterAll(async () => {
 });
 
 const runCli = async (args: string[], env: NodeJS.ProcessEnv = baseEnv()) => {
-  try {
-    const r = await run('node', [CLI, ...args], { env });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
+  const r = await run('node', [CLI, ...args], { env }).then(
+    (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+  // The secret scan reads all CLI output, except what `--reveal` is asked to show.
+  if (!args.includes('--reveal')) scanChildOutput(`campus-pay ${args.slice(0, 2).join(' ')}`, r);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 };
 const cli = (...args: string[]) => runCli([...args, '--env-file', envFile]);
 
@@ -153,6 +154,7 @@ describe('the campus-pay binary', () => {
     const s = await signStringOf();
     expect(s.signString).toContain('access_token<secret>app_key');
     expect(s.fields.access_token).toBe('<secret>');
+    expect(s.fields.sign).toBe('<secret>');
     const revealed = await signStringOf('--reveal', '--timestamp', s.fields.timestamp);
     expect(revealed.fields.access_token).toBe('TOKEN123');
     const body = new URLSearchParams(revealed.fields).toString();
@@ -165,8 +167,10 @@ describe('the campus-pay binary', () => {
     });
     const z = JSON.parse((await cli('sign-string', 'zhixiao', 'x', '{"out_trade_no":"A"}')).out);
     expect(z.signString).toMatch(/<secret>$/);
+    expect(z.fields.sign).toBe('<secret>');
+    const zr = JSON.parse((await cli('sign-string', 'zhixiao', 'x', '{"out_trade_no":"A"}', '--reveal')).out);
     expect(
-      JSON.parse((await cli('verify', 'zhixiao', new URLSearchParams(z.fields).toString())).out).valid,
+      JSON.parse((await cli('verify', 'zhixiao', new URLSearchParams(zr.fields).toString())).out).valid,
     ).toBe(true);
   });
 
@@ -191,6 +195,7 @@ describe('the campus-pay binary', () => {
       const r = await run('node', [CLI, 'doctor', 'zhixiao', '--env-file', wrong], { env: baseEnv() }).catch(
         (e) => e,
       );
+      scanChildOutput('campus-pay doctor zhixiao (wrong aesKey)', r);
       expect(r.code).toBe(1);
       const checks = JSON.parse(r.stdout) as Array<{ status: string; detail: string }>;
       const failed = checks.filter((c) => c.status === 'failed');
@@ -209,8 +214,12 @@ describe('campus-pay sandbox', () => {
       env: baseEnv(),
     });
     let out = '';
+    let err = '';
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
+    });
+    proc.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
     });
     for (let i = 0; i < 100 && !out.trim().endsWith('}'); i++) await new Promise((r) => setTimeout(r, 50));
     const info = JSON.parse(out);
@@ -220,6 +229,8 @@ describe('campus-pay sandbox', () => {
     const exited = new Promise<number | null>((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // Its stdout prints the generated credentials on purpose (that is the command); stderr may not.
+    scanChildOutput('campus-pay sandbox', { stderr: err });
   });
 });
 

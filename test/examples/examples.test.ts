@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { scanChildOutput } from '../helpers/secret-scan.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -34,15 +35,13 @@ describe('examples run against the embedded sandbox', () => {
         ],
     ),
   ])('%s', async (file, expected) => {
-    const { stdout } = await run(
-      TSX,
-      ['--tsconfig', join(ROOT, 'tsconfig.json'), join(ROOT, 'examples', file)],
-      {
-        cwd: CWD,
-        env,
-        timeout: 60_000,
-      },
-    );
+    const out = await run(TSX, ['--tsconfig', join(ROOT, 'tsconfig.json'), join(ROOT, 'examples', file)], {
+      cwd: CWD,
+      env,
+      timeout: 60_000,
+    });
+    scanChildOutput(`examples/${file}`, out);
+    const { stdout } = out;
     expect(stdout).toMatch(expected);
   });
 });

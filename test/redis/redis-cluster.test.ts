@@ -10,6 +10,7 @@ import { DuplicateInFlightError, deduplicate, tokenKey } from '../../src/index.j
 import { RedisDedupeStore } from '../../src/redis/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { RedisCluster, redisAvailable } from '../helpers/redis-server.js';
+import { scanChildOutput } from '../helpers/secret-scan.js';
 
 const WORKER = join(import.meta.dirname, 'worker.ts');
 
@@ -28,12 +29,15 @@ function worker(calls: number): Promise<WorkerResult> {
       ...process.env,
       CAMPUS_PAY_WORKER: JSON.stringify({ clusterPorts: cluster.ports, onecard: sb.onecard, calls }),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => {
     out += d.toString();
   });
+  // Passed on through process.stderr, where the secret scan reads it; stdout is scanned on exit.
+  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  proc.once('exit', () => scanChildOutput('redis cluster worker', { stdout: out }));
   return new Promise((resolve, reject) =>
     proc.once('exit', (code) =>
       code === 0

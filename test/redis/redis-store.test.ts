@@ -12,6 +12,7 @@ import {
 import { RedisDedupeStore, RedisTokenStore } from '../../src/redis/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { RedisServer, redisAvailable } from '../helpers/redis-server.js';
+import { scanChildOutput } from '../helpers/secret-scan.js';
 
 const WORKER = join(import.meta.dirname, 'worker.ts');
 
@@ -33,12 +34,15 @@ function worker(calls: number, extra: object = {}): { proc: ChildProcess; result
       ...process.env,
       CAMPUS_PAY_WORKER: JSON.stringify({ redisUrl: server.url, onecard: sb.onecard, calls, ...extra }),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => {
     out += d.toString();
   });
+  // Passed on through process.stderr, where the secret scan reads it; stdout is scanned on exit.
+  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  proc.once('exit', () => scanChildOutput('redis worker', { stdout: out }));
   const result = new Promise<WorkerResult>((resolve, reject) =>
     proc.once('exit', (code) =>
       code === 0

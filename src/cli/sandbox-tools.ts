@@ -98,7 +98,13 @@ export async function paySandboxOrder(base: string, ref: string, paid: boolean) 
       ? (record as SandboxState['orders'][number]).status === 2
       : ['40', '50', '60'].includes((record as SandboxState['recharges'][number]).order_status);
   return {
-    result: { gateway: found.gateway, state: action.state, order: record, return_to: action.return_to },
+    // Where the payer's browser goes next, without the query: for OneCard it carries the signed notice.
+    result: {
+      gateway: found.gateway,
+      state: action.state,
+      order: record,
+      return_to: action.return_to?.split('?')[0],
+    },
     ok: paid === isPaid,
   };
 }

@@ -77,8 +77,11 @@ const runCli = async (args: string[], env: NodeJS.ProcessEnv = baseEnv()) => {
     (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
-  // The secret scan reads all CLI output, except what `--reveal` is asked to show.
-  if (!args.includes('--reveal')) scanChildOutput(`campus-pay ${args.slice(0, 2).join(' ')}`, r);
+  // The secret scan reads all CLI output, except what `--reveal` is asked to show and the credentials
+  // `campus-pay sandbox` prints by design (its generated keys; its stderr is still scanned).
+  const printsCredentials = args[0] === 'sandbox' && args[1] !== 'pay';
+  if (!args.includes('--reveal'))
+    scanChildOutput(`campus-pay ${args.slice(0, 2).join(' ')}`, printsCredentials ? { ...r, stdout: '' } : r);
   return { code: r.code, out: r.stdout, err: r.stderr };
 };
 const cli = (...args: string[]) => runCli([...args, '--env-file', envFile]);

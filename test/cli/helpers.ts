@@ -1,0 +1,79 @@
+/** What the CLI test files share: the built binary, a scratch directory, and a runner that scans output. */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { scanChildOutput } from '../helpers/secret-scan.js';
+
+export const run = promisify(execFile);
+export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+/** One scratch directory per test file (each file is its own module instance). */
+export const TMP = mkdtempSync(join(tmpdir(), 'campus-pay-cli-'));
+/** The child processes see no CAMPUS_PAY_* of ours, and cache tokens under TMP, never in ~/.cache. */
+export const baseEnv = (cacheDir = join(TMP, 'cache')) => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAMPUS_PAY_'))),
+  CAMPUS_PAY_CACHE_DIR: cacheDir,
+});
+
+/** The env file a developer would write by hand for `sandbox`: PEMs as JSON strings with \n escapes. */
+export function writeEnvFor(file: string, s: Sandbox) {
+  const q = JSON.stringify;
+  writeFileSync(
+    file,
+    [
+      `CAMPUS_PAY_ONECARD_GATEWAY_URL=${s.onecard.gatewayUrl}`,
+      `CAMPUS_PAY_ONECARD_APP_KEY=${s.onecard.appKey}`,
+      `CAMPUS_PAY_ONECARD_DES_KEY=${s.onecard.desKey}`,
+      `CAMPUS_PAY_ONECARD_PRIVATE_KEY=${q(s.onecard.privateKey)}`,
+      `CAMPUS_PAY_ONECARD_PLATFORM_PUBLIC_KEY=${q(s.onecard.platformPublicKey)}`,
+    ].join('\n'),
+  );
+}
+
+export const runCli = async (args: string[], env: NodeJS.ProcessEnv = baseEnv()) => {
+  const r = await run('node', [CLI, ...args], { env }).then(
+    (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+  // The secret scan reads all CLI output, except what `--reveal` is asked to show and the credentials
+  // `campus-pay sandbox` prints by design (its generated keys; its stderr is still scanned).
+  const printsCredentials = args[0] === 'sandbox' && args[1] !== 'pay';
+  if (!args.includes('--reveal'))
+    scanChildOutput(`campus-pay ${args.slice(0, 2).join(' ')}`, printsCredentials ? { ...r, stdout: '' } : r);
+  return { code: r.code, out: r.stdout, err: r.stderr };
+};
+
+/** Starts `campus-pay sandbox --write-env <file>` and waits for the file. */
+export async function startSandboxProcess(file: string) {
+  const proc = spawn('node', [CLI, 'sandbox', '--write-env', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: baseEnv(),
+  });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  for (let i = 0; i < 400 && !(existsSync(file) && err.includes('listening')); i++)
+    await new Promise((r) => setTimeout(r, 50));
+  return { proc, printed: JSON.parse(out), stderr: () => err };
+}
+
+export function listen(handler: RequestListener) {
+  const server = createServer(handler);
+  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      }),
+    ),
+  );
+}

@@ -19,7 +19,7 @@ describe('fault matrix: every method × every sandbox fault, over real HTTP', ()
   });
 
   // Both senders: the retry and never-resend rules must not depend on how the bytes are sent.
-  it.each(['axios', 'node'] as const)(
+  it.concurrent.each(['axios', 'node'] as const)(
     '%s sender: each cell ends in a retry that succeeds (queries) or a typed error, and no call is processed twice',
     async (httpClient) => {
       const cells = await runMatrix(httpClient);

@@ -6,7 +6,13 @@ export default {
   // Where a surviving mutant means money lost or paid twice, or a forged reply or notice accepted.
   mutate: [
     'src/core/pipeline.ts',
-    'src/core/transport.ts',
+    // guardOutcome: the never-resend rule. Line ranges: re-point them when the code moves.
+    'src/core/errors.ts:261-278',
+    // The transport's retry decisions: NEVER_SENT, post() (which attempt is retried), backoff(),
+    // aborted(), and toTransportError() (may the bytes have reached the gateway?). Not the senders,
+    // hooks or option checks.
+    'src/core/transport.ts:94-214',
+    'src/core/transport.ts:280-315',
     'src/onecard/envelope.ts',
     'src/zhixiao/envelope.ts',
     'src/onecard/protocol.ts',
@@ -28,7 +34,6 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   // The recorded score in docs/testing.md; a drop below `break` fails the run (and CI).
   thresholds: { high: 95, low: 90, break: 90 },
-  timeoutMS: 10_000,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

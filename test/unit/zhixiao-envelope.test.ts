@@ -131,17 +131,20 @@ describe('Zhixiao decodeReply', () => {
   });
 
   it('an error code: level system, the code, the decrypted or plain message, else the code table', () => {
-    const enc = failure(200, signedReply(-2, aesEncrypt('total_fee 格式错误', ZX.aesKey))) as GatewayError;
+    const enc = failure(
+      200,
+      signedReply(-2, aesEncrypt('total_fee 格式错误', ZX.aesKey)),
+    ) as unknown as GatewayError;
     expect([enc.level, enc.gatewayCode, enc.gatewayMessage]).toEqual(['system', '-2', 'total_fee 格式错误']);
-    const plain = failure(200, signedReply(-1, '订单不存在')) as GatewayError;
+    const plain = failure(200, signedReply(-1, '订单不存在')) as unknown as GatewayError;
     expect([plain.gatewayCode, plain.gatewayMessage, plain.info?.zh]).toEqual([
       '-1',
       '订单不存在',
       '通用错误',
     ]);
-    const none = failure(200, signedReply(-3, '')) as GatewayError;
+    const none = failure(200, signedReply(-3, '')) as unknown as GatewayError;
     expect([none.gatewayCode, none.gatewayMessage]).toEqual(['-3', '账号被冻结']);
-    const unknown = failure(200, signedReply(-99, '')) as GatewayError;
+    const unknown = failure(200, signedReply(-99, '')) as unknown as GatewayError;
     expect([unknown.gatewayCode, unknown.gatewayMessage, unknown.info]).toEqual([
       '-99',
       '未知错误 unknown error',

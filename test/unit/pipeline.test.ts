@@ -129,6 +129,8 @@ describe('call options are checked before any I/O, the session fetch included', 
     const e = await caught(p.run('payIt', spec('money'), {}, opts as never));
     expect(e).toBeInstanceOf(ValidationError);
     expect((e as unknown as ValidationError).issues).toEqual([{ path, message }]);
+    expect((e as unknown as ValidationError).direction).toBe('request');
+    expect(e.message).toBe(`payIt request is invalid: ${path}: ${message}`);
     expect([e.method, e.wireMethod]).toEqual(['payIt', 'wire.money']);
     expect([seen.begins, hits.length]).toEqual([0, 0]);
   });
@@ -193,6 +195,22 @@ describe('the wire form', () => {
       { fee: 7 },
     );
     expect(hits[1]).toEqual({ fee: '7', extra: 'string', session: 'S1' });
+    // A field left undefined is not handed to the entry's toWire at all (it might write it out).
+    const keys: string[][] = [];
+    await p.run(
+      'payIt',
+      spec('money', {
+        toWire: (v) => {
+          keys.push(Object.keys(v));
+          return v;
+        },
+      }),
+      {
+        no: undefined,
+        fee: 1,
+      } as never,
+    );
+    expect(keys).toEqual([['fee']]);
     expect(seenCtx).toEqual(['Asia/Shanghai true']);
   });
 });
@@ -286,6 +304,12 @@ describe('what the gateway answered', () => {
     await expect(p.run('q', echoing, { no: '', fee: 5 })).resolves.toEqual({ no: 'B', fee: '5' });
     answer = () => ({ status: 200, body: '{}' });
     await expect(p.run('q', echoing, { no: 'A', fee: 5 })).resolves.toEqual({});
+  });
+
+  it('a null reply skips the echo check', async () => {
+    const echoing = spec('query', { echoes: ['no'], response: z.null() });
+    const { p } = pipeline({ open: () => null });
+    await expect(p.run('q', echoing, { no: 'A' })).resolves.toBeNull();
   });
 
   it('a reply that is not an object skips the echo check', async () => {

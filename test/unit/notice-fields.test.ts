@@ -30,6 +30,11 @@ describe('noticeFields: whatever reached the endpoint, as string fields', () => 
     }
   });
 
+  it('only a leading ? is the query mark: one inside a raw value stays', () => {
+    expect(noticeFields('param=a?b&sign=s?', ENVELOPE)).toEqual({ param: 'a?b', sign: 's?' });
+    expect(noticeFields('?param=a?b&sign=s', ENVELOPE)).toEqual({ param: 'a?b', sign: 's' });
+  });
+
   it('returns a copy: the caller’s object is not touched by later repairs', () => {
     const input = { param: 'p', sign: 's' };
     const out = noticeFields(input, ENVELOPE);

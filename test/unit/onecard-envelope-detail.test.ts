@@ -135,6 +135,22 @@ describe('OneCard decodeReply, step by step', () => {
     expect([e.constructor, e.message]).toEqual([ProtocolError, message]);
   });
 
+  it('a ProtocolError carries an excerpt of the body, with the DES key masked', async () => {
+    const body = `errcode=0&request=%zz&note=${DES_KEY}`;
+    const e = await failure(Buffer.from(body));
+    expect(e.message).toBe('the reply is not valid form encoding (HTTP 200)');
+    expect(e.excerpt).toContain('errcode=0&request=%zz&note=');
+    expect(e.excerpt).not.toContain(DES_KEY);
+  });
+
+  it('a verified reply whose request does not decrypt to JSON: DecryptionError about the reply', async () => {
+    const e = await failure(reply({ errcode: '0', request: tripleDesEncrypt('not json', DES_KEY) }));
+    expect([e.constructor, e.message]).toEqual([
+      DecryptionError,
+      'the reply: the decrypted request is not JSON',
+    ]);
+  });
+
   it('errcode may follow another field, and may be negative', async () => {
     const e = await failure(reply({ a: '1', errcode: '-1', request: '' }));
     expect([e.constructor, e.level, e.gatewayCode]).toEqual([GatewayError, 'system', '-1']);

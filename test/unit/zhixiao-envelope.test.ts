@@ -102,17 +102,27 @@ describe('Zhixiao decodeReply', () => {
     ]);
   });
 
-  it.each([['05'], ['+0'], [' 0'], ['00'], ['-12'], ['-1.0'], ['1e3'], [1.5], [2 ** 60], [true]])(
-    'ret_code %j cannot be bound by the sign: malformed, even when signed as sent',
-    (code) => {
-      const e = failure(200, signedReply(code as never, ''));
-      expect([e.constructor, e.reason, e.message]).toEqual([
-        SignatureError,
-        'malformed',
-        'ret_code is not in canonical form, so the sign cannot bind it',
-      ]);
-    },
-  );
+  it.each([
+    ['05'],
+    ['+0'],
+    [' 0'],
+    ['00'],
+    ['-12'],
+    ['-1.0'],
+    ['1e3'],
+    [1.5],
+    [2 ** 60],
+    [true],
+    [['0']],
+    [[5]],
+  ])('ret_code %j cannot be bound by the sign: malformed, even when signed as sent', (code) => {
+    const e = failure(200, signedReply(code as never, ''));
+    expect([e.constructor, e.reason, e.message]).toEqual([
+      SignatureError,
+      'malformed',
+      'ret_code is not in canonical form, so the sign cannot bind it',
+    ]);
+  });
 
   it.each([['0'], ['-1'], ['-3'], ['7'], ['-40']])('ret_code %j as a string is canonical', (code) => {
     // Signed as sent, it verifies; a non-zero code then is a GatewayError, zero a success.

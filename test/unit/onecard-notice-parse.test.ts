@@ -30,7 +30,7 @@ const specSignString = (f: Record<string, string>) =>
     .map(([k, v]) => k + v)
     .join('');
 /** Signs with node:crypto directly, as the platform would. */
-const platformSign = (f: Record<string, string>) => ({
+const platformSign = (f: Record<string, string>): Record<string, string> => ({
   ...f,
   sign: createSign('RSA-SHA1').update(specSignString(f), 'utf8').sign(platformPrivate, 'base64'),
 });
@@ -90,6 +90,41 @@ describe('OneCard notice (2.2.4.4)', () => {
     expect([e.reason, e.message]).toEqual([
       'malformed',
       'notification: method is not synjones.onecard.paygw.notify.result',
+    ]);
+  });
+
+  it('without maxAgeMs the timestamp is not read at all: a notice without one is accepted', () => {
+    expect(parseOneCardNotification(keys, platformSign(fields({ timestamp: undefined }))).order_no).toBe(
+      '111',
+    );
+  });
+
+  it('a raw + in sign and request, turned into spaces by form decoding, is restored in both', () => {
+    // Raw (unencoded) base64 in a form body, as some gateways send it: URLSearchParams reads + as space.
+    let both = 0;
+    for (let i = 0; both < 2 && i < 200; i++) {
+      const f = platformSign(fields({}, { paygw_notify_result: { ...notice, out_id: `${i}` } }));
+      if (!f.sign!.includes('+') || !f.request!.includes('+')) continue;
+      both++;
+      const raw = Object.entries(f)
+        .map(([k, v]) => `${k}=${k === 'sign' || k === 'request' ? v : encodeURIComponent(v)}`)
+        .join('&');
+      expect(new URLSearchParams(raw).get('sign')).toContain(' ');
+      expect(parseOneCardNotification(keys, raw).out_id).toBe(`${i}`);
+    }
+    expect(both).toBe(2);
+  });
+
+  it('a request without sign is unsigned, not a parsed body', () => {
+    const e = refusal({ request: 'x' });
+    expect([e.reason, e.message]).toEqual(['missing_signature', 'notification: no sign field']);
+  });
+
+  it('a signed request that does not decrypt to JSON: DecryptionError about the notification', () => {
+    const e = refusal(platformSign(fields({ request: tripleDesEncrypt('not json', DES_KEY) })));
+    expect([e.constructor, e.message]).toEqual([
+      DecryptionError,
+      'notification: the decrypted request is not JSON',
     ]);
   });
 

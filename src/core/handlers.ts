@@ -116,8 +116,9 @@ async function nodeInput(req: IncomingMessage & { body?: unknown; rawBody?: unkn
   )
     return parsed as Record<string, unknown>;
   // A parser consumed the stream (express.json() with {}, urlencoded with "&", koa-bodyparser): reading it
-  // again would wait forever.
-  if (req.readableEnded || req.complete || parsed !== undefined) throw new Refused(400, CONSUMED);
+  // again would wait forever. (`req.complete` only says the body has arrived — it is still unread when an
+  // async middleware ran first — so it is no sign of a parser.)
+  if (req.readableEnded || parsed !== undefined) throw new Refused(400, CONSUMED);
   return readBody(req, max);
 }
 

@@ -203,6 +203,26 @@ describe('the Node handler', () => {
     expect(inputs).toEqual(['bytes:raw=1', 'string:text=1', 'object:{"param":"p","sign":"s"}']);
   });
 
+  it('a body that arrived while an async middleware ran is still read, not taken for a parsed one', async () => {
+    const { inputs, parse } = recorder();
+    const url = await serve(makeNodeHandler(parse, ACKS, { onNotification: () => {} }), async (req) => {
+      // e.g. an auth check: by the time it is done, the small body has fully arrived, unread.
+      await new Promise<void>((r) => (req.complete ? r() : req.once('readable', () => setImmediate(r))));
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    expect(await send(url, { body: 'a=1' })).toMatchObject({ status: 200, body: 'OK!' });
+    expect(inputs).toEqual(['bytes:a=1']);
+  });
+
+  it('a framework that set an empty body without reading the stream: 400, not a read of the stream', async () => {
+    const { inputs, parse } = recorder();
+    const url = await serve(makeNodeHandler(parse, ACKS, { onNotification: () => {} }), (req) => {
+      Object.assign(req, { body: {} });
+    });
+    expect(await send(url, { body: 'a=1' })).toMatchObject({ status: 400, body: 'NO!' });
+    expect(inputs).toEqual([]);
+  });
+
   it('a stream a parser consumed, leaving nothing usable: 400 with the fix, never a hang', async () => {
     const { inputs, parse } = recorder();
     const errors: string[] = [];

@@ -97,10 +97,11 @@ describe('handler options are checked when the handler is made', () => {
         err = e;
       }
       expect(err).toBeInstanceOf(ValidationError);
-      expect([(err as ValidationError).method, (err as ValidationError).issues]).toEqual([
-        'notificationHandler',
-        [{ path, message }],
-      ]);
+      expect([
+        (err as ValidationError).method,
+        (err as ValidationError).direction,
+        (err as ValidationError).issues,
+      ]).toEqual(['notificationHandler', 'request', [{ path, message }]]);
     }
   });
 
@@ -172,10 +173,13 @@ describe('the Node handler', () => {
     expect((await send(url, { body: '12345678' })).status).toBe(200);
     const big = await send(url, { body: '123456789' });
     expect([big.status, big.body, big.headers.connection]).toEqual([413, 'NO!', 'close']);
+    // Only a refused oversized body closes the connection.
+    const small = await send(url, { body: '1', headers: { connection: 'keep-alive' } });
+    expect([small.status, small.headers.connection]).toEqual([200, 'keep-alive']);
     // Chunked, no declared length: the limit holds on the bytes read.
     const chunked = await send(url, { body: '123456789', headers: { 'transfer-encoding': 'chunked' } });
     expect(chunked.status).toBe(413);
-    expect(inputs).toEqual(['bytes:12345678']);
+    expect(inputs).toEqual(['bytes:12345678', 'bytes:1']);
   });
 
   it('a body a framework kept (rawBody first, then body) is used; an oversized one is 413', async () => {
@@ -196,11 +200,18 @@ describe('the Node handler', () => {
     expect((await send(url, { body: 'x' })).status).toBe(200);
     kept = { body: { param: 'p', sign: 's' } };
     expect((await send(url, { body: 'x' })).status).toBe(200);
+    kept = { body: '12345678' };
+    expect((await send(url, { body: 'x' })).status).toBe(200);
     kept = { body: '123456789' };
     expect((await send(url, { body: 'x' })).status).toBe(413);
     kept = { rawBody: new Uint8Array(9) };
     expect((await send(url, { body: 'x' })).status).toBe(413);
-    expect(inputs).toEqual(['bytes:raw=1', 'string:text=1', 'object:{"param":"p","sign":"s"}']);
+    expect(inputs).toEqual([
+      'bytes:raw=1',
+      'string:text=1',
+      'object:{"param":"p","sign":"s"}',
+      'string:12345678',
+    ]);
   });
 
   it('a body that arrived while an async middleware ran is still read, not taken for a parsed one', async () => {
@@ -247,15 +258,60 @@ describe('the Node handler', () => {
     expect(inputs).toEqual([]);
   });
 
-  it('a response already sent by someone else is left alone', async () => {
+  it('a response already sent or started by someone else is left alone', async () => {
     const { parse } = recorder();
-    const handler = makeNodeHandler(parse, ACKS, { onNotification: () => {} });
-    const url = await serve(async (req, res) => {
-      res.statusCode = 202;
-      res.end('mine');
-      await handler(req, res);
+    const errors: unknown[] = [];
+    const handler = makeNodeHandler(parse, ACKS, {
+      onNotification: () => {},
+      onError: (e) => void errors.push(e),
     });
-    expect(await send(url, { body: 'a=1' })).toMatchObject({ status: 202, body: 'mine' });
+    const url = await serve(async (req, res) => {
+      if (req.url === '/ended') {
+        res.statusCode = 202;
+        res.end('mine');
+      } else {
+        res.writeHead(203);
+        res.write('started');
+      }
+      await handler(req, res);
+      if (!res.writableEnded) res.end(' by me');
+    });
+    expect(await send(`${url}/ended`, { body: 'a=1' })).toMatchObject({ status: 202, body: 'mine' });
+    expect(await send(`${url}/started`, { body: 'a=1' })).toMatchObject({
+      status: 203,
+      body: 'started by me',
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('a client that goes away mid-body: the handler finishes and reports it, nothing hangs', async () => {
+    const { parse } = recorder();
+    let reported: (e: unknown) => void = () => {};
+    const seen = new Promise((r) => {
+      reported = r;
+    });
+    const url = await serve(
+      makeNodeHandler(parse, ACKS, { onNotification: () => {}, onError: (e) => reported(e) }),
+    );
+    const req = httpRequest(`${url}/n`, { method: 'POST', headers: { 'content-length': '100' } });
+    req.on('error', () => {});
+    req.write('param=');
+    setTimeout(() => req.destroy(), 50);
+    expect(await seen).toBeInstanceOf(Error);
+  });
+
+  it('a refusal the handler makes itself is a CampusPayError with code validation', async () => {
+    const { parse } = recorder();
+    const errors: Array<{ code?: string }> = [];
+    const url = await serve(
+      makeNodeHandler(parse, ACKS, {
+        onNotification: () => {},
+        maxBodyBytes: 2,
+        onError: (e) => void errors.push(e as { code?: string }),
+      }),
+    );
+    expect((await send(url, { body: '123' })).status).toBe(413);
+    expect(errors.map((e) => e.code)).toEqual(['validation']);
   });
 });
 
@@ -308,6 +364,15 @@ describe('the web handler', () => {
     await req.text();
     expect((await h(req)).status).toBe(400);
     expect(errors).toEqual([CONSUMED]);
+  });
+
+  it('a declared content-length over maxBodyBytes is refused before reading; at it, read', async () => {
+    const { h, inputs } = web({ maxBodyBytes: 8 });
+    const declared = (len: string, body: string) =>
+      h(new Request('http://m/n', { method: 'POST', body, headers: { 'content-length': len } }));
+    expect((await declared('9', 'a')).status).toBe(413);
+    expect((await declared('8', '12345678')).status).toBe(200);
+    expect(inputs).toEqual(['bytes:12345678']);
   });
 
   it('exactly maxBodyBytes is read; more is 413, by declared length or by the bytes streamed', async () => {

@@ -285,3 +285,141 @@ describe('invalidate after 40017', () => {
     expect(tokens.fetches).toBe(2);
   });
 });
+
+describe('what the store is asked, and when a stored token is taken', () => {
+  class CountingStore extends MemoryTokenStore {
+    reads = 0;
+    deletes = true;
+    onLock: ((store: CountingStore) => Promise<void>) | undefined;
+    override async get(key: string) {
+      this.reads++;
+      return super.get(key);
+    }
+    override async delete(key: string, token: string) {
+      if (this.deletes) await super.delete(key, token);
+    }
+    async lock(): Promise<TokenLock | undefined> {
+      await this.onLock?.(this);
+      return { release: async () => {} };
+    }
+  }
+
+  it('a fresh token is served from memory: the shared store is not read on every call', async () => {
+    const store = new CountingStore();
+    const { tokens } = manager(7200, {}, store);
+    await tokens.get();
+    const reads = store.reads;
+    await tokens.get();
+    await tokens.get();
+    expect(store.reads).toBe(reads);
+  });
+
+  it('a fresh token another process stored long ago is used, not refetched', async () => {
+    const store = new CountingStore();
+    const { tokens, fetched } = manager(7200, {}, store);
+    await store.set(`k${n - 1}`, { token: 'theirs', fetchedAt: T0 - 3_600_000, expiresAt: T0 + 3_600_000 });
+    expect(await tokens.get()).toBe('theirs');
+    expect(fetched).toEqual([]);
+  });
+
+  it('a token stored by another process while this one waited for the lock is used', async () => {
+    const store = new CountingStore();
+    const { tokens, fetched } = manager(7200, {}, store);
+    store.onLock = (s) =>
+      s.set(`k${n - 1}`, { token: 'just-fetched', fetchedAt: T0, expiresAt: T0 + 7_200_000 });
+    expect(await tokens.get()).toBe('just-fetched');
+    expect(fetched).toEqual([]);
+  });
+
+  it('the reuse window ends exactly one interval (plus slack) after the fetch', async () => {
+    // 150 s: due at 120 s; fetched 125 s ago is the end of the window.
+    const { tokens, fetched } = manager(150);
+    await tokens.get();
+    at(124_999);
+    expect(await tokens.get()).toBe('t1');
+    at(125_000);
+    expect(await tokens.get()).toBe('t2');
+    expect(fetched).toEqual([0, 125_000]);
+  });
+
+  it('a failed refetch after 40017 does not leave the failed token in use', async () => {
+    let fail = false;
+    let count = 0;
+    const tokens = new TokenManager({
+      store: new MemoryTokenStore(),
+      key: 'refetch',
+      minFetchIntervalMs: 0,
+      fetch: async () => {
+        if (fail) throw new Error('token endpoint down');
+        count++;
+        return { token: `f${count}`, expiresInSeconds: 7200 };
+      },
+    });
+    expect(await tokens.get()).toBe('f1');
+    fail = true;
+    await expect(tokens.invalidate('f1')).rejects.toThrow('token endpoint down');
+    fail = false;
+    expect(await tokens.get()).toBe('f2');
+  });
+
+  it('the rejected token is never taken back from a store that still holds it', async () => {
+    // A shared store whose delete lost a race: it still holds the token the gateway refused.
+    const store = new CountingStore();
+    store.deletes = false;
+    const { tokens, fetched } = manager(7200, {}, store);
+    expect(await tokens.get()).toBe('t1');
+    expect(await tokens.invalidate('t1')).toBe('t2');
+    expect(fetched).toEqual([0, 0]);
+  });
+
+  it('during a pause, the rejected token still in the store is not used', async () => {
+    const store = new CountingStore();
+    store.deletes = false;
+    let refuse = false;
+    const tokens = new TokenManager({
+      store,
+      key: 'pause-rejected',
+      fetch: async () => {
+        if (refuse) throw new GatewayError({ level: 'business', code: '60048', message: 'x' });
+        return { token: 'only', expiresInSeconds: 7200 };
+      },
+    });
+    await tokens.get();
+    refuse = true;
+    at(200_000);
+    await expect(tokens.invalidate('only')).rejects.toBeInstanceOf(GatewayError);
+    await expect(tokens.invalidate('only')).rejects.toMatchObject({ gatewayCode: '60048' });
+  });
+
+  it('another gateway error is not a refusal to remember: the next call fetches again', async () => {
+    let calls = 0;
+    const tokens = new TokenManager({
+      store: new MemoryTokenStore(),
+      key: 'other-code',
+      fetch: async () => {
+        calls++;
+        if (calls === 1) throw new GatewayError({ level: 'system', code: '40004', message: 'sign' });
+        return { token: 'ok', expiresInSeconds: 7200 };
+      },
+    });
+    await expect(tokens.get()).rejects.toMatchObject({ gatewayCode: '40004' });
+    expect(await tokens.get()).toBe('ok');
+  });
+
+  it('a refusal with a code the table does not list at its level still explains itself', async () => {
+    const tokens = new TokenManager({
+      store: new MemoryTokenStore(),
+      key: 'system-60048',
+      fetch: async () => {
+        throw new GatewayError({ level: 'system', code: '60048', message: 'x' });
+      },
+    });
+    const e = await tokens.get().then(
+      () => {
+        throw new Error('fetched');
+      },
+      (err: GatewayError) => err,
+    );
+    expect(e.message).toContain('the gateway refused a token fetch (60048 ). It allows one fetch');
+  });
+});

@@ -199,6 +199,19 @@ describe('another process holds the fetch lock', () => {
     expect(fetched).toEqual([]);
   });
 
+  it('while waiting, the token just rejected by the gateway is not served even if still stored', async () => {
+    const store = new HeldStore();
+    store.delete = async () => {}; // the shared store lost the delete race
+    const { tokens } = manager(7200, { lockWaitMs: 500 }, store);
+    await store.set(`k${n - 1}`, { token: 'old', fetchedAt: T0, expiresAt: T0 + 7_200_000 });
+    const got = tokens.invalidate('old').then(
+      () => 'served',
+      (e: unknown) => e,
+    );
+    await vi.advanceTimersByTimeAsync(700);
+    expect(await got).toBeInstanceOf(TransportError);
+  });
+
   it('gives up after lockWaitMs with a TransportError that sent nothing', async () => {
     const store = new HeldStore();
     const { tokens } = manager(7200, { lockWaitMs: 1_000 }, store);

@@ -37,8 +37,8 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  // The recorded score in docs/testing.md; a drop below `break` fails the run (and CI).
-  thresholds: { high: 95, low: 90, break: 90 },
+  // The overall score recorded in docs/testing.md is 95.1 %: a drop below `break` fails the run (and CI).
+  thresholds: { high: 95, low: 90, break: 95 },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

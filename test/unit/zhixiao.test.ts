@@ -276,6 +276,14 @@ describe('paths', () => {
     await expect(c.queryOrder({ out_trade_no: 'A' })).resolves.toMatchObject({ status: 1 });
   });
   it('2.6 without a path names the option to set', async () => {
-    await expect(client().getIdentity({ uid: 'u' })).rejects.toThrow(ConfigurationError);
+    const err = await client()
+      .getIdentity({ uid: 'u' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as ConfigurationError).option).toBe('paths.getIdentity');
+    // The message says which section lacks a path and what to set, so the integrator can fix it alone.
+    expect((err as ConfigurationError).message).toMatch(
+      /^getIdentity: paths\.getIdentity: interface 2\.6 身份认证 has no documented path; set paths\.getIdentity to the path your vendor gave you$/,
+    );
   });
 });

@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  type ClaimState,
+  type DedupeStore,
+  DuplicateInFlightError,
+  deduplicate,
+  MemoryDedupeStore,
+} from '../../src/index.js';
+
+// The store's expiry reads the clock; a fake clock makes "exactly at the TTL" a fact, not a race.
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const DAY = 24 * 3600_000;
+
+/** A store as an integrator would write one (e.g. over their own database), recording every call. */
+class RecordingStore implements DedupeStore {
+  readonly calls: string[] = [];
+  constructor(private readonly answer: ClaimState) {}
+  async claim(key: string, ttlMs: number): Promise<ClaimState> {
+    this.calls.push(`claim ${key} ${ttlMs}`);
+    return this.answer;
+  }
+  async complete(key: string, ttlMs: number): Promise<void> {
+    this.calls.push(`complete ${key} ${ttlMs}`);
+  }
+  async release(key: string): Promise<void> {
+    this.calls.push(`release ${key}`);
+  }
+}
+
+describe('MemoryDedupeStore', () => {
+  it('answers claimed, then processing while the claim lives, and claimed again once it expired', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const store = new MemoryDedupeStore();
+    expect(await store.claim('k', 1_000)).toBe('claimed');
+    vi.setSystemTime(1_000_999);
+    expect(await store.claim('k', 1_000)).toBe('processing');
+    // A claim lasts ttlMs: at exactly ttlMs later it is gone, so a stuck delivery cannot block forever.
+    vi.setSystemTime(1_001_000);
+    expect(await store.claim('k', 1_000)).toBe('claimed');
+  });
+
+  it('a done key stays done until its TTL, and release() does not undo it', async () => {
+    vi.useFakeTimers({ now: 5_000 });
+    const store = new MemoryDedupeStore();
+    expect(await store.claim('k', 60_000)).toBe('claimed');
+    await store.complete('k', 10_000);
+    // A late release (e.g. from a duplicate that failed) must not make a processed notice run again.
+    await store.release('k');
+    expect(await store.claim('k', 60_000)).toBe('done');
+    vi.setSystemTime(15_000);
+    expect(await store.claim('k', 60_000)).toBe('claimed');
+  });
+
+  it('release() drops a live claim and ignores a key it never saw', async () => {
+    const store = new MemoryDedupeStore();
+    await expect(store.release('never-claimed')).resolves.toBeUndefined();
+    expect(await store.claim('k', 60_000)).toBe('claimed');
+    await store.release('k');
+    expect(await store.claim('k', 60_000)).toBe('claimed');
+  });
+
+  it('past 10 000 keys it sweeps only expired entries: live claims still hold', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const store = new MemoryDedupeStore();
+    for (let i = 0; i < 10_001; i++) await store.claim(`live-${i}`, 60_000);
+    await store.complete('done', 60_000);
+    await store.claim('trigger', 60_000);
+    expect(await store.claim('live-0', 60_000)).toBe('processing');
+    expect(await store.claim('live-10000', 60_000)).toBe('processing');
+    expect(await store.claim('done', 60_000)).toBe('done');
+  });
+});
+
+describe('deduplicate with an integrator’s store', () => {
+  const notice = { out_trade_no: 'D1' };
+
+  it('claims under a stable, namespaced key for 60 s, completes for 8 days, runs the callback once', async () => {
+    const store = new RecordingStore('claimed');
+    let runs = 0;
+    await deduplicate({
+      store,
+      key: (n: typeof notice) => n.out_trade_no,
+      onNotification: () => void runs++,
+    })(notice);
+    // The key is shared across processes and versions (Redis): it must not change under the user.
+    expect(store.calls).toEqual([
+      'claim campus-pay:notice:D1 60000',
+      `complete campus-pay:notice:D1 ${8 * DAY}`,
+    ]);
+    expect(runs).toBe(1);
+  });
+
+  it('honours processingTtlMs and doneTtlMs', async () => {
+    const store = new RecordingStore('claimed');
+    await deduplicate({
+      store,
+      key: (n: typeof notice) => n.out_trade_no,
+      onNotification: () => {},
+      processingTtlMs: 5,
+      doneTtlMs: 7,
+    })(notice);
+    expect(store.calls).toEqual(['claim campus-pay:notice:D1 5', 'complete campus-pay:notice:D1 7']);
+  });
+
+  it('a done key is acknowledged without running the callback', async () => {
+    const store = new RecordingStore('done');
+    let runs = 0;
+    await deduplicate({
+      store,
+      key: (n: typeof notice) => n.out_trade_no,
+      onNotification: () => void runs++,
+    })(notice);
+    expect(runs).toBe(0);
+    expect(store.calls).toEqual(['claim campus-pay:notice:D1 60000']);
+  });
+
+  it('a key in flight elsewhere is refused with DuplicateInFlightError (code duplicate), callback not run', async () => {
+    const store = new RecordingStore('processing');
+    let runs = 0;
+    const err = await deduplicate({
+      store,
+      key: (n: typeof notice) => n.out_trade_no,
+      onNotification: () => void runs++,
+    })(notice).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DuplicateInFlightError);
+    expect((err as DuplicateInFlightError).code).toBe('duplicate');
+    expect((err as DuplicateInFlightError).name).toBe('DuplicateInFlightError');
+    expect((err as DuplicateInFlightError).message).toBe(
+      'notification: the same notice is being processed by another delivery; the gateway will retry',
+    );
+    expect(runs).toBe(0);
+  });
+
+  it('a failing callback releases its claim and rethrows the same error, without completing', async () => {
+    const store = new RecordingStore('claimed');
+    const boom = new Error('db down');
+    const err = await deduplicate({
+      store,
+      key: (n: typeof notice) => n.out_trade_no,
+      onNotification: () => {
+        throw boom;
+      },
+    })(notice).catch((e: unknown) => e);
+    expect(err).toBe(boom);
+    expect(store.calls).toEqual(['claim campus-pay:notice:D1 60000', 'release campus-pay:notice:D1']);
+  });
+});

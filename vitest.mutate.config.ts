@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The tests Stryker runs against each mutant (`npm run mutate`, docs/testing.md): the unit and
+ * integration tests of the `src` project. Left out because they do not exercise the mutated files
+ * more than these do, and would only slow every mutant down: the fault matrix (one 12 s test; its
+ * retry classes are covered by test/unit/transport.test.ts and test/integration), the README
+ * type-check (a `tsc` run), Chromium, Redis, the examples, the type-level tests and the `dist`
+ * project (it builds the package). test/unit/time.test.ts sets `TZ` at run time, which Node honours
+ * only on the main thread, and Stryker's vitest runner runs tests in worker threads; it tests none of
+ * the mutated files.
+ */
+export default defineConfig({
+  test: {
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    exclude: ['test/unit/readme-snippets.test.ts', 'test/unit/time.test.ts'],
+  },
+});

@@ -11,8 +11,8 @@ export default {
     // The transport's retry decisions: NEVER_SENT, post() (which attempt is retried), backoff(),
     // aborted(), and toTransportError() (may the bytes have reached the gateway?). Not the senders,
     // hooks or option checks.
-    'src/core/transport.ts:94-214',
-    'src/core/transport.ts:280-315',
+    'src/core/transport.ts:117-246',
+    'src/core/transport.ts:310-343',
     'src/onecard/envelope.ts',
     'src/zhixiao/envelope.ts',
     'src/onecard/protocol.ts',

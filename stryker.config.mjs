@@ -36,8 +36,9 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  // The overall score recorded in docs/testing.md is 95.18 %: a drop below `break` fails the run (and CI).
-  thresholds: { high: 95, low: 90, break: 95 },
+  // The overall score is recorded per file in docs/testing.md; below the issue's 90 % floor the run (and
+  // CI) fails.
+  thresholds: { high: 95, low: 90, break: 90 },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

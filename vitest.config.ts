@@ -11,7 +11,7 @@ const DIST_TESTS = ['test/cli/**/*.test.ts', 'test/package/**/*.test.ts'];
  * In the `src` project, code that imports the package by name (the examples the tests import) gets the
  * sources, as tsconfig's paths give them to tsc and tsx; otherwise it would run a possibly stale dist/.
  */
-const SOURCES = [
+export const SOURCES = [
   { find: /^campus-pay$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   ...['crypto', 'sandbox', 'redis'].map((sub) => ({
     find: new RegExp(`^campus-pay/${sub}$`),

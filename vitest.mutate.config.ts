@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SOURCES } from './vitest.config.js';
 
 /**
  * The tests Stryker runs against each mutant (`npm run mutate`, docs/testing.md): the unit and
@@ -11,10 +12,13 @@ import { defineConfig } from 'vitest/config';
  * the mutated files.
  */
 export default defineConfig({
+  // The recipes import `campus-pay` by name, as users do: resolved to the sources, as in the src project.
+  resolve: { alias: SOURCES },
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    // The framework recipes' test is the one that hands the handlers Koa's and Fastify's request objects.
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/examples/recipes.test.ts'],
     // secret-scan.test.ts checks the suite's secret scan (a setup file this config does not load), not the
     // mutated files.
     exclude: ['test/unit/readme-snippets.test.ts', 'test/unit/time.test.ts', 'test/unit/secret-scan.test.ts'],

@@ -127,6 +127,22 @@ describe('replies', () => {
     expect(() => client({ [option]: value })).toThrow(expect.objectContaining({ option }));
     expect(() => client({ [option]: value })).toThrow(ConfigurationError);
   });
+
+  it.each([
+    ['logger', {}, /info\(message, fields\) method, as console does/],
+    ['logger', null, /info\(message, fields\) method/],
+    ['logger', { info: 'console' }, /info\(message, fields\) method/],
+    ['tracing', 'yes', /must be true or false/],
+    ['tracing', 1, /must be true or false/],
+  ])('%s: %j is refused at construction, with what it must be', (option, value, message) => {
+    expect(() => client({ [option]: value })).toThrow(
+      expect.objectContaining({ option, message: expect.stringMatching(message) }),
+    );
+  });
+
+  it('logger: console-like objects and tracing: false are accepted', () => {
+    expect(() => client({ logger: { info: () => {} }, tracing: false })).not.toThrow();
+  });
 });
 
 describe('notification handlers always answer, never crash', () => {

@@ -183,9 +183,12 @@ describe('tracing: a span per call and per attempt (OpenTelemetry, in-memory exp
     });
   });
 
-  it('no spans without `tracing: true`', async () => {
+  it('no spans without `tracing: true`, with or without a logger', async () => {
     exporter.reset();
     await new ZhixiaoPayClient({ ...sb.zhixiao }).createOrder(newOrder(order('g')));
+    const { lines, logger } = collecting();
+    await new ZhixiaoPayClient({ ...sb.zhixiao, logger, tracing: false }).createOrder(newOrder(order('h')));
+    expect(lines).toHaveLength(1);
     expect(exporter.getFinishedSpans()).toEqual([]);
   });
 });

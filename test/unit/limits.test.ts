@@ -265,20 +265,23 @@ describe('notification handlers always answer, never crash', () => {
     await s.close();
   });
 
-  it('given neither a Node request nor a wrapper of one, answers 500 fail and reports it', async () => {
-    const errors: unknown[] = [];
-    const h = zx.nodeNotificationHandler({
-      onNotification: () => undefined,
-      onError: (e) => void errors.push(e),
-    });
-    const s = await serve(
-      ((_req: IncomingMessage, res: ServerResponse) => void h({} as never, res)) as never,
-    );
-    const res = await fetch(s.url, { method: 'POST', body, signal: AbortSignal.timeout(5_000) });
-    expect([res.status, await res.text()]).toEqual([500, 'fail']);
-    expect(String((errors[0] as Error).message)).toMatch(/neither a Node request/);
-    await s.close();
-  });
+  it.each([{}, null, undefined])(
+    'given %j, neither a Node request nor a wrapper of one, answers 500 fail and reports it',
+    async (notRequest) => {
+      const errors: unknown[] = [];
+      const h = zx.nodeNotificationHandler({
+        onNotification: () => undefined,
+        onError: (e) => void errors.push(e),
+      });
+      const s = await serve(
+        ((_req: IncomingMessage, res: ServerResponse) => void h(notRequest as never, res)) as never,
+      );
+      const res = await fetch(s.url, { method: 'POST', body, signal: AbortSignal.timeout(5_000) });
+      expect([res.status, await res.text()]).toEqual([500, 'fail']);
+      expect(String((errors[0] as Error).message)).toMatch(/neither a Node request/);
+      await s.close();
+    },
+  );
 
   it('a throwing onError still answers, and no unhandled rejection escapes', async () => {
     const unhandled = vi.fn();

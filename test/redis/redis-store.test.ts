@@ -44,11 +44,15 @@ function worker(calls: number, extra: object = {}): { proc: ChildProcess; result
   proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
   proc.once('exit', () => scanChildOutput('redis worker', { stdout: out }));
   const result = new Promise<WorkerResult>((resolve, reject) =>
-    proc.once('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!))
-        : reject(new Error(`worker exited ${code}: ${out}`)),
-    ),
+    proc.once('exit', (code, signal) => {
+      const last = out.trim().split('\n').at(-1);
+      // A worker that ends without its JSON line fails the test at once, saying how it ended.
+      if (code === 0 && last) resolve(JSON.parse(last));
+      else
+        reject(
+          new Error(`worker exited (code ${code}, signal ${signal}) with output: ${JSON.stringify(out)}`),
+        );
+    }),
   );
   return { proc, result };
 }

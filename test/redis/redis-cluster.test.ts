@@ -37,13 +37,17 @@ function worker(calls: number): Promise<WorkerResult> {
   });
   // Passed on through process.stderr, where the secret scan reads it; stdout is scanned on exit.
   proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
-  proc.once('exit', () => scanChildOutput('redis cluster worker', { stdout: out }));
+  // 'close', not 'exit': 'exit' may come before the last stdout chunk has been read.
+  proc.once('close', () => scanChildOutput('redis cluster worker', { stdout: out }));
   return new Promise((resolve, reject) =>
-    proc.once('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!))
-        : reject(new Error(`worker exited ${code}: ${out}`)),
-    ),
+    proc.once('close', (code, signal) => {
+      const last = out.trim().split('\n').at(-1);
+      if (code === 0 && last) resolve(JSON.parse(last));
+      else
+        reject(
+          new Error(`worker exited (code ${code}, signal ${signal}) with output: ${JSON.stringify(out)}`),
+        );
+    }),
   );
 }
 

@@ -42,9 +42,10 @@ function worker(calls: number, extra: object = {}): { proc: ChildProcess; result
   });
   // Passed on through process.stderr, where the secret scan reads it; stdout is scanned on exit.
   proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
-  proc.once('exit', () => scanChildOutput('redis worker', { stdout: out }));
+  // 'close', not 'exit': 'exit' may come before the last stdout chunk has been read.
+  proc.once('close', () => scanChildOutput('redis worker', { stdout: out }));
   const result = new Promise<WorkerResult>((resolve, reject) =>
-    proc.once('exit', (code, signal) => {
+    proc.once('close', (code, signal) => {
       const last = out.trim().split('\n').at(-1);
       // A worker that ends without its JSON line fails the test at once, saying how it ended.
       if (code === 0 && last) resolve(JSON.parse(last));

@@ -30,11 +30,11 @@ export function axiosSender(
 ): Sender {
   const http: AxiosLike = instance ?? axios.create();
   // Your own instance keeps its agents unless an httpsAgent or ca was given to the client.
-  const agents: { httpAgent?: HttpAgent; httpsAgent?: HttpsAgent } = instance
-    ? httpsAgent
-      ? { httpsAgent }
-      : {}
-    : (({ http, https }) => ({ httpAgent: http, httpsAgent: https }))(keepAliveAgents(httpsAgent));
+  let agents: { httpAgent?: HttpAgent; httpsAgent?: HttpsAgent } = httpsAgent ? { httpsAgent } : {};
+  if (!instance) {
+    const shared = keepAliveAgents(httpsAgent);
+    agents = { httpAgent: shared.http, httpsAgent: shared.https };
+  }
   return {
     async send(url, body, { timeoutMs, signal }) {
       // undefined: axios never called our transport (an instance with its own adapter): assume it may have left.

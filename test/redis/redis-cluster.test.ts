@@ -1,54 +1,17 @@
-/**
- * RedisTokenStore and RedisDedupeStore on a real Redis Cluster (three local nodes, no replicas) through
- * the ioredis Cluster client: the same guarantees as on a single node.
- */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuplicateInFlightError, deduplicate, tokenKey } from '../../src/index.js';
 import { RedisDedupeStore } from '../../src/redis/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { RedisCluster, redisAvailable } from '../helpers/redis-server.js';
-import { scanChildOutput } from '../helpers/secret-scan.js';
-
-const WORKER = join(import.meta.dirname, 'worker.ts');
-
-interface WorkerResult {
-  ok: number;
-  failures: string[];
-  fetches: number;
-}
+import { spawnWorker } from './spawn-worker.js';
 
 let cluster: RedisCluster;
 let sb: Sandbox;
 
-function worker(calls: number): Promise<WorkerResult> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: {
-      ...process.env,
-      CAMPUS_PAY_WORKER: JSON.stringify({ clusterPorts: cluster.ports, onecard: sb.onecard, calls }),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  // Passed on through process.stderr, where the secret scan reads it; stdout is scanned on exit.
-  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
-  // 'close', not 'exit': 'exit' may come before the last stdout chunk has been read.
-  proc.once('close', () => scanChildOutput('redis cluster worker', { stdout: out }));
-  return new Promise((resolve, reject) =>
-    proc.once('close', (code, signal) => {
-      const last = out.trim().split('\n').at(-1);
-      if (code === 0 && last) resolve(JSON.parse(last));
-      else
-        reject(
-          new Error(`worker exited (code ${code}, signal ${signal}) with output: ${JSON.stringify(out)}`),
-        );
-    }),
-  );
+function worker(calls: number) {
+  return spawnWorker({ clusterPorts: cluster.ports, onecard: sb.onecard, calls }, 'redis cluster worker')
+    .result;
 }
 
 const connect = () => new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })));

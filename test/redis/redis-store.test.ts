@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -12,50 +10,14 @@ import {
 import { RedisDedupeStore, RedisTokenStore } from '../../src/redis/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { RedisServer, redisAvailable } from '../helpers/redis-server.js';
-import { scanChildOutput } from '../helpers/secret-scan.js';
-
-const WORKER = join(import.meta.dirname, 'worker.ts');
-
-interface WorkerResult {
-  ok: number;
-  failures: string[];
-  fetches: number;
-  ms: number;
-}
+import { spawnWorker } from './spawn-worker.js';
 
 let server: RedisServer;
 let redis: Redis;
 let sb: Sandbox;
 
-function worker(calls: number, extra: object = {}): { proc: ChildProcess; result: Promise<WorkerResult> } {
-  // node itself (not the tsx CLI, which runs the script in a child): a SIGKILL must hit the worker.
-  const proc = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: {
-      ...process.env,
-      CAMPUS_PAY_WORKER: JSON.stringify({ redisUrl: server.url, onecard: sb.onecard, calls, ...extra }),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  // Passed on through process.stderr, where the secret scan reads it; stdout is scanned on exit.
-  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
-  // 'close', not 'exit': 'exit' may come before the last stdout chunk has been read.
-  proc.once('close', () => scanChildOutput('redis worker', { stdout: out }));
-  const result = new Promise<WorkerResult>((resolve, reject) =>
-    proc.once('close', (code, signal) => {
-      const last = out.trim().split('\n').at(-1);
-      // A worker that ends without its JSON line fails the test at once, saying how it ended.
-      if (code === 0 && last) resolve(JSON.parse(last));
-      else
-        reject(
-          new Error(`worker exited (code ${code}, signal ${signal}) with output: ${JSON.stringify(out)}`),
-        );
-    }),
-  );
-  return { proc, result };
+function worker(calls: number, extra: object = {}) {
+  return spawnWorker({ redisUrl: server.url, onecard: sb.onecard, calls, ...extra }, 'redis worker');
 }
 
 const workers = (n: number, calls: number) =>

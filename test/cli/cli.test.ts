@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { scanChildOutput } from '../helpers/secret-scan.js';
-import { baseEnv, CLI, run, runCli, TMP } from './helpers.js';
+import { baseEnv, CLI, run, runCli, spawnSandbox, TMP } from './helpers.js';
 
 let sb: Sandbox;
 let envFile: string;
@@ -161,20 +160,10 @@ describe('the campus-pay binary', () => {
 
 describe('campus-pay sandbox', () => {
   it('starts, prints its credentials as JSON, and stops on SIGTERM', async () => {
-    const proc = spawn('node', [CLI, 'sandbox', '--token-interval-ms', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: baseEnv(),
-    });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    proc.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    for (let i = 0; i < 100 && !out.trim().endsWith('}'); i++) await new Promise((r) => setTimeout(r, 50));
-    const info = JSON.parse(out);
+    const { proc, stdout, stderr } = await spawnSandbox(['--token-interval-ms', '0'], (out) =>
+      out.trim().endsWith('}'),
+    );
+    const info = JSON.parse(stdout());
     expect(info.onecard.privateKey).toContain('BEGIN PRIVATE KEY');
     const res = await fetch(`${info.url}/api/state`);
     expect((await res.json()).cards.length).toBeGreaterThan(0);
@@ -182,7 +171,7 @@ describe('campus-pay sandbox', () => {
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
     // Its stdout prints the generated credentials on purpose (that is the command); stderr may not.
-    scanChildOutput('campus-pay sandbox', { stderr: err });
+    scanChildOutput('campus-pay sandbox', { stderr: stderr() });
   });
 });
 

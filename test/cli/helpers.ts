@@ -47,9 +47,9 @@ export const runCli = async (args: string[], env: NodeJS.ProcessEnv = baseEnv())
   return { code: r.code, out: r.stdout, err: r.stderr };
 };
 
-/** Starts `campus-pay sandbox --write-env <file>` and waits for the file. */
-export async function startSandboxProcess(file: string) {
-  const proc = spawn('node', [CLI, 'sandbox', '--write-env', file], {
+/** Starts `campus-pay sandbox <args>` and waits until `ready` says so from its output so far. */
+export async function spawnSandbox(args: string[], ready: (out: string, err: string) => boolean) {
+  const proc = spawn('node', [CLI, 'sandbox', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: baseEnv(),
   });
@@ -61,9 +61,17 @@ export async function startSandboxProcess(file: string) {
   proc.stderr.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  for (let i = 0; i < 400 && !(existsSync(file) && err.includes('listening')); i++)
-    await new Promise((r) => setTimeout(r, 50));
-  return { proc, printed: JSON.parse(out), stderr: () => err };
+  for (let i = 0; i < 400 && !ready(out, err); i++) await new Promise((r) => setTimeout(r, 50));
+  return { proc, stdout: () => out, stderr: () => err };
+}
+
+/** Starts `campus-pay sandbox --write-env <file>` and waits for the file. */
+export async function startSandboxProcess(file: string) {
+  const { proc, stdout, stderr } = await spawnSandbox(
+    ['--write-env', file],
+    (_out, err) => existsSync(file) && err.includes('listening'),
+  );
+  return { proc, printed: JSON.parse(stdout()), stderr };
 }
 
 export function listen(handler: RequestListener) {

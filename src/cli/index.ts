@@ -9,15 +9,13 @@ import { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromE
 import { OneCardClient } from '../onecard/client.js';
 import { ONECARD_BUSINESS_CODES, TOKEN_FETCH_LIMIT } from '../onecard/codes.js';
 import { oneCardMethods } from '../onecard/methods.js';
+import { TOO_OFTEN } from '../onecard/token.js';
 import { ZhixiaoPayClient } from '../zhixiao/client.js';
 import { zhixiaoMethods } from '../zhixiao/methods.js';
 import { decrypt, doctor, signStringFor, verify } from './debug.js';
 import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
 import { defaultCacheDir, FileTokenStore } from './token-cache.js';
-
-/** Token fetch refusals (spec 1.2.2 and the business codes): "too often", whatever the wording. */
-const TOO_OFTEN = new Set<string>([TOKEN_FETCH_LIMIT, '60066', '40014']);
 
 /** What to do about a token refusal, in the CLI's terms (the library's message says why). */
 function tooOftenHint(): string {

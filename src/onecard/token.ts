@@ -13,7 +13,7 @@ import { ONECARD_BUSINESS_CODES, ONECARD_SYSTEM_CODES, TOKEN_FETCH_LIMIT } from 
  * 60066 (间隔时间太短) and 40014 (调用次数超限, spec 1.2.2). Another fetch right away can only be refused
  * again, so each pauses fetching for the interval.
  */
-const TOO_OFTEN = new Set<string>([TOKEN_FETCH_LIMIT, '60066', '40014']);
+export const TOO_OFTEN = new Set<string>([TOKEN_FETCH_LIMIT, '60066', '40014']);
 interface Refusal {
   level: GatewayLevel;
   code: string;

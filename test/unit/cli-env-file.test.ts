@@ -12,9 +12,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const pem = generateKeyPairSync('rsa', { modulusLength: 1024 })
-  .privateKey.export({ type: 'pkcs8', format: 'pem' })
-  .toString();
+// Generated, never written out: no key material lives in this file (nor in reports that copy test sources).
+const newPem = () =>
+  generateKeyPairSync('rsa', { modulusLength: 1024 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+const pem = newPem();
+const stalePem = newPem();
 
 describe('writeEnvFile (campus-pay sandbox --write-env)', () => {
   it('writes values Node’s .env parser reads back exactly, PEM included, mode 0600', () => {
@@ -37,16 +41,14 @@ describe('writeEnvFile (campus-pay sandbox --write-env)', () => {
       [
         '# my settings',
         'MY_SETTING=1',
-        'CAMPUS_PAY_ONECARD_PRIVATE_KEY="-----BEGIN PRIVATE KEY-----',
-        'OLDKEYMATERIAL',
-        '-----END PRIVATE KEY-----"',
+        `CAMPUS_PAY_ONECARD_PRIVATE_KEY="${stalePem.trim()}"`,
         'export CAMPUS_PAY_ZHIXIAO_APP_ID=old',
         'OTHER=2',
       ].join('\n'),
     );
     writeEnvFile(file, { CAMPUS_PAY_ONECARD_PRIVATE_KEY: pem, CAMPUS_PAY_ZHIXIAO_APP_ID: 'new' }, 'test');
     const text = readFileSync(file, 'utf8');
-    expect(text).not.toContain('OLDKEYMATERIAL');
+    expect(text).not.toContain(stalePem.split('\n')[1]);
     expect(text).toContain('# my settings');
     expect(parseEnv(text)).toEqual({
       MY_SETTING: '1',

@@ -39,6 +39,12 @@ export type { MethodKind, MethodSpec } from './core/method.js';
 export { fenToYuan, yuanToFen } from './core/money.js';
 export type { AttemptLog, Logger } from './core/observe.js';
 export type { CallOptions } from './core/pipeline.js';
+export {
+  DEFAULT_STORE_TIMEOUT_MS,
+  StoreError,
+  type StoreFailure,
+  type StoreKind,
+} from './core/store-call.js';
 export { formatCompactTime, formatGatewayTime, parseBeijingTime, parseGatewayTime } from './core/time.js';
 export {
   MemoryTokenStore,

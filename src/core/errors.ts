@@ -19,7 +19,9 @@ export type CampusPayErrorCode =
   | 'protocol'
   | 'transport'
   | 'outcome_unknown'
-  | 'duplicate';
+  | 'duplicate'
+  | 'store'
+  | 'journal';
 
 export class CampusPayError extends Error {
   readonly code: CampusPayErrorCode;

@@ -36,6 +36,25 @@ export interface MethodSpec<Req extends z.ZodType = z.ZodType, Res extends z.Zod
   /** What to do when the outcome of a call that is not repeated is unknown (money and state calls). */
   // Method syntax on purpose: a table entry's narrower parameter type stays assignable to MethodSpec.
   outcome?(v: z.output<Req>): OutcomeAdvice;
+  /** How a money call is written to the payment journal (money methods only; see docs/settlement.md). */
+  journal?: JournalSpec;
   /** Seen in deployed integrations, not documented in the spec version this SDK follows. */
   deployedOnly?: true;
+}
+
+/** What the payment journal records of a money method. */
+export interface JournalSpec {
+  /**
+   * The request field naming the order (`order_no`, `out_trade_no`). Methods without one (OneCard transfer
+   * and barcode pay in v2.41) are keyed by the call's `journalKey` option, or a generated id.
+   */
+  orderKey?: string;
+  /** The request field holding the amount in fen. */
+  amount: string;
+  /** A successful reply means the money moved (`succeeded`), or the order now waits for the payer (`pending`). */
+  onReply: 'succeeded' | 'pending';
+  /** Reply fields kept as the gateway's ids (e.g. `out_id`). */
+  refs?: readonly string[];
+  /** Request fields kept for the resolver (never a secret: no password field may be listed). */
+  context?: readonly string[];
 }

@@ -4,9 +4,54 @@
  * gateway could send. Nothing here reads the SDK's schemas.
  */
 import { type Departure, departuresOf } from './departures.js';
-import type { Format, SpecField, SpecTable } from './spec-tables.js';
+import {
+  type Format,
+  type NoticeTable,
+  ONECARD_NOTICE,
+  ONECARD_REPLY_ENVELOPE,
+  ONECARD_REQUEST_ENVELOPE,
+  ONECARD_TABLES,
+  type SpecField,
+  type SpecTable,
+  ZHIXIAO_NOTICE,
+  ZHIXIAO_REPLY_ENVELOPE,
+  ZHIXIAO_REQUEST_ENVELOPE,
+  ZHIXIAO_TABLES,
+} from './spec-tables.js';
 
 export type Gateway = Departure['gateway'];
+export const GATEWAYS = ['onecard', 'zhixiao'] as const;
+export const TABLES: Record<Gateway, Record<string, SpecTable>> = {
+  onecard: ONECARD_TABLES,
+  zhixiao: ZHIXIAO_TABLES,
+};
+export const NOTICES: Record<Gateway, NoticeTable> = { onecard: ONECARD_NOTICE, zhixiao: ZHIXIAO_NOTICE };
+export const ENVELOPES: Record<Gateway, { request: readonly SpecField[]; reply: readonly SpecField[] }> = {
+  onecard: { request: ONECARD_REQUEST_ENVELOPE, reply: ONECARD_REPLY_ENVELOPE },
+  zhixiao: { request: ZHIXIAO_REQUEST_ENVELOPE, reply: ZHIXIAO_REPLY_ENVELOPE },
+};
+
+/** Every method with a table, gateway by gateway. */
+export const specMethods = () =>
+  GATEWAYS.flatMap((g) => Object.entries(TABLES[g]).map(([method, table]) => ({ g, method, table })));
+
+/** Every field of the fixture, nested ones included, as `gateway.method.side.path`. */
+export function allFields(): string[] {
+  const walk = (fields: readonly SpecField[], key: string): string[] =>
+    fields.flatMap((f) => [`${key}.${f.name}`, ...(f.fields ? walk(f.fields, `${key}.${f.name}`) : [])]);
+  return [
+    ...specMethods().flatMap(({ g, method, table }) => [
+      ...walk(table.request, `${g}.${method}.request`),
+      ...walk(table.reply, `${g}.${method}.reply`),
+    ]),
+    ...GATEWAYS.flatMap((g) => [
+      ...walk(NOTICES[g].system, `${g}.notice.system`),
+      ...walk(NOTICES[g].fields, `${g}.notice`),
+      ...walk(ENVELOPES[g].request, `${g}.envelope.request`),
+      ...walk(ENVELOPES[g].reply, `${g}.envelope.reply`),
+    ]),
+  ];
+}
 
 /** A request field as the SDK applies it: the table's row with the departures' rule. */
 export interface Rule extends SpecField {

@@ -150,6 +150,14 @@ export const DEPARTURES: readonly Departure[] = [
     why: "they are the gateway's own data (post_url is String(24) yet carries URLs): a longer value is kept",
   },
   {
+    gateway: 'zhixiao',
+    method: 'parseNotification',
+    field: 'out_trade_no',
+    side: 'reply',
+    sdk: 'its 40-byte limit is not checked in the notice',
+    why: 'the order number is looked up, not stored from the notice: a longer one simply matches no order',
+  },
+  {
     gateway: 'onecard',
     method: 'queryRechargeOrder',
     field: 'order_status',

@@ -156,6 +156,16 @@ const orderHead = [
   row('account', 'String(10)', '不可空'),
   row('acctype', 'String(3)', '不可空', acctypeNote),
 ];
+/** 2.2.4.4 and 2.2.4.5 report an order in the same rows, but for pay_time's type and order_status. */
+const orderReport = (payTime: string, status: More) => [
+  ...orderHead,
+  row('order_no', 'String(24)', '不可空'),
+  row('order_amount', 'Number(16)', '不可空', fen),
+  row('out_id', 'String(24)', '不可空'),
+  row('pay_time', payTime, '不可空', { format: 'yyyyMMddHHmmss' }),
+  row('sttl_date', 'String(8)', '不可空', { format: 'yyyyMMdd', note: '清算时间' }),
+  row('order_status', 'String(1)', '不可空', status),
+];
 
 export const ONECARD_TABLES = {
   getAccessToken: {
@@ -311,13 +321,7 @@ export const ONECARD_TABLES = {
     ],
     oneOf: ['out_id', 'order_no'],
     reply: [
-      ...orderHead,
-      row('order_no', 'String(24)', '不可空'),
-      row('order_amount', 'Number(16)', '不可空', fen),
-      row('out_id', 'String(24)', '不可空'),
-      row('pay_time', 'String(14)', '不可空', { format: 'yyyyMMddHHmmss' }),
-      row('sttl_date', 'String(8)', '不可空', { format: 'yyyyMMdd', note: '清算时间' }),
-      row('order_status', 'String(1)', '不可空', {
+      ...orderReport('String(14)', {
         values: ['10', '40', '50', '60', '77', '78', '80'],
         note: 'two digits despite String(1); the example answers 0',
       }),
@@ -339,15 +343,7 @@ export const ONECARD_NOTICE: NoticeTable = {
     row('sign', 'String', 'Y'),
     row('sign_method', 'String(16)', 'Y', { values: ['rsa'] }),
   ],
-  fields: [
-    ...orderHead,
-    row('order_no', 'String(24)', '不可空'),
-    row('order_amount', 'Number(16)', '不可空', fen),
-    row('out_id', 'String(24)', '不可空'),
-    row('pay_time', 'String(32)', '不可空', { format: 'yyyyMMddHHmmss' }),
-    row('sttl_date', 'String(8)', '不可空', { format: 'yyyyMMdd', note: '清算时间' }),
-    row('order_status', 'String(1)', '不可空', { note: '0 支付成功, other: an error' }),
-  ],
+  fields: orderReport('String(32)', { note: '0 支付成功, other: an error' }),
   answer: 'ok',
 };
 

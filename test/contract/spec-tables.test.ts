@@ -155,55 +155,39 @@ function casesOf(g: Gateway, method: string, table: SpecTable): Case[] {
   const rules = requestRules(g, method, table);
   const full = longest({ name: '', type: '', need: '', optional: false, input: '', fields: rules });
   const input = full as Record<string, unknown>;
-  const cases: Case[] = [{ g, method, what: 'each field at its limit, sent intact', input }];
+  const cases: Case[] = [];
+  const sent = (what: string, i: Record<string, unknown>) => cases.push({ g, method, what, input: i });
+  const refused = (what: string, i: Record<string, unknown>, paths: string[]) =>
+    cases.push({ g, method, what, input: i, refused: paths });
   const oneOf = table.oneOf ?? [];
+
+  sent('each field at its limit, sent intact', input);
   for (const { rule, path } of flatRules(rules)) {
     const at = path.join('.');
+    const sibling = (k: string) => [...path.slice(0, -1), k];
     const over = tooLong(rule);
-    if (over !== undefined)
-      cases.push({
-        g,
-        method,
-        what: `${at} one past its limit`,
-        input: withAt(input, path, over),
-        refused: [at],
-      });
+    if (over !== undefined) refused(`${at} one past its limit`, withAt(input, path, over), [at]);
     const without = withAt(input, path);
     if (rule.optional || oneOf.includes(rule.name)) {
-      // Left out where its condition does not hold: a field it depends on being given is left out too.
-      const given = Object.keys(rule.when ?? {}).filter((k) => rule.when![k] === true);
+      // Left out where its condition does not hold: a field whose presence makes it required goes too.
       let left = without;
-      for (const k of given) left = withAt(left, [...path.slice(0, -1), k]);
-      cases.push({ g, method, what: `${at} left out, not sent`, input: left });
-    } else cases.push({ g, method, what: `${at} missing`, input: without, refused: [at] });
-    for (const v of rule.values ?? [])
-      cases.push({ g, method, what: `${at} = ${v}, sent`, input: withAt(input, path, v) });
-    if (rule.values)
-      cases.push({
-        g,
-        method,
-        what: `${at} outside its set`,
-        input: withAt(input, path, 'x9'),
-        refused: [at],
-      });
+      for (const [k, v] of Object.entries(rule.when ?? {})) if (v === true) left = withAt(left, sibling(k));
+      sent(`${at} left out, not sent`, left);
+    } else refused(`${at} missing`, without, [at]);
+    for (const v of rule.values ?? []) sent(`${at} = ${v}, sent`, withAt(input, path, v));
+    if (rule.values) refused(`${at} outside its set`, withAt(input, path, 'x9'), [at]);
     if (rule.when) {
       let cond = without;
-      for (const [k, v] of Object.entries(rule.when))
-        if (v !== true) cond = withAt(cond, [...path.slice(0, -1), k], v);
-      cases.push({
-        g,
-        method,
-        what: `${at} missing when ${JSON.stringify(rule.when)}`,
-        input: cond,
-        refused: [at],
-      });
+      for (const [k, v] of Object.entries(rule.when)) if (v !== true) cond = withAt(cond, sibling(k), v);
+      refused(`${at} missing when ${JSON.stringify(rule.when)}`, cond, [at]);
     }
   }
-  if (oneOf.length > 0) {
-    let none = input;
-    for (const f of oneOf) none = withAt(none, [f]);
-    cases.push({ g, method, what: `none of ${oneOf.join(', ')}`, input: none, refused: [...oneOf] });
-  }
+  if (oneOf.length > 0)
+    refused(
+      `none of ${oneOf.join(', ')}`,
+      oneOf.reduce((i, f) => withAt(i, [f]), input),
+      [...oneOf],
+    );
   return cases;
 }
 

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { queryAdvice } from '../core/errors.js';
 import type { MethodSpec } from '../core/method.js';
+import { formatCompactTime } from '../core/time.js';
 import { wrapperOf } from './envelope.js';
 import * as s from './schemas.js';
 import * as d from './schemas-deployed.js';
@@ -110,7 +111,8 @@ export const oneCardMethods = {
     response: s.RechargeResponse,
     amounts: ['order_amount'],
     echoes: ['account', 'acctype', 'order_no', 'order_amount'],
-    toWire: (v, ctx) => ({ ...v, order_time: v.order_time ?? ctx.now }),
+    // The default is written like a given Date: a Date left here would go out as JSON's ISO string.
+    toWire: (v, ctx) => ({ ...v, order_time: v.order_time ?? formatCompactTime(ctx.now, ctx.timeZone) }),
     outcome: (v) =>
       queryAdvice({
         method: 'queryRechargeOrder',

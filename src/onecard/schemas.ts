@@ -386,7 +386,7 @@ export const RechargeRequest = z
     /** 前台跳转地址 Page the payer returns to: an absolute http(s) URL, ≤ 200 bytes. */
     return_url: httpUrl(200),
     /** 后台通知地址 Where paygw.notify.result is POSTed: an absolute http(s) URL. */
-    notify_url: httpUrl(),
+    notify_url: httpUrl(200),
     /** WeChat openid; required for weixin + nativejs. */
     openid: bytes(128).optional(),
     /** 微信优惠标识 WeChat coupon tag. */

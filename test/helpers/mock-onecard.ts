@@ -8,38 +8,39 @@ export interface SeenRequest {
   payload: Record<string, unknown>;
 }
 
+export type OneCardAnswer = (
+  method: string,
+  payload: Record<string, unknown>,
+) => { errcode?: string; data?: Record<string, unknown> } | string;
+
 /**
- * A nock gateway that decodes each request and answers with `answer(method, payload)`, signed with the
- * platform fixture key — so the client's verification runs for real.
+ * One exchange with a stand-in gateway: decodes the request body, and answers with `answer(method,
+ * payload)`, signed with the platform fixture key — so the client's verification runs for real.
  */
-export function mockOneCard(
-  answer: (
-    method: string,
-    payload: Record<string, unknown>,
-  ) => { errcode?: string; data?: Record<string, unknown> } | string,
-) {
+export function answerOneCard(body: string, answer: OneCardAnswer): { seen: SeenRequest; reply: string } {
+  const fields = Object.fromEntries(new URLSearchParams(body));
+  const method = fields.method!;
+  const payload = JSON.parse(tripleDesDecrypt(fields.request!, DES_KEY))[wrapperOf(method)];
+  const seen = { fields, payload };
+  const a = answer(method, payload);
+  if (typeof a === 'string') return { seen, reply: a };
+  const errcode = a.errcode ?? '0';
+  const data = errcode === '0' ? { retcode: '0', errmsg: '', ...a.data } : undefined;
+  const reply = encodeReply({ desKey: DES_KEY, platformPrivateKey: platformPrivate }, method, errcode, data);
+  return { seen, reply };
+}
+
+/** A nock gateway answering every request through `answerOneCard`. */
+export function mockOneCard(answer: OneCardAnswer) {
   const seen: SeenRequest[] = [];
   const url = new URL(GATEWAY);
   const scope = nock(url.origin)
     .persist()
     .post(url.pathname)
     .reply((_uri, body) => {
-      const fields = Object.fromEntries(new URLSearchParams(String(body)));
-      const method = fields.method!;
-      const payload = JSON.parse(tripleDesDecrypt(fields.request!, DES_KEY))[wrapperOf(method)];
-      seen.push({ fields, payload });
-      const a = answer(method, payload);
-      if (typeof a === 'string') return [200, a];
-      const errcode = a.errcode ?? '0';
-      return [
-        200,
-        encodeReply(
-          { desKey: DES_KEY, platformPrivateKey: platformPrivate },
-          method,
-          errcode,
-          errcode === '0' ? { retcode: '0', errmsg: '', ...a.data } : undefined,
-        ),
-      ];
+      const exchange = answerOneCard(String(body), answer);
+      seen.push(exchange.seen);
+      return [200, exchange.reply];
     });
   return { seen, scope };
 }

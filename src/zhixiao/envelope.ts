@@ -5,14 +5,9 @@
  */
 import { type CodeInfo, codeText, describeCode } from '../core/codes.js';
 import { aesDecrypt, aesEncrypt, md5Hex, safeEqual } from '../core/crypto.js';
-import {
-  DecryptionError,
-  GatewayError,
-  ProtocolError,
-  redactExcerpt,
-  SignatureError,
-} from '../core/errors.js';
+import { DecryptionError, GatewayError, ProtocolError, SignatureError } from '../core/errors.js';
 import { decodeText } from '../core/form.js';
+import { redactExcerpt } from '../core/redact.js';
 import { ZHIXIAO_CODES } from './codes.js';
 
 export interface ZhixiaoCredentials {

@@ -245,6 +245,8 @@ function aborted(req: PostRequest, mayHaveLeft: boolean) {
   });
 }
 
+// Stryker disable all: from here to `restore`, message text and option checks at construction, which
+// decide no retry; mutation testing covers what decides a resend (docs/testing.md, "Mutation testing").
 /** host:port of a URL, never its path or query (which may carry identifiers). */
 export function hostOf(url: string): string {
   try {
@@ -305,6 +307,7 @@ function parseProxy(proxy: string | false | undefined): URL | false | undefined 
     );
   return url;
 }
+// Stryker restore all
 
 /** Classifies a send failure: was it a timeout, and may the bytes have reached the gateway? */
 function toTransportError(method: string, url: string, err: unknown): TransportError {

@@ -245,8 +245,7 @@ function aborted(req: PostRequest, mayHaveLeft: boolean) {
   });
 }
 
-// Stryker disable all: from here to `restore`, message text and option checks at construction, which
-// decide no retry; mutation testing covers what decides a resend (docs/testing.md, "Mutation testing").
+// Stryker disable all: option checks and message text, which decide no resend (docs/testing.md)
 /** host:port of a URL, never its path or query (which may carry identifiers). */
 export function hostOf(url: string): string {
   try {

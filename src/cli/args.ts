@@ -14,7 +14,7 @@ type Name = string | undefined;
 
 /**
  * The table method `<method>` names, by its SDK name (`queryCard`) or its wire name
- * (`synjones.onecard.query.card`, `/pay_api/order/query`): either runs the table's method, validated.
+ * (`synjones.onecard.query.card`, `/pay_api/order_query`): either runs the table's method, validated.
  * A name `raw` accepts is a gateway method outside the table. Anything else is refused before any I/O,
  * naming the closest table method.
  */

@@ -1,22 +1,12 @@
 import { defineConfig } from 'tsup';
+import { BIN, SUBPATHS } from './subpaths.js';
+
+const entries = Object.fromEntries(SUBPATHS.map((s) => [s.name, s.source]));
 
 export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    crypto: 'src/crypto.ts',
-    sandbox: 'src/sandbox/index.ts',
-    redis: 'src/redis/index.ts',
-    cli: 'src/cli/index.ts',
-  },
+  entry: { ...entries, [BIN.name]: BIN.source },
   format: ['esm', 'cjs'],
-  dts: {
-    entry: {
-      index: 'src/index.ts',
-      crypto: 'src/crypto.ts',
-      sandbox: 'src/sandbox/index.ts',
-      redis: 'src/redis/index.ts',
-    },
-  },
+  dts: { entry: entries },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -1,5 +1,6 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { ROOT, SUBPATHS } from './subpaths.js';
 
 /**
  * Two projects: the sources (unit, integration, fault matrix, Redis, Chromium) run from src/ with no
@@ -11,15 +12,10 @@ const DIST_TESTS = ['test/cli/**/*.test.ts', 'test/package/**/*.test.ts'];
  * In the `src` project, code that imports the package by name (the examples the tests import) gets the
  * sources, as tsconfig's paths give them to tsc and tsx; otherwise it would run a possibly stale dist/.
  */
-export const SOURCES = [
-  { find: /^campus-pay$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
-  ...['crypto', 'sandbox', 'redis'].map((sub) => ({
-    find: new RegExp(`^campus-pay/${sub}$`),
-    replacement: fileURLToPath(
-      new URL(sub === 'crypto' ? './src/crypto.ts' : `./src/${sub}/index.ts`, import.meta.url),
-    ),
-  })),
-];
+export const SOURCES = SUBPATHS.map((s) => ({
+  find: new RegExp(`^${s.specifier.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+  replacement: join(ROOT, s.source),
+}));
 
 export default defineConfig({
   test: {

@@ -9,7 +9,6 @@ export {
 } from './core/dedupe.js';
 export type {
   CampusPayErrorCode,
-  GatewayCode,
   GatewayLevel,
   OutcomeAdvice,
   OutcomeQuery,
@@ -21,7 +20,6 @@ export {
   ConfigurationError,
   DecryptionError,
   GatewayError,
-  isGatewayError,
   OutcomeUnknownError,
   ProtocolError,
   SignatureError,
@@ -55,6 +53,7 @@ export {
 } from './core/token-store.js';
 export type { AttemptEvent, AttemptResult, TransportHooks, TransportOptions } from './core/transport.js';
 export { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from './env.js';
+export { type GatewayCode, isGatewayError } from './gateway-codes.js';
 export {
   /** @deprecated since 0.2.0: CallOptions, the same for both clients. */
   type CallOptions as OneCardCallOptions,

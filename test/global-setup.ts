@@ -23,7 +23,9 @@ function newest(path: string): number {
 export default function setup() {
   if (process.env.CAMPUS_PAY_SKIP_BUILD === '1') return;
   const inputs = Math.max(
-    ...['src', 'package.json', 'tsup.config.ts', 'tsconfig.json'].map((p) => newest(join(ROOT, p))),
+    ...['src', 'package.json', 'subpaths.ts', 'tsup.config.ts', 'tsconfig.json'].map((p) =>
+      newest(join(ROOT, p)),
+    ),
   );
   const built = ['cli.js', 'index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'].map((f) =>
     newest(join(ROOT, 'dist', f)),

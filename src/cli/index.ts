@@ -12,7 +12,9 @@ import { oneCardMethods } from '../onecard/methods.js';
 import { TOO_OFTEN } from '../onecard/token.js';
 import { ZhixiaoPayClient } from '../zhixiao/client.js';
 import { zhixiaoMethods } from '../zhixiao/methods.js';
-import { decrypt, doctor, signStringFor, verify } from './debug.js';
+import { badArgument, resolveMethod } from './args.js';
+import { decrypt, signStringFor, verify } from './debug.js';
+import { doctor } from './doctor.js';
 import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
 import { defaultCacheDir, FileTokenStore } from './token-cache.js';
@@ -55,8 +57,11 @@ OneCard recharge (order_no) of the running sandbox (--url, else ${SANDBOX_ENV.ur
 and prints its status; the sandbox then notifies the merchant. --fail makes the payment fail instead.`,
   onecard: `campus-pay onecard <method> [json|-]
 
-<method> is an SDK method (${Object.keys(oneCardMethods).join(', ')})
-or any gateway method name (synjones.onecard.…), sent with the same envelope.
+<method> is a method of the SDK's table, by its SDK name (${Object.keys(oneCardMethods).join(', ')})
+or its gateway name (synjones.onecard.query.card runs queryCard): the input is validated as the client
+validates it. Any other gateway method is called by its full name, synjones.…, through the client's
+call(): sent as given in the same envelope, never resent. Any other name is refused before anything is
+sent, with the closest table method.
 The JSON input is an argument or, with "-", read from stdin. Output: the reply as JSON.
 
 Environment (or .env): ${Object.values(CAMPUS_PAY_ENV.onecard).join(', ')}.
@@ -71,8 +76,9 @@ Careful with a real gateway: each token fetch invalidates the token your running
 ${CAMPUS_PAY_ENV.onecard.accessToken} to the token they use (e.g. from your Redis store) to avoid a fetch.`,
   zhixiao: `campus-pay zhixiao <method> [json|-]
 
-<method> is one of ${Object.keys(zhixiaoMethods).join(', ')}.
-Output: the reply as JSON.
+<method> is a method of the SDK's table, by its SDK name (${Object.keys(zhixiaoMethods).join(', ')})
+or its documented path (/pay_api/…); any other name is refused before anything is sent, with the
+closest table method. Output: the reply as JSON.
 
 Environment (or .env): ${Object.values(CAMPUS_PAY_ENV.zhixiao).join(', ')}.`,
   trigger: `campus-pay trigger <onecard|zhixiao> --to <url> [json|-]
@@ -103,16 +109,17 @@ method name (synjones.onecard.query.card). The access token, appSecret and the s
 
 Checks, without fetching a token or moving money: that the private key matches the registered public key
 (set ${CAMPUS_PAY_ENV.onecard.merchantPublicKey}), the clock against the gateway's, and that the gateway accepts our
-signature, app key and timestamp.`,
+signature, app key and timestamp. The probe is a query sent by the SDK's client (OneCard: with a token the
+gateway cannot know, so it answers 40017), over the same transport as every call.`,
 };
 
-async function readInput(arg: string | undefined): Promise<unknown> {
+async function readInput(command: string, arg: string | undefined): Promise<unknown> {
   if (arg === undefined) return {};
   const text = arg === '-' ? readFileSync(0, 'utf8') : arg;
   try {
     return JSON.parse(text);
   } catch {
-    throw new CampusPayError('validation', 'the input is not JSON');
+    throw badArgument(command, arg === '-' ? '<stdin>' : '[json]', 'is not JSON');
   }
 }
 
@@ -154,14 +161,13 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'sandbox': {
       if (rest[0] === 'pay') {
-        if (!rest[1])
-          throw new CampusPayError('validation', '<order>: missing; see campus-pay sandbox --help');
+        if (!rest[1]) throw badArgument('sandbox pay', '<order>', 'missing; see campus-pay sandbox --help');
         const { result, ok } = await paySandboxOrder(sandboxUrl(values.url), rest[1], !values.fail);
         print(result);
         return ok ? 0 : 1;
       }
       if (rest[0] !== undefined)
-        throw new CampusPayError('validation', `unknown sandbox subcommand "${rest[0]}"; see --help`);
+        throw badArgument('sandbox', '<subcommand>', `"${rest[0]}" is not one; see --help`);
       const { startSandbox } = await import('../sandbox/index.js');
       // Generated here rather than inside the sandbox so --write-env can hand it to "campus-pay trigger onecard".
       const platform = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
@@ -201,10 +207,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'onecard': {
-      const [method, input] = rest;
-      if (!method) throw new CampusPayError('validation', 'missing <method>; see campus-pay onecard --help');
+      const [name, input] = rest;
+      const target = resolveMethod('onecard', oneCardMethods, name, {
+        accepts: (n) => n.startsWith('synjones.'),
+        hint: 'a gateway method outside it by its full name, synjones.…',
+      });
       const options = oneCardOptionsFromEnv();
-      const payload = await readInput(input);
+      const payload = await readInput(command, input);
       // A token given in the environment wins; otherwise the on-disk cache, so runs in a row share a token.
       const cache =
         options.tokenStore || values['no-token-cache']
@@ -214,12 +223,11 @@ async function main(argv: string[]): Promise<number> {
       // The client's own (normalised) URL and app key: the key its token manager uses.
       const key = tokenKey(client.gatewayUrl, client.appKey);
       if (cache) await refuseIfPaused(cache, key);
-      const fn = (client as unknown as Record<string, (p: unknown) => Promise<unknown>>)[method];
       try {
         print(
-          method in oneCardMethods && fn
-            ? await fn.call(client, payload)
-            : await client.call(method, payload as Record<string, unknown>),
+          'method' in target
+            ? await callTableMethod(client, target.method, payload)
+            : await client.call(target.raw, payload as Record<string, unknown>),
         );
       } catch (err) {
         if (cache && err instanceof GatewayError && TOO_OFTEN.has(err.gatewayCode))
@@ -231,21 +239,17 @@ async function main(argv: string[]): Promise<number> {
     case 'trigger': {
       const [gateway, input] = rest;
       if (gateway !== 'onecard' && gateway !== 'zhixiao')
-        throw new CampusPayError('validation', 'trigger needs "onecard" or "zhixiao"; see --help');
-      const { result, acknowledged } = await trigger(gateway, values.to, await readInput(input));
+        throw badArgument(command, '<gateway>', 'must be "onecard" or "zhixiao"; see --help');
+      const { result, acknowledged } = await trigger(gateway, values.to, await readInput(command, input));
       print(result);
       return acknowledged ? 0 : 1;
     }
     case 'zhixiao': {
-      const [method, input] = rest;
-      if (!method || !(method in zhixiaoMethods))
-        throw new CampusPayError(
-          'validation',
-          `<method> must be one of ${Object.keys(zhixiaoMethods).join(', ')}`,
-        );
+      const [name, input] = rest;
+      const target = resolveMethod('zhixiao', zhixiaoMethods, name);
+      const payload = await readInput(command, input);
       const client = new ZhixiaoPayClient(zhixiaoOptionsFromEnv());
-      const fn = (client as unknown as Record<string, (p: unknown) => Promise<unknown>>)[method]!;
-      print(await fn.call(client, await readInput(input)));
+      print(await callTableMethod(client, target.method, payload));
       return 0;
     }
     case 'decrypt':
@@ -254,17 +258,13 @@ async function main(argv: string[]): Promise<number> {
     case 'doctor': {
       const [gateway, a, b] = rest;
       if (gateway !== 'onecard' && gateway !== 'zhixiao')
-        throw new CampusPayError('validation', `${command} needs "onecard" or "zhixiao"; see --help`);
+        throw badArgument(command, '<gateway>', 'must be "onecard" or "zhixiao"; see --help');
       if (command === 'doctor') {
         const checks = await doctor(gateway);
         print(checks);
         return checks.some((c) => c.status === 'failed') ? 1 : 0;
       }
-      if (!a)
-        throw new CampusPayError(
-          'validation',
-          `${command} needs an argument; see campus-pay ${command} --help`,
-        );
+      if (!a) throw badArgument(command, '<argument>', `missing; see campus-pay ${command} --help`);
       if (command === 'decrypt') print(decrypt(gateway, a));
       if (command === 'verify') {
         const r = verify(gateway, a === '-' ? readFileSync(0, 'utf8') : a, values.reveal ?? false);
@@ -273,7 +273,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (command === 'sign-string') {
         print(
-          signStringFor(gateway, a, await readInput(b), {
+          signStringFor(gateway, a, await readInput(command, b), {
             ...(values.token ? { token: values.token } : {}),
             ...(values.timestamp ? { timestamp: values.timestamp } : {}),
             reveal: values.reveal ?? false,
@@ -286,6 +286,11 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`unknown command "${command}"\n\n${HELP.main}\n`);
       return 1;
   }
+}
+
+/** Runs a table method by name: the client has one method per table entry (its type says so). */
+function callTableMethod(client: object, method: string, payload: unknown): Promise<unknown> {
+  return (client as Record<string, (p: unknown) => Promise<unknown>>)[method]!.call(client, payload);
 }
 
 let warned = false;

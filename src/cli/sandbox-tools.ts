@@ -1,15 +1,14 @@
 /** `campus-pay sandbox pay` and `campus-pay trigger`: playing the payer and the gateway from a terminal. */
 
 import { loadPrivateKey } from '../core/crypto.js';
-import { CampusPayError, ConfigurationError } from '../core/errors.js';
+import { ConfigurationError, ProtocolError, TransportError } from '../core/errors.js';
 import { formatCompactTime, formatGatewayTime } from '../core/time.js';
 import { CAMPUS_PAY_ENV, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from '../env.js';
 import { buildOneCardNotification, ONECARD_ACKS } from '../onecard/notifications.js';
 import { ZhixiaoPayClient } from '../zhixiao/client.js';
 import { ZHIXIAO_ACKS } from '../zhixiao/notifications.js';
+import { badArgument } from './args.js';
 import { SANDBOX_ENV } from './env-file.js';
-
-const validation = (message: string) => new CampusPayError('validation', message);
 
 /** The running sandbox: --url, else CAMPUS_PAY_SANDBOX_URL, else the origin of the configured gateway URLs. */
 export function sandboxUrl(flag: string | undefined): string {
@@ -37,8 +36,11 @@ interface SandboxState {
   recharges: Array<{ out_id: string; order_no: string; order_status: string }>;
 }
 
-/** fetch, with a failure to connect named by its system code rather than undici's bare "fetch failed". */
-async function send(url: string | URL, init: RequestInit, what: string): Promise<Response> {
+/**
+ * fetch (to the sandbox's pages or your endpoint, not to a gateway), with a failure to connect named by
+ * its system code rather than undici's bare "fetch failed".
+ */
+async function send(command: string, url: string | URL, init: RequestInit, what: string): Promise<Response> {
   try {
     return await fetch(url, init);
   } catch (err) {
@@ -47,12 +49,19 @@ async function send(url: string | URL, init: RequestInit, what: string): Promise
       (err as Error).name === 'TimeoutError'
         ? 'timed out'
         : (cause?.code ?? cause?.message ?? (err as Error).message);
-    throw new CampusPayError('transport', `could not reach ${what} at ${new URL(url).origin}: ${why}`);
+    throw new TransportError({
+      method: `campus-pay ${command}`,
+      // fetch does not say whether the request left: assume it may have.
+      mayHaveReachedGateway: true,
+      causeCode: cause?.code,
+      message: `could not reach ${what} at ${new URL(url).origin}: ${why}`,
+    });
   }
 }
 
 async function getJson(url: string, init?: RequestInit): Promise<unknown> {
   const res = await send(
+    'sandbox pay',
     url,
     { ...init, signal: AbortSignal.timeout(10_000) },
     'the sandbox (is "campus-pay sandbox" running?)',
@@ -65,7 +74,7 @@ async function getJson(url: string, init?: RequestInit): Promise<unknown> {
     body = undefined;
   }
   if (!res.ok || body === undefined)
-    throw new CampusPayError('protocol', `the sandbox at ${new URL(url).origin} answered HTTP ${res.status}`);
+    throw new ProtocolError(res.status, `the sandbox at ${new URL(url).origin} gave no JSON answer`);
   return body;
 }
 
@@ -84,8 +93,10 @@ export async function paySandboxOrder(base: string, ref: string, paid: boolean) 
   };
   const found = await find();
   if (!found)
-    throw validation(
-      `<order>: the sandbox at ${base} has no Zhixiao order (out_trade_no) or OneCard recharge (order_no) "${ref}"`,
+    throw badArgument(
+      'sandbox pay',
+      '<order>',
+      `the sandbox at ${base} has no Zhixiao order (out_trade_no) or OneCard recharge (order_no) "${ref}"`,
     );
   const action = (await getJson(
     `${base}/pay/${found.gateway}/${encodeURIComponent(found.id)}/${paid ? 'pay' : 'fail'}`,
@@ -142,16 +153,21 @@ function defaultNotice(gateway: 'onecard' | 'zhixiao'): Record<string, unknown> 
  * gives out: the endpoint must trust that sandbox's platform public key.
  */
 export async function trigger(gateway: 'onecard' | 'zhixiao', to: string | undefined, overrides: unknown) {
-  if (!to) throw validation('--to: missing; give the URL of your notification endpoint');
+  if (!to) throw badArgument('trigger', '--to', 'missing; give the URL of your notification endpoint');
   let url: URL;
   try {
     url = new URL(to);
   } catch {
-    throw validation('--to: not a URL');
+    throw badArgument('trigger', '--to', 'is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw validation('--to: must be http(s)');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw badArgument('trigger', '--to', 'must be http(s)');
   if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides))
-    throw validation('the notice overrides must be a JSON object, e.g. {"order_amount":"250"}');
+    throw badArgument(
+      'trigger',
+      '[json]',
+      'the notice overrides must be a JSON object, e.g. {"order_amount":"250"}',
+    );
   const notice = { ...defaultNotice(gateway), ...(overrides as Record<string, unknown>) };
   let body: string;
   let ack: string;
@@ -172,6 +188,7 @@ export async function trigger(gateway: 'onecard' | 'zhixiao', to: string | undef
     ack = ZHIXIAO_ACKS.ok;
   }
   const res = await send(
+    'trigger',
     url,
     {
       method: 'POST',

@@ -1,5 +1,3 @@
-import type { OneCardCode } from '../onecard/codes.js';
-import type { ZhixiaoCode } from '../zhixiao/codes.js';
 import type { CodeInfo } from './codes.js';
 
 /**
@@ -120,14 +118,18 @@ export class DecryptionError extends CampusPayError {
   }
 }
 
-/** The gateway answered, correctly signed, with an error code. */
-export class GatewayError<C extends string = GatewayCode> extends CampusPayError {
+/**
+ * The gateway answered, correctly signed, with an error code. Generic over the code type so that the
+ * core knows no gateway: the package root narrows it to the codes both gateways document (GatewayCode,
+ * isGatewayError).
+ */
+export class GatewayError<C extends string = string> extends CampusPayError {
   /**
    * `system`: rejected before processing (OneCard errcode, Zhixiao ret_code). `business`: OneCard retcode,
    * refused by the business logic.
    */
   readonly level: GatewayLevel;
-  /** The code, typed with the known codes of both gateways (any other string may still arrive). */
+  /** The code, as the gateway sent it (`isGatewayError(err, code)` narrows it to a documented one). */
   readonly gatewayCode: C;
   /** The gateway's own message (errmsg / ret_content), or the code table's wording when it sent none. */
   readonly gatewayMessage: string;
@@ -142,17 +144,6 @@ export class GatewayError<C extends string = GatewayCode> extends CampusPayError
     this.gatewayMessage = init.message;
     this.info = init.info;
   }
-}
-
-/** Every code either gateway documents; other strings may still arrive from a real gateway. */
-export type GatewayCode = OneCardCode | ZhixiaoCode | (string & {});
-
-/**
- * Narrows an unknown error to a GatewayError, optionally with a given code:
- * `if (isGatewayError(err, '60010')) showInsufficientBalance()`.
- */
-export function isGatewayError<C extends GatewayCode>(err: unknown, code?: C): err is GatewayError<C> {
-  return err instanceof GatewayError && (code === undefined || err.gatewayCode === code);
 }
 
 /** The reply is not the gateway's envelope (an HTML error page, an empty or truncated body…). */
@@ -247,58 +238,6 @@ export class OutcomeUnknownError extends CampusPayError {
   }
 }
 
-/** The advice for a call with a query that answers it. */
-export function queryAdvice(query: OutcomeQuery, then?: string): OutcomeAdvice {
-  return {
-    query,
-    advice: `Query the outcome with ${query.method}(${JSON.stringify(query.params)})${then ? ` and ${then}` : ''} before trying again.`,
-  };
-}
-
-/**
- * The never-resend rule in one place: runs the send-and-decode of a call that is not safe to repeat, and
- * turns every failure after its bytes may have left — except a verified answer from the gateway — into
- * OutcomeUnknownError. Repeatable calls pass straight through: they are retried by the transport.
- */
-export async function guardOutcome<T>(
-  repeatable: boolean,
-  method: string,
-  next: () => OutcomeAdvice,
-  send: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await send();
-  } catch (err) {
-    if (repeatable || !(err instanceof CampusPayError)) throw err;
-    const notSent = err instanceof TransportError && !err.mayHaveReachedGateway;
-    const verdict =
-      err instanceof GatewayError || err instanceof ConfigurationError || err instanceof OutcomeUnknownError;
-    const badInput = err instanceof ValidationError && err.direction === 'request';
-    if (notSent || verdict || badInput) throw err;
-    throw new OutcomeUnknownError(method, err, next());
-  }
-}
-
-/** Reads a required string option, or throws ConfigurationError naming it. */
-export function requireOption(options: object, name: string, rule: 'string' | 'url' = 'string'): string {
-  const v = (options as Record<string, unknown>)[name];
-  if (typeof v !== 'string' || v === '')
-    throw new ConfigurationError(name, 'is required (a non-empty string)');
-  if (rule === 'url' && !isHttpUrl(v)) throw new ConfigurationError(name, 'must be an absolute http(s) URL');
-  return v;
-}
-
-/** An absolute http(s) URL with a host and nothing a header or an HTML attribute could be split on. */
-export function isHttpUrl(v: string): boolean {
-  if (/[\s<>"'`\\]/.test(v) || !/^https?:\/\/[^/?#]/i.test(v)) return false;
-  try {
-    const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
 /** Turns a zod-style issue list into ours; an unknown key becomes an issue at that key. */
 export function toIssues(
   issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }>,
@@ -313,31 +252,4 @@ export function toIssues(
     }
     return [{ path: at.join('.'), message: i.message }];
   });
-}
-
-/**
- * Masks what may be secret before a body excerpt is kept: the given secrets (keys, the current token) by
- * value wherever they appear — raw, percent-encoded or form-encoded — before anything is cut, then any run
- * that looks like key, signature or ciphertext material.
- */
-export function redactExcerpt(
-  text: string,
-  secrets: readonly (string | undefined)[] = [],
-  max = 200,
-): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (!secret || secret.length < 4) continue;
-    for (const form of new Set([
-      secret,
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-    ]))
-      out = out.replaceAll(form, '[redacted]');
-  }
-  return out
-    .slice(0, max)
-    .replace(/[A-Za-z0-9+/=%]{24,}/g, '[redacted]')
-    .replace(/[\r\n\t]+/g, ' ')
-    .trim();
 }

@@ -10,7 +10,6 @@ import {
   attachCall,
   CampusPayError,
   ConfigurationError,
-  guardOutcome,
   type OutcomeAdvice,
   ProtocolError,
   TransportError,
@@ -18,6 +17,7 @@ import {
 } from './errors.js';
 import type { MethodSpec, WireContext } from './method.js';
 import { CallObserver, loadOtel, type OtelApi } from './observe.js';
+import { guardOutcome } from './outcome.js';
 import { validate } from './schema.js';
 import { formatCompactTime } from './time.js';
 import type { RawReply, Transport } from './transport.js';

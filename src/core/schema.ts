@@ -3,7 +3,8 @@
  * replies are tolerant (null and "" in optional fields, unknown codes) except where money is decided.
  */
 import { z } from 'zod';
-import { isHttpUrl, toIssues, ValidationError } from './errors.js';
+import { toIssues, ValidationError } from './errors.js';
+import { isHttpUrl } from './options.js';
 
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 

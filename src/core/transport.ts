@@ -245,6 +245,7 @@ function aborted(req: PostRequest, mayHaveLeft: boolean) {
   });
 }
 
+// Stryker disable all: option checks and message text, which decide no resend (docs/testing.md)
 /** host:port of a URL, never its path or query (which may carry identifiers). */
 export function hostOf(url: string): string {
   try {
@@ -305,6 +306,7 @@ function parseProxy(proxy: string | false | undefined): URL | false | undefined 
     );
   return url;
 }
+// Stryker restore all
 
 /** Classifies a send failure: was it a timeout, and may the bytes have reached the gateway? */
 function toTransportError(method: string, url: string, err: unknown): TransportError {

@@ -2,7 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
 import { type KeyInput, loadPrivateKey, loadPublicKey, tripleDesEncrypt } from '../core/crypto.js';
-import { ConfigurationError, requireOption } from '../core/errors.js';
+import { ConfigurationError } from '../core/errors.js';
 import {
   type HandlerOptions,
   makeNodeHandler,
@@ -11,6 +11,7 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
+import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';

@@ -12,14 +12,9 @@ import {
   tripleDesDecrypt,
   tripleDesEncrypt,
 } from '../core/crypto.js';
-import {
-  DecryptionError,
-  GatewayError,
-  ProtocolError,
-  redactExcerpt,
-  SignatureError,
-} from '../core/errors.js';
+import { DecryptionError, GatewayError, ProtocolError, SignatureError } from '../core/errors.js';
 import { decodeStrictForm, decodeText, encodeForm } from '../core/form.js';
+import { redactExcerpt } from '../core/redact.js';
 import { ONECARD_BUSINESS_CODES, ONECARD_SYSTEM_CODES } from './codes.js';
 
 /** The token field's value for the token call itself: 128 zeros. */

@@ -5,8 +5,8 @@
  * sandbox's dispatch, the CLI and the tests' case lists all follow it.
  */
 import type { z } from 'zod';
-import { queryAdvice } from '../core/errors.js';
 import type { MethodSpec } from '../core/method.js';
+import { queryAdvice } from '../core/outcome.js';
 import { formatCompactTime } from '../core/time.js';
 import { wrapperOf } from './envelope.js';
 import * as s from './schemas.js';

@@ -1,7 +1,7 @@
 /** ZhixiaoPayClient: every interface of 知校聚合支付 v1.27, typed, verified, never resending money. */
 import type { z } from 'zod';
 import { aesEncrypt } from '../core/crypto.js';
-import { ConfigurationError, requireOption } from '../core/errors.js';
+import { ConfigurationError } from '../core/errors.js';
 import {
   type HandlerOptions,
   makeNodeHandler,
@@ -10,6 +10,7 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
+import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';

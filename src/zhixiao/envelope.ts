@@ -5,14 +5,9 @@
  */
 import { type CodeInfo, codeText, describeCode } from '../core/codes.js';
 import { aesDecrypt, aesEncrypt, md5Hex, safeEqual } from '../core/crypto.js';
-import {
-  DecryptionError,
-  GatewayError,
-  ProtocolError,
-  redactExcerpt,
-  SignatureError,
-} from '../core/errors.js';
+import { DecryptionError, GatewayError, ProtocolError, SignatureError } from '../core/errors.js';
 import { decodeText } from '../core/form.js';
+import { redactExcerpt } from '../core/redact.js';
 import { ZHIXIAO_CODES } from './codes.js';
 
 export interface ZhixiaoCredentials {
@@ -21,13 +16,21 @@ export interface ZhixiaoCredentials {
   aesKey: string;
 }
 
+/** id + param + appsecret: the text a request or notification sign is the MD5 of. Holds the appSecret. */
+export const requestSignString = (c: ZhixiaoCredentials, param: string, id = c.appId) =>
+  id + param + c.appSecret;
+
+/** String(ret_code) + ret_content + appsecret, over the still-encrypted ret_content. Holds the appSecret. */
+export const replySignString = (c: ZhixiaoCredentials, retCode: number | string, retContent: string) =>
+  String(retCode) + retContent + c.appSecret;
+
 /** md5(id + param + appsecret), the request and notification sign. */
 export const requestSign = (c: ZhixiaoCredentials, param: string, id = c.appId) =>
-  md5Hex(id + param + c.appSecret);
+  md5Hex(requestSignString(c, param, id));
 
-/** md5(String(ret_code) + ret_content + appsecret), over the still-encrypted ret_content. */
+/** md5(String(ret_code) + ret_content + appsecret), the reply sign. */
 export const replySign = (c: ZhixiaoCredentials, retCode: number | string, retContent: string) =>
-  md5Hex(String(retCode) + retContent + c.appSecret);
+  md5Hex(replySignString(c, retCode, retContent));
 
 /** Builds the three form fields of a request (or of a notification, which has the same shape). */
 export function encodeRequest(

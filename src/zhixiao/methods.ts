@@ -5,8 +5,8 @@
  * tests' case lists all follow it.
  */
 import type { z } from 'zod';
-import { queryAdvice } from '../core/errors.js';
 import type { MethodSpec } from '../core/method.js';
+import { queryAdvice } from '../core/outcome.js';
 import * as s from './schemas.js';
 
 export interface ZhixiaoMethod<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType>

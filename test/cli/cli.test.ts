@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { scanChildOutput } from '../helpers/secret-scan.js';
-import { baseEnv, CLI, run, runCli, spawnSandbox, TMP } from './helpers.js';
+import { baseEnv, CLI, listen, run, runCli, spawnSandbox, TMP } from './helpers.js';
 
 let sb: Sandbox;
 let envFile: string;
@@ -33,6 +35,17 @@ afterAll(async () => {
   rmSync(TMP, { recursive: true, force: true });
 });
 const cli = (...args: string[]) => runCli([...args, '--env-file', envFile]);
+/** The JSON error a failed run prints on stderr. */
+const errorOf = (r: { err: string }) => JSON.parse(r.err).error;
+/** An env file like the test's, with one variable changed. */
+function envWith(name: string, variable: string, value: string): string {
+  const file = join(TMP, `${name}.env`);
+  writeFileSync(
+    file,
+    readFileSync(envFile, 'utf8').replace(new RegExp(`${variable}=.*`), `${variable}=${value}`),
+  );
+  return file;
+}
 
 describe('the campus-pay binary', () => {
   it.each(['', 'sandbox', 'onecard', 'zhixiao', 'trigger', 'decrypt', 'verify', 'sign-string', 'doctor'])(
@@ -137,11 +150,7 @@ describe('the campus-pay binary', () => {
   });
 
   it('doctor zhixiao with a wrong aesKey fails the AES check and names the setting', async () => {
-    const wrong = envFile.replace(/\.env$/, '-wrong-aes.env');
-    writeFileSync(
-      wrong,
-      readFileSync(envFile, 'utf8').replace(/ZHIXIAO_AES_KEY=.*/, `ZHIXIAO_AES_KEY=${'0'.repeat(32)}`),
-    );
+    const wrong = envWith('wrong-aes', 'CAMPUS_PAY_ZHIXIAO_AES_KEY', '0'.repeat(32));
     try {
       const r = await run('node', [CLI, 'doctor', 'zhixiao', '--env-file', wrong], { env: baseEnv() }).catch(
         (e) => e,
@@ -155,6 +164,146 @@ describe('the campus-pay binary', () => {
     } finally {
       rmSync(wrong, { force: true });
     }
+  });
+});
+
+describe('doctor probes through the SDK client and its transport', () => {
+  it('honours HTTP_PROXY as every call does, fetches no token, and reads the clock from the reply', async () => {
+    const seen: string[] = [];
+    // A forward proxy for plain http: the request line carries the absolute URL.
+    const proxy = await listen((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const up = httpRequest(req.url!, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode!, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    const origin = new URL(proxy.url).origin;
+    try {
+      const before = sb.onecardGateway.tokenFetches;
+      const r = await runCli(['doctor', 'onecard', '--env-file', envFile], {
+        ...baseEnv(),
+        HTTP_PROXY: origin,
+        http_proxy: origin,
+        NO_PROXY: '',
+        no_proxy: '',
+      });
+      expect(r.code).toBe(0);
+      const checks = JSON.parse(r.out) as Array<{ check: string; status: string; detail: string }>;
+      expect(checks.find((c) => c.check.startsWith('clock skew'))?.status).toBe('ok');
+      expect(checks.find((c) => c.check.startsWith('gateway accepts'))?.detail).toMatch(/40017/);
+      // The probe and the client's one resend after 40017, each with a token the gateway cannot know.
+      expect(seen).toEqual([`POST ${sb.onecard.gatewayUrl}`, `POST ${sb.onecard.gatewayUrl}`]);
+      expect(sb.onecardGateway.tokenFetches).toBe(before);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a gateway that cannot be reached fails the reachability check with the network code', async () => {
+    const closed = await listen(() => {});
+    const dead = new URL(closed.url).origin;
+    await closed.close();
+    const file = envWith('dead-gateway', 'CAMPUS_PAY_ONECARD_GATEWAY_URL', `${dead}/gateway`);
+    const r = await runCli(['doctor', 'onecard', '--env-file', file]);
+    expect(r.code).toBe(1);
+    const checks = JSON.parse(r.out) as Array<{ check: string; status: string; detail: string }>;
+    expect(checks.at(-1)).toMatchObject({ check: 'gateway reachable', status: 'failed' });
+    expect(checks.at(-1)!.detail).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('method names: the table, by SDK or wire name; a raw OneCard method only by its full name', () => {
+  it.each([
+    ['onecard', 'queryCrad', 'queryCard'],
+    ['onecard', 'querycard', 'queryCard'],
+    ['zhixiao', 'queryOrdr', 'queryOrder'],
+    ['zhixiao', 'createorder', 'createOrder'],
+  ])('campus-pay %s %s is refused before any I/O: did you mean %s?', async (gateway, name, near) => {
+    const before = sb.onecardGateway.tokenFetches;
+    const r = await cli(gateway, name, '{}');
+    expect(r.code).toBe(1);
+    const error = errorOf(r);
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      code: 'validation',
+      issues: [{ path: '<method>' }],
+    });
+    expect(error.message).toContain(`did you mean ${near}?`);
+    expect(sb.onecardGateway.tokenFetches).toBe(before);
+  });
+
+  it('a name near no table method is refused without a suggestion; a missing one too', async () => {
+    const [far1, far2, missing1, missing2, dotted] = await Promise.all([
+      cli('onecard', 'somethingElse', '{}'),
+      cli('zhixiao', 'somethingElse', '{}'),
+      cli('onecard'),
+      cli('zhixiao'),
+      // A dotted name that is not a synjones.… method is not sent raw either.
+      cli('onecard', 'query.card', '{}'),
+    ]);
+    for (const r of [far1, far2, missing1, missing2, dotted])
+      expect(errorOf(r)).toMatchObject({ name: 'ValidationError', issues: [{ path: '<method>' }] });
+    for (const r of [far1, far2]) expect(errorOf(r).message).not.toContain('did you mean');
+    expect(errorOf(missing1).message).toContain('missing');
+  });
+
+  it("a table method's wire name runs that method, validated like the SDK name", async () => {
+    const ok = await cli('onecard', 'synjones.onecard.query.card', '{"idtype":"sno","id":"2023000001"}');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out).card[0].account).toBe('10001');
+    const bad = await cli('onecard', 'synjones.onecard.query.card', '{"idtype":"sno","id":"1","extra":1}');
+    expect(errorOf(bad)).toMatchObject({
+      name: 'ValidationError',
+      method: 'queryCard',
+      issues: [{ path: 'extra' }],
+    });
+    const z = await cli('zhixiao', '/pay_api/order_query', '{"out_trade_no":"CLI-NONE"}');
+    expect(errorOf(z)).toMatchObject({ code: 'gateway', method: 'queryOrder' });
+  });
+
+  it('any other synjones.… name is sent as is through call(), and the gateway answers it', async () => {
+    const r = await cli('onecard', 'synjones.onecard.no.such.method', '{"a":1}');
+    expect(r.code).toBe(1);
+    expect(errorOf(r)).toMatchObject({
+      code: 'gateway',
+      gatewayCode: '40012',
+      wireMethod: 'synjones.onecard.no.such.method',
+    });
+  });
+
+  it('every bad argument is a ValidationError naming it', async () => {
+    const cases: Array<[string[], string]> = [
+      [['onecard', 'queryCard', '{not json'], '[json]'],
+      [['trigger', 'elsewhere'], '<gateway>'],
+      [['trigger', 'zhixiao'], '--to'],
+      [['verify', 'nowhere'], '<gateway>'],
+      [['decrypt', 'onecard'], '<argument>'],
+      [['sandbox', 'pay'], '<order>'],
+      [['sandbox', 'paint'], '<subcommand>'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+    runs.forEach((r, i) => {
+      const [args, path] = cases[i]!;
+      expect([args, r.code]).toEqual([args, 1]);
+      expect(errorOf(r)).toMatchObject({ name: 'ValidationError', code: 'validation', issues: [{ path }] });
+    });
+  });
+});
+
+describe('campus-pay verify zhixiao, a reply', () => {
+  it('checks md5(ret_code + ret_content + appSecret) and masks the appSecret in the sign string', async () => {
+    const ret_content = 'c29tZSBjaXBoZXJ0ZXh0';
+    const sign = createHash('md5').update(`0${ret_content}${sb.zhixiao.appSecret}`).digest('hex');
+    const good = await cli('verify', 'zhixiao', JSON.stringify({ ret_code: 0, ret_content, sign }));
+    expect(JSON.parse(good.out)).toEqual({
+      kind: 'reply',
+      valid: true,
+      signString: `0${ret_content}<secret>`,
+    });
+    const forged = await cli('verify', 'zhixiao', JSON.stringify({ ret_code: -1, ret_content, sign }));
+    expect([forged.code, JSON.parse(forged.out).valid]).toEqual([1, false]);
   });
 });
 

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SUBPATHS } from '../../subpaths.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const blocks = (readFileSync(join(ROOT, 'README.md'), 'utf8').match(/```ts\n[\s\S]*?```/g) ?? []).map((b) =>
@@ -61,12 +62,7 @@ describe('README snippets', () => {
           esModuleInterop: true,
           types: ['node'],
           typeRoots: [join(ROOT, 'node_modules', '@types')],
-          paths: {
-            'campus-pay': [join(ROOT, 'src/index.ts')],
-            'campus-pay/crypto': [join(ROOT, 'src/crypto.ts')],
-            'campus-pay/sandbox': [join(ROOT, 'src/sandbox/index.ts')],
-            'campus-pay/redis': [join(ROOT, 'src/redis/index.ts')],
-          },
+          paths: Object.fromEntries(SUBPATHS.map((s) => [s.specifier, [join(ROOT, s.source)]])),
         },
         files,
       }),

@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ConfigurationError,
   GatewayError,
-  guardOutcome,
   OutcomeUnknownError,
   ProtocolError,
   TransportError,
   ValidationError,
 } from '../../src/core/errors.js';
+import { guardOutcome, queryAdvice } from '../../src/core/outcome.js';
 import { type AttemptResult, Transport, type TransportOptions } from '../../src/core/transport.js';
 
 /**
@@ -190,5 +190,16 @@ describe('guardOutcome, the never-resend rule', () => {
   it('repeatable calls pass everything through', async () => {
     const err = new ProtocolError(502, 'html');
     expect(await run(true, err)).toBe(err);
+  });
+
+  it('queryAdvice names the query as it runs, with what to read in its answer', () => {
+    const query = { method: 'queryOrder', params: { out_trade_no: 'A1', amount: 5 } };
+    expect(queryAdvice(query)).toEqual({
+      query,
+      advice: 'Query the outcome with queryOrder({"out_trade_no":"A1","amount":5}) before trying again.',
+    });
+    expect(queryAdvice(query, 'read its status').advice).toBe(
+      'Query the outcome with queryOrder({"out_trade_no":"A1","amount":5}) and read its status before trying again.',
+    );
   });
 });

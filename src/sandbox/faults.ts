@@ -33,7 +33,7 @@ export interface Faults {
    * 系统繁忙. Signed like every reply; nothing happened.
    */
   busy?: number;
-  /** Refuse (as `busy`) every call that arrives while more than this many gateway API calls are in hand. */
+  /** At most this many gateway API calls are handled at once: one that arrives beyond them is refused as `busy`. */
   busyAbove?: number;
   /** A share of notices never sent (recorded with `dropped: true`, no attempt). */
   dropNotice?: number;

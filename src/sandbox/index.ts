@@ -11,7 +11,7 @@ import { ApiCalls, type ApiFront, readBody, sleep } from './api.js';
 import { FaultControls, type Faults } from './faults.js';
 import { type NotificationRecord, Notifier, type NotifierOptions } from './notifier.js';
 import { OneCardSandbox, type OneCardSandboxOptions } from './onecard/index.js';
-import { dashboard, payPage } from './pages.js';
+import { dashboard, payPage, sandboxState } from './pages.js';
 import type { ReplyStyle } from './reply-style.js';
 import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao/index.js';
 
@@ -167,26 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     json(res, 404, { error: 'not found' });
   }
 
-  function state() {
-    return {
-      cards: onecard.ledger.cardholders.map((c) => ({
-        account: c.account,
-        name: c.name,
-        sno: c.sno,
-        accounts: c.accounts,
-      })),
-      merchants: [...onecard.ledger.merchants],
-      recharges: [...onecard.ledger.recharges.values()],
-      orders: [...zhixiao.orders.values()],
-      notifications: notifier.log.map((n) => ({
-        gateway: n.gateway,
-        ref: n.ref,
-        url: n.url,
-        attempts: n.attempts.length,
-        acknowledged: n.acknowledged,
-      })),
-    };
-  }
+  const state = () => sandboxState(onecard, zhixiao, notifier.log);
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: Error) => {

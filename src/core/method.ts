@@ -26,7 +26,12 @@ export interface MethodSpec<Req extends z.ZodType = z.ZodType, Res extends z.Zod
   response: Res;
   /** Request fields that are amounts in fen: sent as decimal strings. */
   amounts?: readonly string[];
-  /** Request → the JSON sent, after the generic conversion (amounts to strings, Dates to gateway time). */
+  /**
+   * Values for request fields the caller left out, e.g. OneCard's `order_time` (now). Filled in before the
+   * generic conversion, so a defaulted Date is written like a given one (compact gateway time).
+   */
+  defaults?(ctx: WireContext): Record<string, unknown>;
+  /** Request → the JSON sent, after the defaults and the generic conversion (amounts to strings, Dates to gateway time). */
   toWire?(v: Record<string, unknown>, ctx: WireContext): Record<string, unknown>;
   /**
    * Reply fields that echo a request field of the same name and must equal it: a correctly signed reply

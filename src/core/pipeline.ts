@@ -194,16 +194,22 @@ export class Pipeline<S> {
   }
 }
 
-/** Amounts become decimal strings and Dates the gateway's compact time, then the method's own conversion. */
+/**
+ * Defaults first, then amounts become decimal strings and Dates the gateway's compact time, then the
+ * method's own conversion: a defaulted value goes through the same conversion as a given one.
+ */
 export function toWire(spec: MethodSpec, valid: Record<string, unknown>, ctx: WireContext) {
+  const filled = { ...spec.defaults?.(ctx), ...definedOnly(valid) };
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(valid)) {
-    if (v === undefined) continue;
+  for (const [k, v] of Object.entries(filled)) {
     out[k] = v instanceof Date ? formatCompactTime(v, ctx.timeZone) : v;
   }
   for (const f of spec.amounts ?? []) if (typeof out[f] === 'number') out[f] = String(out[f]);
   return spec.toWire ? spec.toWire(out, ctx) : out;
 }
+
+const definedOnly = (v: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
 
 /**
  * A signed reply that names another order or amount than the request is not this call's answer (a

@@ -110,7 +110,8 @@ export const oneCardMethods = {
     response: s.RechargeResponse,
     amounts: ['order_amount'],
     echoes: ['account', 'acctype', 'order_no', 'order_amount'],
-    toWire: (v, ctx) => ({ ...v, order_time: v.order_time ?? ctx.now }),
+    // 2.2.4.3: order_time is 不可空, YYYYMMDDHH24MISS; the README promises "now" when left out.
+    defaults: (ctx) => ({ order_time: ctx.now }),
     outcome: (v) =>
       queryAdvice({
         method: 'queryRechargeOrder',

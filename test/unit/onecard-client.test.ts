@@ -90,6 +90,40 @@ describe('the request envelope', () => {
     });
     expect(seen[1]!.payload).toMatchObject({ order_amount: '100', order_time: '20160419115530' });
   });
+
+  it('order_time left out: now, as 14 digits of Beijing time, never an ISO string', async () => {
+    const { seen } = mockOneCard((m, p) =>
+      m.endsWith('access_token')
+        ? tokenAnswer(1)
+        : {
+            data: {
+              ...p,
+              out_id: '1',
+              post_type: 'post',
+              post_url: 'http://pay',
+              post_data: 'a=1',
+            },
+          },
+    );
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // 01:45:11 UTC is 09:45:11 in Beijing.
+      vi.setSystemTime(new Date('2026-12-07T01:45:11.104Z'));
+      await client().recharge({
+        client_type: 'wap',
+        pay_type: 'alipay',
+        account: '98',
+        acctype: '###',
+        order_no: 'A1',
+        order_amount: 100,
+        return_url: 'http://r',
+        notify_url: 'http://n',
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(seen[1]!.payload.order_time).toBe('20261207094511');
+  });
 });
 
 describe('bad input never reaches the network', () => {

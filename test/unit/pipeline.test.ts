@@ -13,8 +13,10 @@ import {
   ValidationError,
 } from '../../src/core/errors.js';
 import type { MethodKind, MethodSpec } from '../../src/core/method.js';
-import { type Call, type GatewayProtocol, Pipeline } from '../../src/core/pipeline.js';
+import { type Call, type GatewayProtocol, Pipeline, toWire } from '../../src/core/pipeline.js';
 import { Transport } from '../../src/core/transport.js';
+import { oneCardMethods } from '../../src/onecard/methods.js';
+import { zhixiaoMethods } from '../../src/zhixiao/methods.js';
 
 /**
  * The pipeline with a gateway of this test's own: the form goes as JSON in `p`, the server answers
@@ -212,6 +214,71 @@ describe('the wire form', () => {
     );
     expect(keys).toEqual([['fee']]);
     expect(seenCtx).toEqual(['Asia/Shanghai true']);
+  });
+});
+
+describe('defaults are filled in before the wire conversion', () => {
+  // 2026-12-07T01:45:11.104Z is 2026-12-07 09:45:11 in Beijing (UTC+8, no DST), written out by hand.
+  const now = new Date('2026-12-07T01:45:11.104Z');
+  /**
+   * Every defaulted field of both tables, the request that leaves it out, and the wire value expected at
+   * `now` in Beijing and in UTC. A default added to a table without a row here fails the first test.
+   */
+  const DEFAULTED: Record<string, { input: Record<string, unknown>; beijing: unknown; utc: unknown }> = {
+    'recharge.order_time': {
+      input: {
+        client_type: 'web',
+        pay_type: 'alipay',
+        account: '10001',
+        acctype: '###',
+        order_no: 'R1',
+        order_amount: 100,
+        return_url: 'https://m.test/r',
+        notify_url: 'https://m.test/n',
+      },
+      beijing: '20261207094511',
+      utc: '20261207014511',
+    },
+  };
+  const tables: Record<string, MethodSpec> = { ...oneCardMethods, ...zhixiaoMethods };
+  const ctx = (timeZone: string) => ({ timeZone, now });
+
+  it('the list above names exactly the defaulted fields of both tables', () => {
+    const found = Object.entries(tables).flatMap(([name, m]) =>
+      Object.keys(m.defaults?.(ctx('Asia/Shanghai')) ?? {}).map((f) => `${name}.${f}`),
+    );
+    expect(found.sort()).toEqual(Object.keys(DEFAULTED).sort());
+  });
+
+  it.each(Object.entries(DEFAULTED))('%s: written in the client’s zone, like a given value', (key, row) => {
+    const [name, field] = key.split('.') as [string, string];
+    const m = tables[name]!;
+    const valid = m.request.parse(row.input) as Record<string, unknown>;
+    expect(valid[field]).toBeUndefined();
+    expect(toWire(m, valid, ctx('Asia/Shanghai'))[field]).toBe(row.beijing);
+    expect(toWire(m, valid, ctx('UTC'))[field]).toBe(row.utc);
+    // A value given by the caller wins over the default and goes through the same conversion.
+    const given = m.request.parse({ ...row.input, [field]: now }) as Record<string, unknown>;
+    expect(toWire(m, given, ctx('Asia/Shanghai'))[field]).toBe(row.beijing);
+  });
+
+  it('a default never replaces a given value, and the entry’s toWire sees the converted default', async () => {
+    const { p } = pipeline();
+    const seenByEntry: unknown[] = [];
+    const withDefault = spec('money', {
+      defaults: () => ({ at: now, no: 'D' }),
+      toWire: (v) => {
+        seenByEntry.push(v.at);
+        return v;
+      },
+    });
+    await p.run('payIt', withDefault, { no: 'A' });
+    await p.run('payIt', withDefault, { no: undefined } as never);
+    expect(hits.map(({ session: _, ...h }) => h)).toEqual([
+      { at: '20261207094511', no: 'A' },
+      { at: '20261207094511', no: 'D' },
+    ]);
+    expect(seenByEntry).toEqual(['20261207094511', '20261207094511']);
   });
 });
 

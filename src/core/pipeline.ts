@@ -213,22 +213,27 @@ const definedOnly = (v: Record<string, unknown>) =>
 
 /**
  * A signed reply that names another order or amount than the request is not this call's answer (a
- * replayed or misrouted reply). Compared as decimal strings: amounts are numbers on both sides.
+ * replayed or misrouted reply), and neither is one that leaves out a field the spec requires it to echo:
+ * it cannot be matched to this request. Only fields the request carried are checked. Compared as decimal
+ * strings: amounts are numbers on both sides.
  */
 function checkEchoes(spec: MethodSpec, req: Record<string, unknown>, reply: unknown, status: number) {
-  if (!spec.echoes || typeof reply !== 'object' || reply === null) return;
-  const r = reply as Record<string, unknown>;
-  const off = spec.echoes.filter((f) => {
-    const sent = req[f];
-    const got = r[f];
-    return sent !== undefined && sent !== '' && got !== undefined && String(sent) !== String(got);
-  });
-  if (off.length > 0) {
-    throw new ProtocolError(
-      status,
-      `the reply is about another request: ${off.join(', ')} differ${off.length === 1 ? 's' : ''} from what was sent`,
-    );
-  }
+  const r = typeof reply === 'object' && reply !== null ? (reply as Record<string, unknown>) : {};
+  const sent = (f: string) => req[f] !== undefined && req[f] !== '';
+  const absent = (f: string) => r[f] === undefined || r[f] === null || r[f] === '';
+  const missing = (spec.echoes ?? []).filter((f) => sent(f) && absent(f));
+  const off = [...(spec.echoes ?? []), ...(spec.echoesIfPresent ?? [])].filter(
+    (f) => sent(f) && !absent(f) && String(req[f]) !== String(r[f]),
+  );
+  if (off.length === 0 && missing.length === 0) return;
+  const why = [
+    ...(off.length > 0 ? [`${off.join(', ')} differ${off.length === 1 ? 's' : ''} from what was sent`] : []),
+    ...(missing.length > 0
+      ? [`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (the spec requires the echo)`]
+      : []),
+  ];
+  const what = off.length > 0 ? 'is about another request' : 'does not say which request it answers';
+  throw new ProtocolError(status, `the reply ${what}: ${why.join('; ')}`);
 }
 
 /** Call options are checked before any I/O (the token fetch included), so a typo never half-sends. */

@@ -18,7 +18,7 @@ import {
   ZhixiaoPayClient,
 } from '../../src/index.js';
 import { DES_KEY, GATEWAY, oneCardOptions, platformPrivate, ZX, ZX_BASE } from '../helpers/keys.js';
-import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+import { mockOneCard, mockRecharge, tokenAnswer } from '../helpers/mock-onecard.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -152,19 +152,7 @@ describe('symmetric names and notice builders', () => {
   });
 
   it('a Date order_time is written in the client time zone, like the request timestamp', async () => {
-    const { seen } = mockOneCard((m, p) =>
-      m.endsWith('access_token')
-        ? tokenAnswer(1)
-        : {
-            data: {
-              out_id: '1',
-              order_no: p.order_no,
-              post_type: 'get',
-              post_url: 'https://p.test',
-              post_data: '',
-            },
-          },
-    );
+    const { seen } = mockRecharge();
     const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
     for (const [timeZone, expected] of [
       [undefined, '20260102110405'],

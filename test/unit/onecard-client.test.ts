@@ -9,7 +9,7 @@ import {
   ValidationError,
 } from '../../src/index.js';
 import { GATEWAY, oneCardOptions } from '../helpers/keys.js';
-import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+import { mockOneCard, mockRecharge, tokenAnswer } from '../helpers/mock-onecard.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -64,19 +64,7 @@ describe('the request envelope', () => {
   });
 
   it('amounts go out as decimal strings; order_time from a Date in Beijing time', async () => {
-    const { seen } = mockOneCard((m) =>
-      m.endsWith('access_token')
-        ? tokenAnswer(1)
-        : {
-            data: {
-              out_id: '1',
-              order_no: 'A1',
-              post_type: 'post',
-              post_url: 'http://pay',
-              post_data: 'a=1',
-            },
-          },
-    );
+    const { seen } = mockRecharge();
     await client().recharge({
       client_type: 'wap',
       pay_type: 'alipay',
@@ -92,19 +80,7 @@ describe('the request envelope', () => {
   });
 
   it('order_time left out: now, as 14 digits of Beijing time, never an ISO string', async () => {
-    const { seen } = mockOneCard((m, p) =>
-      m.endsWith('access_token')
-        ? tokenAnswer(1)
-        : {
-            data: {
-              ...p,
-              out_id: '1',
-              post_type: 'post',
-              post_url: 'http://pay',
-              post_data: 'a=1',
-            },
-          },
-    );
+    const { seen } = mockRecharge();
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       // 01:45:11 UTC is 09:45:11 in Beijing.

@@ -11,8 +11,11 @@ export default {
     // The transport's retry decisions: NEVER_SENT, post() (which attempt is retried), backoff(),
     // aborted(), and toTransportError() (may the bytes have reached the gateway?). Not the senders,
     // hooks or option checks.
-    'src/core/transport.ts:117-246',
-    'src/core/transport.ts:310-343',
+    'src/core/transport.ts:118-245',
+    'src/core/transport.ts:292-325',
+    // The option rules of client and call options: a timeout a timer cannot hold sends a money call
+    // that then reports outcome-unknown.
+    'src/core/options.ts',
     'src/onecard/envelope.ts',
     'src/zhixiao/envelope.ts',
     'src/onecard/protocol.ts',

@@ -115,6 +115,10 @@ describe('bad options are refused before any I/O, the token fetch included', () 
     ['an object as signal', { signal: {} }],
     ['a NaN timeout', { timeoutMs: Number.NaN }],
     ['a negative timeout', { timeoutMs: -1 }],
+    ['a timeout a timer cannot hold', { timeoutMs: 1e12 }],
+    ['a deadline as text', { deadlineMs: '5s' }],
+    ['a zero deadline', { deadlineMs: 0 }],
+    ['a misspelt option', { timeoutMS: 5_000 }],
   ])('%s', async (_name, opts) => {
     // No interceptor: any request at all would fail with a nock error instead of ValidationError.
     const err = await onecard()
@@ -122,6 +126,16 @@ describe('bad options are refused before any I/O, the token fetch included', () 
       .catch((e) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.issues[0].path).toMatch(/^options\./);
+  });
+
+  it('a transfer with timeoutMs 1e12 is refused, not sent and then reported outcome-unknown', async () => {
+    const err = await onecard()
+      .transfer({ account: '1', tranamt: 100, src_acctype: '###', dst_acctype: '001' }, { timeoutMs: 1e12 })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.message).toBe(
+      'transfer request is invalid: options.timeoutMs: must be a finite number of milliseconds from 1 to 600000',
+    );
   });
 
   it('a gateway URL with spaces or a non-http scheme is a ConfigurationError', () => {

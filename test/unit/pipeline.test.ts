@@ -102,6 +102,8 @@ const spec = (kind: MethodKind, extra: Partial<MethodSpec> = {}): MethodSpec => 
   ...extra,
 });
 
+const PLAIN = 'must be a plain object such as { signal, timeoutMs, deadlineMs }';
+
 const caught = (p: Promise<unknown>) =>
   p.then(
     () => {
@@ -112,20 +114,54 @@ const caught = (p: Promise<unknown>) =>
 
 describe('call options are checked before any I/O, the session fetch included', () => {
   it.each<[string, unknown, string, string]>([
-    ['null', null, 'options', 'must be an object'],
-    ['a string', 'fast', 'options', 'must be an object'],
+    ['null', null, 'options', PLAIN],
+    ['a string', 'fast', 'options', PLAIN],
+    ['a signal instead of { signal }', AbortSignal.timeout(1_000), 'options', PLAIN],
+    ['a controller instead of { signal }', new AbortController(), 'options', PLAIN],
+    ['an array', [], 'options', PLAIN],
     [
       'a controller as signal',
       { signal: new AbortController() },
       'options.signal',
       'must be an AbortSignal (pass controller.signal, not the controller)',
     ],
-    ...[0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5'].map((t): [string, unknown, string, string] => [
-      `timeoutMs ${String(t)}`,
-      { timeoutMs: t },
-      'options.timeoutMs',
-      'must be a finite number of milliseconds greater than 0',
-    ]),
+    // 1e12 and 2^31 overflow Node's timer to 1 ms: the call would be sent, then reported unknown.
+    ...[0, -1, 0.5, 600_001, 1e12, Number.NaN, Number.POSITIVE_INFINITY, '5', '5s', null, true].map(
+      (t): [string, unknown, string, string] => [
+        `timeoutMs ${String(t)}`,
+        { timeoutMs: t },
+        'options.timeoutMs',
+        'must be a finite number of milliseconds from 1 to 600000',
+      ],
+    ),
+    ...[0, -1, 2 ** 31, 1e12, Number.NaN, Number.NEGATIVE_INFINITY, '5s', {}].map(
+      (t): [string, unknown, string, string] => [
+        `deadlineMs ${String(t)}`,
+        { deadlineMs: t },
+        'options.deadlineMs',
+        'must be a finite number of milliseconds from 1 to 2147483647',
+      ],
+    ),
+    [
+      'timeoutMS (a typo)',
+      { timeoutMS: 5_000 },
+      'options.timeoutMS',
+      'is not an option; did you mean timeoutMs?',
+    ],
+    ['deadline', { deadline: 5_000 }, 'options.deadline', 'is not an option; did you mean deadlineMs?'],
+    ['sigal', { sigal: undefined }, 'options.sigal', 'is not an option; did you mean signal?'],
+    [
+      'an unrelated key',
+      { retries: 3 },
+      'options.retries',
+      'is not an option (known: signal, timeoutMs, deadlineMs)',
+    ],
+    [
+      'idempotent outside call()',
+      { idempotent: true },
+      'options.idempotent',
+      'is not an option (known: signal, timeoutMs, deadlineMs)',
+    ],
   ])('%s', async (_what, opts, path, message) => {
     const { p, seen } = pipeline();
     const e = await caught(p.run('payIt', spec('money'), {}, opts as never));
@@ -137,11 +173,30 @@ describe('call options are checked before any I/O, the session fetch included', 
     expect([seen.begins, hits.length]).toEqual([0, 0]);
   });
 
-  it('a small positive timeoutMs and a real signal are fine', async () => {
+  it('values at the edges of each range, undefined values and a null-prototype object are fine', async () => {
     const { p } = pipeline();
-    await expect(
-      p.run('q', spec('query'), {}, { timeoutMs: 5_000, signal: new AbortController().signal }),
-    ).resolves.toEqual({});
+    for (const opts of [
+      { timeoutMs: 5_000, signal: new AbortController().signal },
+      { timeoutMs: 600_000, deadlineMs: 2 ** 31 - 1 },
+      { timeoutMs: 1_000, deadlineMs: 1_000 },
+      { timeoutMs: undefined, deadlineMs: undefined, signal: undefined },
+      Object.assign(Object.create(null), { timeoutMs: 5_000 }),
+    ])
+      await expect(p.run('q', spec('query'), {}, opts)).resolves.toEqual({});
+    expect(hits).toHaveLength(5);
+  });
+
+  it('every wrong option is listed, in one error', async () => {
+    const { p, seen } = pipeline();
+    const e = (await caught(
+      p.run('payIt', spec('money'), {}, { timeoutMs: 1e12, deadlineMS: 5, signal: 'x' } as never),
+    )) as unknown as ValidationError;
+    expect(e.issues.map((i) => i.path)).toEqual([
+      'options.timeoutMs',
+      'options.deadlineMS',
+      'options.signal',
+    ]);
+    expect([seen.begins, hits.length]).toEqual([0, 0]);
   });
 
   it('an already aborted signal: a TransportError saying nothing was sent, before the session', async () => {
@@ -558,10 +613,21 @@ describe('call() for methods outside the table', () => {
     expect(hits).toHaveLength(3);
   });
 
-  it('its options are checked like any call’s', async () => {
+  it('its options are checked like any call’s, idempotent included', async () => {
     const { p } = pipeline();
-    const e = await caught(p.adHoc('x.y', {}, { timeoutMs: -1 }));
-    expect([e.constructor, e.method]).toEqual([ValidationError, 'x.y']);
+    for (const [opts, path, message] of [
+      [{ timeoutMs: -1 }, 'options.timeoutMs', 'must be a finite number of milliseconds from 1 to 600000'],
+      [{ idempotent: 'yes' }, 'options.idempotent', 'must be true or false'],
+      [{ idempotnet: true }, 'options.idempotnet', 'is not an option; did you mean idempotent?'],
+      [null, 'options', 'must be a plain object such as { signal, timeoutMs, deadlineMs, idempotent }'],
+    ] as const) {
+      const e = await caught(p.adHoc('x.y', {}, opts as never));
+      expect([e.constructor, e.method, (e as unknown as ValidationError).issues]).toEqual([
+        ValidationError,
+        'x.y',
+        [{ path, message }],
+      ]);
+    }
     expect(hits).toHaveLength(0);
   });
 });

@@ -1,5 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { tripleDesDecrypt } from '../../src/crypto.js';
 import {
   ConfigurationError,
   MemoryTokenStore,
@@ -8,7 +9,7 @@ import {
   TransportError,
   ValidationError,
 } from '../../src/index.js';
-import { GATEWAY, oneCardOptions } from '../helpers/keys.js';
+import { DES_KEY, GATEWAY, oneCardOptions } from '../helpers/keys.js';
 import { mockOneCard, mockRecharge, tokenAnswer } from '../helpers/mock-onecard.js';
 
 beforeAll(() => nock.disableNetConnect());
@@ -77,6 +78,38 @@ describe('the request envelope', () => {
       notify_url: 'http://n',
     });
     expect(seen[1]!.payload).toMatchObject({ order_amount: '100', order_time: '20160419115530' });
+  });
+
+  it('notify_url / return_url null: no notice (2.2.4.3), sent as JSON null, the key kept', async () => {
+    const { seen } = mockRecharge();
+    const req = {
+      client_type: 'wap',
+      pay_type: 'alipay',
+      account: '98',
+      acctype: '###',
+      order_no: 'A1',
+      order_amount: 100,
+      order_time: '20160419115530',
+    } as const;
+    await client().recharge({ ...req, return_url: null, notify_url: null });
+    await client().recharge({ ...req, return_url: 'http://r', notify_url: null });
+    const bodies = seen.filter((s) => s.fields.method!.endsWith('recharge.card'));
+    expect(bodies.map((s) => [s.payload.return_url, s.payload.notify_url])).toEqual([
+      [null, null],
+      ['http://r', null],
+    ]);
+    // The decrypted JSON itself, not a re-serialisation: the keys are there with the value null.
+    const json = JSON.parse(tripleDesDecrypt(bodies[0]!.fields.request!, DES_KEY)) as Record<string, object>;
+    expect(Object.entries(json.paygw_recharge_card!).filter(([k]) => k.endsWith('_url'))).toEqual([
+      ['return_url', null],
+      ['notify_url', null],
+    ]);
+    // Leaving them out is still a mistake (the spec marks both 不可空): say null to mean "no notice".
+    const err = await client()
+      .recharge(req as never)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.issues.map((i: { path: string }) => i.path)).toEqual(['return_url', 'notify_url']);
   });
 
   it('order_time left out: now, as 14 digits of Beijing time, never an ISO string', async () => {

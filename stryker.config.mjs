@@ -7,7 +7,7 @@ export default {
   mutate: [
     'src/core/pipeline.ts',
     // guardOutcome: the never-resend rule. Line ranges: re-point them when the code moves.
-    'src/core/errors.ts:261-278',
+    'src/core/errors.ts:308-325',
     // The transport's retry decisions: NEVER_SENT, post() (which attempt is retried), backoff(),
     // aborted(), and toTransportError() (may the bytes have reached the gateway?). Not the senders,
     // hooks or option checks.

@@ -13,6 +13,9 @@ export default {
     // The transport's retry decisions: NEVER_SENT, post() (which attempt is retried), backoff(),
     // aborted(), and toTransportError() (may the bytes have reached the gateway?). Not the senders.
     'src/core/transport.ts',
+    // The option rules of client and call options: a timeout a timer cannot hold sends a money call
+    // that then reports outcome-unknown.
+    'src/core/options.ts',
     'src/onecard/envelope.ts',
     'src/zhixiao/envelope.ts',
     'src/onecard/protocol.ts',

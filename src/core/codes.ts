@@ -21,10 +21,14 @@ export type CodeAction =
   | 'contact-vendor';
 
 export interface CodeInfo {
-  /** The vendor's wording. */
+  /** The vendor's wording: the spec's own words for a code the spec lists, else what deployments send. */
   readonly zh: string;
   readonly en: string;
   readonly action: CodeAction;
+  /** `spec`: listed in the spec version this SDK follows; `deployed`: seen only in deployed gateways. */
+  readonly source: 'spec' | 'deployed';
+  /** The wording deployed gateways use for a spec code, where it differs from the spec's. */
+  readonly deployedZh?: string;
 }
 
 /** The code's entry, or undefined for a code the tables do not know. */

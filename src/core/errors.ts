@@ -21,6 +21,30 @@ export type CampusPayErrorCode =
   | 'store'
   | 'journal';
 
+/**
+ * Sizes an error never exceeds, whatever a reply held: errors are read by people and stored whole by
+ * loggers, and a reply of 150,000 bad items must not become a 9 MB message.
+ */
+export const ERROR_LIMITS = {
+  /** Characters of a message (then "… (N more characters)"). */
+  message: 2_000,
+  /** Issues a ValidationError lists in its message (then "and N more issues"). */
+  issuesInMessage: 10,
+  /** Issues a ValidationError keeps in `issues`; `issueCount` has the total. */
+  issues: 100,
+  /** Characters of an issue's path or message, of a gateway's code and of its message. */
+  field: 200,
+  /** Characters of a reply excerpt. */
+  excerpt: 500,
+} as const;
+
+/** `text`, or its first `max` characters (never half a surrogate pair) and how many were cut. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = /[\uD800-\uDBFF]$/.test(text.slice(0, max)) ? max - 1 : max;
+  return `${text.slice(0, cut)}… (${text.length - cut} more characters)`;
+}
+
 export class CampusPayError extends Error {
   readonly code: CampusPayErrorCode;
   /** The SDK method of the call (`payByBarcode`), when the error belongs to one. */
@@ -29,7 +53,7 @@ export class CampusPayError extends Error {
   wireMethod: string | undefined;
 
   constructor(code: CampusPayErrorCode, message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+    super(clip(message, ERROR_LIMITS.message), cause === undefined ? undefined : { cause });
     this.code = code;
     this.name = new.target.name;
     this.method = undefined;
@@ -56,7 +80,8 @@ export function attachCall<E extends CampusPayError>(
 ): E {
   if (err.method === undefined) {
     err.method = method;
-    if (!err.message.startsWith(`${method}`)) err.message = `${method}: ${err.message}`;
+    if (!err.message.startsWith(`${method}`))
+      err.message = clip(`${method}: ${err.message}`, ERROR_LIMITS.message);
   }
   err.wireMethod ??= wireMethod;
   return err;
@@ -78,16 +103,33 @@ export interface ValidationIssue {
   message: string;
 }
 
-/** A request (or a gateway reply) does not match its schema. Nothing was sent. */
+/**
+ * A request (or a gateway reply) does not match its schema. Nothing was sent. The message lists the
+ * first issues; `issues` keeps the first 100 (each clipped), `issueCount` counts them all.
+ */
 export class ValidationError extends CampusPayError {
   readonly issues: ValidationIssue[];
+  /** How many issues there were, `issues` holding at most the first 100. */
+  readonly issueCount: number;
   readonly direction: 'request' | 'response' | 'notification';
   constructor(method: string, direction: ValidationError['direction'], issues: ValidationIssue[]) {
-    const list = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
-    super('validation', `${method} ${direction} is invalid: ${list}`);
+    const kept = issues.slice(0, ERROR_LIMITS.issues).map((i) => ({
+      path: clip(i.path, ERROR_LIMITS.field),
+      message: clip(i.message, ERROR_LIMITS.field),
+    }));
+    const list = kept
+      .slice(0, ERROR_LIMITS.issuesInMessage)
+      .map((i) => `${i.path || '(root)'}: ${i.message}`)
+      .join('; ');
+    const more = issues.length - ERROR_LIMITS.issuesInMessage;
+    super(
+      'validation',
+      `${method} ${direction} is invalid: ${list}${more > 0 ? `; and ${more} more issue${more === 1 ? '' : 's'}` : ''}`,
+    );
     this.method = method;
     this.direction = direction;
-    this.issues = issues;
+    this.issues = kept;
+    this.issueCount = issues.length;
   }
 }
 
@@ -136,12 +178,15 @@ export class GatewayError<C extends string = string> extends CampusPayError {
   /** What the code tables say: Chinese and English meaning and what to do; undefined for an unknown code. */
   readonly info: CodeInfo | undefined;
   constructor(init: { level: GatewayLevel; code: C; message: string; info?: CodeInfo | undefined }) {
+    // Both come from the gateway (errmsg, ret_content): clipped, like everything a reply can fill.
+    const code = clip(init.code, ERROR_LIMITS.field) as C;
+    const message = clip(init.message, ERROR_LIMITS.field * 5);
     const hint =
-      init.info && init.info.en !== init.message ? ` (${init.info.en}; action: ${init.info.action})` : '';
-    super('gateway', `failed with ${init.level} code ${init.code}: ${init.message}${hint}`);
+      init.info && init.info.en !== message ? ` (${init.info.en}; action: ${init.info.action})` : '';
+    super('gateway', `failed with ${init.level} code ${code}: ${message}${hint}`);
     this.level = init.level;
-    this.gatewayCode = init.code;
-    this.gatewayMessage = init.message;
+    this.gatewayCode = code;
+    this.gatewayMessage = message;
     this.info = init.info;
   }
 }
@@ -155,7 +200,7 @@ export class ProtocolError extends CampusPayError {
   constructor(status: number, message: string, excerpt = '') {
     super('protocol', `${message} (HTTP ${status})`);
     this.status = status;
-    this.excerpt = excerpt;
+    this.excerpt = clip(excerpt, ERROR_LIMITS.excerpt);
   }
 }
 
@@ -220,9 +265,11 @@ export class OutcomeUnknownError extends CampusPayError {
   readonly reason: CampusPayErrorCode;
   declare readonly cause: CampusPayError;
   constructor(method: string, cause: CampusPayError, next: OutcomeAdvice) {
-    const what = cause.message.startsWith(`${method}: `)
-      ? cause.message.slice(method.length + 2)
-      : cause.message;
+    // Half the message at most, so the advice after it is never the part clipped away.
+    const what = clip(
+      cause.message.startsWith(`${method}: `) ? cause.message.slice(method.length + 2) : cause.message,
+      ERROR_LIMITS.message / 2,
+    );
     super(
       'outcome_unknown',
       `${method}: the outcome is unknown (${what}). It was not resent. ${next.advice}`,

@@ -10,23 +10,31 @@ export function encodeForm(fields: Record<string, string>): string {
 }
 
 /**
- * Splits on `&`, then on the first `=` only, percent-decoding each part once. A literal `+` stays a
- * `+` (the OneCard reply carries raw base64). Returns undefined when a part is not valid percent-encoding.
+ * The name-value pairs of a form, in order: split on `&`, then on the first `=` only, each part
+ * percent-decoded once as UTF-8. With `plus: 'space'` a `+` is a space, as
+ * application/x-www-form-urlencoded (and URLSearchParams) reads it; with `plus: 'keep'` it stays a `+`
+ * (the OneCard reply carries raw base64). Undefined when a part is not valid percent-encoded UTF-8, where
+ * URLSearchParams would substitute U+FFFD and pass the damage on.
  */
-export function decodeStrictForm(body: string): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
+export function decodeFormPairs(body: string, plus: 'space' | 'keep'): Array<[string, string]> | undefined {
+  const out: Array<[string, string]> = [];
   for (const pair of body.split('&')) {
     if (!pair) continue;
     const eq = pair.indexOf('=');
-    const name = eq < 0 ? pair : pair.slice(0, eq);
-    const value = eq < 0 ? '' : pair.slice(eq + 1);
+    const part = (s: string) => decodeURIComponent(plus === 'space' ? s.replaceAll('+', ' ') : s);
     try {
-      out[decodeURIComponent(name)] = decodeURIComponent(value);
+      out.push(eq < 0 ? [part(pair), ''] : [part(pair.slice(0, eq)), part(pair.slice(eq + 1))]);
     } catch {
       return undefined;
     }
   }
   return out;
+}
+
+/** decodeFormPairs with `+` kept, as a record (a repeated name keeps its last value). */
+export function decodeStrictForm(body: string): Record<string, string> | undefined {
+  const pairs = decodeFormPairs(body, 'keep');
+  return pairs && Object.fromEntries(pairs);
 }
 
 /**

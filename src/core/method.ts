@@ -26,13 +26,25 @@ export interface MethodSpec<Req extends z.ZodType = z.ZodType, Res extends z.Zod
   response: Res;
   /** Request fields that are amounts in fen: sent as decimal strings. */
   amounts?: readonly string[];
-  /** Request → the JSON sent, after the generic conversion (amounts to strings, Dates to gateway time). */
+  /**
+   * Values for request fields the caller left out, e.g. OneCard's `order_time` (now). Filled in before the
+   * generic conversion, so a defaulted Date is written like a given one (compact gateway time).
+   */
+  defaults?(ctx: WireContext): Record<string, unknown>;
+  /** Request → the JSON sent, after the defaults and the generic conversion (amounts to strings, Dates to gateway time). */
   toWire?(v: Record<string, unknown>, ctx: WireContext): Record<string, unknown>;
   /**
-   * Reply fields that echo a request field of the same name and must equal it: a correctly signed reply
-   * about another order or amount is not an answer to this call.
+   * Reply fields that echo a request field of the same name, which the spec's reply table marks required
+   * (不可空 / 是否必须: 是): when the request carried the field, the reply must carry it too, equal. A
+   * correctly signed reply about another order or amount — or one that does not say which — is not an
+   * answer to this call. Names are matched exactly as the spec writes them (`TRANAMT` is not `tranamt`).
    */
   echoes?: readonly string[];
+  /**
+   * Echoed fields the spec's reply table marks optional (可空), or that no spec table documents (deployed
+   * methods): compared when the reply carries them, not required.
+   */
+  echoesIfPresent?: readonly string[];
   /** What to do when the outcome of a call that is not repeated is unknown (money and state calls). */
   // Method syntax on purpose: a table entry's narrower parameter type stays assignable to MethodSpec.
   outcome?(v: z.output<Req>): OutcomeAdvice;

@@ -17,6 +17,7 @@ import {
 } from './errors.js';
 import type { MethodSpec, WireContext } from './method.js';
 import { CallObserver, loadOtel, type OtelApi } from './observe.js';
+import { booleanRule, msRule, type OptionRule, optionIssues, signalRule, timeoutRule } from './options.js';
 import { guardOutcome } from './outcome.js';
 import { validate } from './schema.js';
 import { formatCompactTime } from './time.js';
@@ -26,11 +27,27 @@ import type { RawReply, Transport } from './transport.js';
 export interface CallOptions {
   /** Aborts the call; an abort before anything was sent is a TransportError saying so. */
   signal?: AbortSignal;
-  /** Overrides the client's per-attempt timeoutMs for this call. */
+  /** Overrides the client's per-attempt timeoutMs for this call: 1 to 600000 ms, like the client's. */
   timeoutMs?: number;
-  /** Total time for the call, retries and backoff included (default: no limit beyond the attempts'). */
+  /**
+   * Total time for the call, retries and backoff included (default: no limit beyond the attempts'):
+   * 1 to 2147483647 ms (the longest delay a Node timer holds).
+   */
   deadlineMs?: number;
 }
+
+/**
+ * The rule of every call option, the one list of known keys: a key missing here does not compile, and an
+ * unknown key in a call is refused with the closest known one.
+ */
+export const CALL_OPTIONS = {
+  signal: signalRule,
+  timeoutMs: timeoutRule,
+  deadlineMs: msRule(),
+} as const satisfies { [K in keyof Required<CallOptions>]: OptionRule };
+
+/** `call()` for methods outside the table also takes `idempotent`. */
+const AD_HOC_OPTIONS = { ...CALL_OPTIONS, idempotent: booleanRule };
 
 /** One call as the protocol sees it. */
 export interface Call<S> {
@@ -81,9 +98,15 @@ export class Pipeline<S> {
   ) {}
 
   /** Runs one call of a table method (or of an ad-hoc spec built by `call()`). */
-  async run(name: string, spec: MethodSpec, input: unknown, opts: CallOptions = {}): Promise<unknown> {
+  async run(
+    name: string,
+    spec: MethodSpec,
+    input: unknown,
+    opts: CallOptions = {},
+    rules: Readonly<Record<string, OptionRule>> = CALL_OPTIONS,
+  ): Promise<unknown> {
     try {
-      checkCallOptions(opts, name);
+      checkCallOptions(opts, name, rules);
       if (opts.signal?.aborted) {
         throw new TransportError({
           method: name,
@@ -182,60 +205,74 @@ export class Pipeline<S> {
    * back as decoded, and the call is never resent unless the caller declares it idempotent.
    */
   adHoc(wire: string, payload: unknown, opts: CallOptions & { idempotent?: boolean } = {}): Promise<unknown> {
-    const { idempotent, ...callOpts } = opts;
     const spec: MethodSpec = {
       wire,
       section: 'not in the method table',
-      kind: idempotent === true ? 'query' : 'state',
+      kind: opts?.idempotent === true ? 'query' : 'state',
       request: z.record(z.string(), z.unknown()),
       response: z.unknown(),
     };
-    return this.run(wire, spec, payload, callOpts);
+    return this.run(wire, spec, payload, opts, AD_HOC_OPTIONS);
   }
 }
 
-/** Amounts become decimal strings and Dates the gateway's compact time, then the method's own conversion. */
+/**
+ * Defaults first, then amounts become decimal strings and Dates the gateway's compact time, then the
+ * method's own conversion: a defaulted value goes through the same conversion as a given one.
+ */
 export function toWire(spec: MethodSpec, valid: Record<string, unknown>, ctx: WireContext) {
+  const filled = { ...spec.defaults?.(ctx), ...definedOnly(valid) };
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(valid)) {
-    if (v === undefined) continue;
+  for (const [k, v] of Object.entries(filled)) {
     out[k] = v instanceof Date ? formatCompactTime(v, ctx.timeZone) : v;
   }
   for (const f of spec.amounts ?? []) if (typeof out[f] === 'number') out[f] = String(out[f]);
   return spec.toWire ? spec.toWire(out, ctx) : out;
 }
 
+const definedOnly = (v: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
+
 /**
  * A signed reply that names another order or amount than the request is not this call's answer (a
- * replayed or misrouted reply). Compared as decimal strings: amounts are numbers on both sides.
+ * replayed or misrouted reply), and neither is one that leaves out a field the spec requires it to echo:
+ * it cannot be matched to this request. Only fields the request carried are checked. Compared as decimal
+ * strings: amounts are numbers on both sides.
  */
 function checkEchoes(spec: MethodSpec, req: Record<string, unknown>, reply: unknown, status: number) {
-  if (!spec.echoes || typeof reply !== 'object' || reply === null) return;
-  const r = reply as Record<string, unknown>;
-  const off = spec.echoes.filter((f) => {
-    const sent = req[f];
-    const got = r[f];
-    return sent !== undefined && sent !== '' && got !== undefined && String(sent) !== String(got);
-  });
-  if (off.length > 0) {
-    throw new ProtocolError(
-      status,
-      `the reply is about another request: ${off.join(', ')} differ${off.length === 1 ? 's' : ''} from what was sent`,
-    );
-  }
+  const r = typeof reply === 'object' && reply !== null ? (reply as Record<string, unknown>) : {};
+  const sent = (f: string) => req[f] !== undefined && req[f] !== '';
+  const absent = (f: string) => r[f] === undefined || r[f] === null || r[f] === '';
+  const missing = (spec.echoes ?? []).filter((f) => sent(f) && absent(f));
+  const off = [...(spec.echoes ?? []), ...(spec.echoesIfPresent ?? [])].filter(
+    (f) => sent(f) && !absent(f) && String(req[f]) !== String(r[f]),
+  );
+  if (off.length === 0 && missing.length === 0) return;
+  const why = [
+    ...(off.length > 0 ? [`${off.join(', ')} differ${off.length === 1 ? 's' : ''} from what was sent`] : []),
+    ...(missing.length > 0
+      ? [`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (the spec requires the echo)`]
+      : []),
+  ];
+  const what = off.length > 0 ? 'is about another request' : 'does not say which request it answers';
+  throw new ProtocolError(status, `the reply ${what}: ${why.join('; ')}`);
 }
 
-/** Call options are checked before any I/O (the token fetch included), so a typo never half-sends. */
-export function checkCallOptions(opts: unknown, method: string): void {
-  const issue = (path: string, message: string) =>
-    new ValidationError(method, 'request', [{ path, message }]);
-  if (typeof opts !== 'object' || opts === null) throw issue('options', 'must be an object');
-  const o = opts as Record<string, unknown>;
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
-    throw issue('options.signal', 'must be an AbortSignal (pass controller.signal, not the controller)');
-  if (
-    o.timeoutMs !== undefined &&
-    !(typeof o.timeoutMs === 'number' && Number.isFinite(o.timeoutMs) && o.timeoutMs > 0)
-  )
-    throw issue('options.timeoutMs', 'must be a finite number of milliseconds greater than 0');
+/**
+ * Call options are checked before any I/O (the token fetch included), by the rules of the client's own
+ * options, so a typo or a value a timer cannot hold never half-sends.
+ */
+export function checkCallOptions(
+  opts: unknown,
+  method: string,
+  rules: Readonly<Record<string, OptionRule>> = CALL_OPTIONS,
+): void {
+  const issues = optionIssues(opts, rules);
+  if (issues.length > 0) {
+    throw new ValidationError(
+      method,
+      'request',
+      issues.map((i) => ({ path: i.key ? `options.${i.key}` : 'options', message: i.message })),
+    );
+  }
 }

@@ -12,6 +12,7 @@ import { ConfigurationError, TransportError } from './errors.js';
 import { encodeForm } from './form.js';
 import { nodeSender, SendError, type Sender } from './http.js';
 import { debugLogger, type Logger } from './observe.js';
+import { booleanRule, clientOption, numberRule, timeoutRule } from './options.js';
 
 export type { AxiosLike } from './axios-sender.js';
 
@@ -50,7 +51,7 @@ export interface TransportHooks {
 }
 
 export interface TransportOptions {
-  /** Per-request timeout in milliseconds (default 15000). */
+  /** Per-request timeout in milliseconds (default 15000; 1 to 600000). */
   timeoutMs?: number;
   /**
    * How requests are sent. `'axios'` (default): through axios, which honours `HTTP_PROXY` / `HTTPS_PROXY` /
@@ -142,18 +143,16 @@ export class Transport {
   constructor(options: TransportOptions = {}) {
     const httpsAgent =
       options.httpsAgent ?? (options.ca ? new HttpsAgent({ ca: options.ca, keepAlive: true }) : undefined);
-    this.timeoutMs = checkRange(options.timeoutMs, 'timeoutMs', 15_000, 1, 600_000);
-    this.maxRetries = checkRange(options.maxRetries, 'maxRetries', 2, 0, 10, true);
-    this.retryBaseMs = checkRange(options.retryBaseMs, 'retryBaseMs', 100, 0, 60_000);
-    this.maxReplyBytes = checkRange(options.maxReplyBytes, 'maxReplyBytes', 1024 * 1024, 1, 1024 ** 3, true);
+    this.timeoutMs = clientOption(options, 'timeoutMs', timeoutRule, 15_000);
+    this.maxRetries = clientOption(options, 'maxRetries', numberRule(0, 10, true), 2);
+    this.retryBaseMs = clientOption(options, 'retryBaseMs', numberRule(0, 60_000), 100);
+    this.maxReplyBytes = clientOption(options, 'maxReplyBytes', numberRule(1, 1024 ** 3, true), 1024 * 1024);
     this.sender = pickSender(options, httpsAgent, this.maxReplyBytes);
     this.hooks = options.hooks ?? {};
     if (options.logger !== undefined && typeof options.logger?.info !== 'function')
       throw new ConfigurationError('logger', 'must have an info(message, fields) method, as console does');
-    if (options.tracing !== undefined && typeof options.tracing !== 'boolean')
-      throw new ConfigurationError('tracing', 'must be true or false');
     this.logger = options.logger ?? debugLogger();
-    this.tracing = options.tracing === true;
+    this.tracing = clientOption(options, 'tracing', booleanRule, false);
   }
 
   async post(req: PostRequest): Promise<RawReply> {
@@ -254,23 +253,6 @@ export function hostOf(url: string): string {
   } catch {
     return 'gateway';
   }
-}
-
-function checkRange(
-  v: number | undefined,
-  option: string,
-  dflt: number,
-  min: number,
-  max: number,
-  int = false,
-) {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v)))
-    throw new ConfigurationError(
-      option,
-      `must be a finite ${int ? 'integer' : 'number'} from ${min} to ${max}`,
-    );
-  return v;
 }
 
 function pickSender(options: TransportOptions, httpsAgent: HttpsAgent | undefined, maxReplyBytes: number) {

@@ -1,13 +1,13 @@
 /**
  * The OneCard method table, the single source of truth for every method: SDK name, gateway method (the
  * wrapper key is derived from it), spec section, kind, schemas, amount fields, the reply fields that must
- * echo the request, and what to do when a money call's outcome is unknown. The client's methods, the
+ * echo the request (`echoes`: 不可空 in the section's reply table, so required; `echoesIfPresent`: 可空),
+ * and what to do when a money call's outcome is unknown. The client's methods, the
  * sandbox's dispatch, the CLI and the tests' case lists all follow it.
  */
 import type { z } from 'zod';
 import type { MethodSpec } from '../core/method.js';
 import { queryAdvice } from '../core/outcome.js';
-import { formatCompactTime } from '../core/time.js';
 import { wrapperOf } from './envelope.js';
 import * as s from './schemas.js';
 import * as d from './schemas-deployed.js';
@@ -74,7 +74,9 @@ export const oneCardMethods = {
     kind: 'state',
     request: s.GetBarcodeRequest,
     response: s.GetBarcodeResponse,
-    echoes: ['account'],
+    echoes: ['account', 'paytype'],
+    // 2.2.3.3.2: payacc is 可空 in the reply (empty for paytype 2).
+    echoesIfPresent: ['payacc'],
     outcome: () => ({ advice: 'Fetch a new code; an unused code expires on its own.' }),
   }),
   payByBarcode: m('synjones.onecard.barcode.pay', {
@@ -93,7 +95,9 @@ export const oneCardMethods = {
     kind: 'state',
     request: s.BindPayAccountRequest,
     response: s.BindPayAccountResponse,
-    echoes: ['pay_type', 'openid', 'account'],
+    echoes: ['pay_type', 'account'],
+    // 2.2.4.1.2: openid is 可空 in the reply.
+    echoesIfPresent: ['openid'],
     outcome: () => ({ advice: 'Binding again is harmless: call it again to learn the state.' }),
   }),
   unbindPayAccount: m('synjones.onecard.paygw.unbind.acc', {
@@ -101,7 +105,9 @@ export const oneCardMethods = {
     kind: 'state',
     request: s.UnbindPayAccountRequest,
     response: s.UnbindPayAccountResponse,
-    echoes: ['pay_type', 'openid'],
+    echoes: ['pay_type'],
+    // 2.2.4.2.2: openid is 可空 in the reply.
+    echoesIfPresent: ['openid'],
     outcome: () => ({ advice: 'Unbinding again answers 60003 if it already took effect.' }),
   }),
   recharge: m('synjones.onecard.paygw.recharge.card', {
@@ -111,8 +117,8 @@ export const oneCardMethods = {
     response: s.RechargeResponse,
     amounts: ['order_amount'],
     echoes: ['account', 'acctype', 'order_no', 'order_amount'],
-    // The default is written like a given Date: a Date left here would go out as JSON's ISO string.
-    toWire: (v, ctx) => ({ ...v, order_time: v.order_time ?? formatCompactTime(ctx.now, ctx.timeZone) }),
+    // 2.2.4.3: order_time is 不可空, YYYYMMDDHH24MISS; the README promises "now" when left out.
+    defaults: (ctx) => ({ order_time: ctx.now }),
     outcome: (v) =>
       queryAdvice({
         method: 'queryRechargeOrder',
@@ -127,14 +133,15 @@ export const oneCardMethods = {
     amounts: ['order_amount'],
     echoes: ['order_no', 'out_id', 'order_amount'],
   }),
-  // Seen in deployments, not in v2.41. Card-state changes are not resent either.
+  // Seen in deployments, not in v2.41. Card-state changes are not resent either. No spec table says which
+  // reply fields are required, so their echoes are compared when present (echoesIfPresent).
   queryAccInfoTotal: m('synjones.onecard.query.accinfo.total', {
     section: 'deployed: 电子账户汇总',
     deployedOnly: true,
     kind: 'query',
     request: d.QueryAccInfoTotalRequest,
     response: d.QueryAccInfoTotalResponse,
-    echoes: ['acctype'],
+    echoesIfPresent: ['acctype'],
   }),
   querySnoNameFromBarcode: m('synjones.onecard.query.snoname.frombarcode', {
     section: 'deployed: 通过二维码查询学工号姓名',
@@ -149,7 +156,7 @@ export const oneCardMethods = {
     kind: 'state',
     request: d.ModifyPasswordRequest,
     response: d.AckResponse,
-    echoes: ['account'],
+    echoesIfPresent: ['account'],
     outcome: (v) => stateAdvice(v.account, 'the new password (checkPassword)'),
   }),
   lostCard: cardState('synjones.onecard.lost.card', '挂失', 'lostflag'),
@@ -162,7 +169,7 @@ export const oneCardMethods = {
     kind: 'state',
     request: d.OpenAccountRequest,
     response: d.OpenAccountResponse,
-    echoes: ['sno'],
+    echoesIfPresent: ['sno'],
     outcome: (v) => queryAdvice({ method: 'queryCard', params: { idtype: 'sno', id: v.sno } }),
   }),
   modifyAccount: m('synjones.onecard.modify.acc', {
@@ -171,7 +178,7 @@ export const oneCardMethods = {
     kind: 'state',
     request: d.ModifyAccountRequest,
     response: d.AckResponse,
-    echoes: ['account'],
+    echoesIfPresent: ['account'],
     outcome: (v) => stateAdvice(v.account, 'the account details (queryCard)'),
   }),
 };
@@ -184,7 +191,7 @@ function cardState(wire: string, zh: string, flag: 'lostflag' | 'freezeflag') {
     kind: 'state',
     request: d.CardStateRequest,
     response: d.AckResponse,
-    echoes: ['account'],
+    echoesIfPresent: ['account'],
     outcome: (v) =>
       queryAdvice({ method: 'queryCard', params: { idtype: 'acc', id: v.account } }, `read ${flag}`),
   });

@@ -1,26 +1,27 @@
 /** Turning a recharge reply (2.2.4.3) into what the payer's browser or phone needs. */
 import { ValidationError } from '../core/errors.js';
+import { decodeFormPairs } from '../core/form.js';
 import type { RechargeResponse } from './schemas.js';
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** The post_data pairs, decoded once (`+` kept: the values can be base64). */
-function pairs(postData: string): Array<[string, string]> {
-  return postData
-    .split('&')
-    .filter(Boolean)
-    .map((p) => {
-      const eq = p.indexOf('=');
-      const dec = (x: string) => {
-        try {
-          return decodeURIComponent(x);
-        } catch {
-          return x;
-        }
-      };
-      return eq < 0 ? [dec(p), ''] : [dec(p.slice(0, eq)), dec(p.slice(eq + 1))];
-    });
+/**
+ * The post_data pairs. 2.2.4.3 calls post_data urlencoded (字段为 urlencode 编码后的数据), so it is read
+ * as application/x-www-form-urlencoded: a literal `+` is a space, and a `+` of a base64 value arrives as
+ * `%2B`. Broken percent-encoding is refused rather than handed on as U+FFFD.
+ */
+function pairs(postData: string, helper: string): Array<[string, string]> {
+  const out = decodeFormPairs(postData, 'space');
+  if (!out) {
+    throw new ValidationError(helper, 'response', [
+      {
+        path: 'post_data',
+        message: 'is not valid percent-encoded UTF-8 (application/x-www-form-urlencoded)',
+      },
+    ]);
+  }
+  return out;
 }
 
 /**
@@ -37,7 +38,7 @@ export function rechargeToHtmlForm(
     ]);
   }
   const method = reply.post_type.toLowerCase() === 'get' ? 'get' : 'post';
-  const inputs = pairs(reply.post_data)
+  const inputs = pairs(reply.post_data, 'rechargeToHtmlForm')
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
     .join('\n    ');
   return `<!doctype html>
@@ -66,23 +67,21 @@ export interface RechargeQr {
   png?: Buffer;
 }
 
-/** For post_type `native` (scan to pay): the QR text, and the gateway's PNG when it sent one. */
+/** The eight bytes every PNG file starts with. */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * For post_type `native` (scan to pay): the QR text, and the gateway's PNG when it sent one. 2.2.4.3:
+ * the PNG is base64, then urlencoded — one bare value (`iVBOR…%2B…%3D`); a deployment that names it
+ * (`img=…`) is read too. A value that is not base64 once decoded (a literal `+` became a space) or not a
+ * PNG gives no `png`: the QR text alone still works, a damaged image would not.
+ */
 export function rechargeToQrPayload(
   reply: Pick<RechargeResponse, 'post_type' | 'post_url' | 'post_data'>,
 ): RechargeQr {
-  let png: Buffer | undefined;
-  if (reply.post_data) {
-    const raw = reply.post_data.replace(/^[^=]*=(?=[A-Za-z0-9+/%])/, '');
-    let b64: string;
-    try {
-      b64 = decodeURIComponent(raw);
-    } catch {
-      throw new ValidationError('rechargeToQrPayload', 'response', [
-        { path: 'post_data', message: 'is not valid percent-encoding' },
-      ]);
-    }
-    const bytes = Buffer.from(b64, 'base64');
-    if (bytes.subarray(1, 4).toString('latin1') === 'PNG') png = bytes;
-  }
+  const [first, ...more] = pairs(reply.post_data, 'rechargeToQrPayload');
+  const b64 = first && more.length === 0 ? first[1] || first[0] : '';
+  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(b64) ? Buffer.from(b64, 'base64') : undefined;
+  const png = bytes?.subarray(0, 8).equals(PNG_SIGNATURE) ? bytes : undefined;
   return png ? { text: reply.post_url, png } : { text: reply.post_url };
 }

@@ -383,10 +383,16 @@ export const RechargeRequest = z
     order_note: gbk(128).optional(),
     /** 一卡通备注, counted like order_note; %localsn% and %paymentsn% are expanded by the gateway. */
     aic_note: gbk(128).optional(),
-    /** 前台跳转地址 Page the payer returns to: an absolute http(s) URL, ≤ 200 bytes. */
-    return_url: httpUrl(200),
-    /** 后台通知地址 Where paygw.notify.result is POSTed: an absolute http(s) URL. */
-    notify_url: httpUrl(200),
+    /**
+     * 前台跳转地址 Page the payer returns to (the front-end notice, a GET): an absolute http(s) URL,
+     * ≤ 200 bytes; or `null` for none (值为 null 时,不发起通知), sent as JSON null.
+     */
+    return_url: httpUrl(200).nullable(),
+    /**
+     * 后台通知地址 Where paygw.notify.result is POSTed: an absolute http(s) URL; or `null` for no back-end
+     * notice (值为 null 时,不发起通知), sent as JSON null — then only queryRechargeOrder tells the outcome.
+     */
+    notify_url: httpUrl(200).nullable(),
     /** WeChat openid; required for weixin + nativejs. */
     openid: bytes(128).optional(),
     /** 微信优惠标识 WeChat coupon tag. */

@@ -1,7 +1,8 @@
 /**
  * The Zhixiao method table, the single source of truth for every interface: SDK name, path, spec
- * section, kind, schemas, amount fields, the reply fields that must echo the request, and what to do
- * when a money call's outcome is unknown. The client's methods, the sandbox's routes, the CLI and the
+ * section, kind, schemas, amount fields, the reply fields that must echo the request (`echoes`: each
+ * marked 是否必须 是 in its section's ret_content table), and what to do when a money call's outcome is
+ * unknown. The client's methods, the sandbox's routes, the CLI and the
  * tests' case lists all follow it.
  */
 import type { z } from 'zod';

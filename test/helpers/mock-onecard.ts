@@ -48,3 +48,28 @@ export function mockOneCard(answer: OneCardAnswer) {
 export const tokenAnswer = (n: number, expires = '7200') => ({
   data: { access_token: `token-${n}`, expires_in: expires },
 });
+
+/**
+ * A gateway that answers the token call and every recharge with a sound 2.2.4.3 reply: the fields its
+ * table marks 不可空 echoed from what was sent, and a pay page. `patch` changes fields, or removes them
+ * when undefined (JSON leaves them out).
+ */
+export function mockRecharge(patch: Record<string, unknown> = {}) {
+  return mockOneCard((m, p) =>
+    m.endsWith('access_token')
+      ? tokenAnswer(1)
+      : {
+          data: {
+            account: p.account,
+            acctype: p.acctype,
+            order_no: p.order_no,
+            order_amount: p.order_amount,
+            out_id: '1',
+            post_type: 'get',
+            post_url: 'https://p.test',
+            post_data: '',
+            ...patch,
+          },
+        },
+  );
+}

@@ -18,7 +18,7 @@ import {
   ZhixiaoPayClient,
 } from '../../src/index.js';
 import { DES_KEY, GATEWAY, oneCardOptions, platformPrivate, ZX, ZX_BASE } from '../helpers/keys.js';
-import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+import { mockOneCard, mockRecharge, tokenAnswer } from '../helpers/mock-onecard.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -50,6 +50,60 @@ describe('typed, bilingual gateway codes', () => {
     );
     expect(Object.keys(ONECARD_BUSINESS_CODES)).toEqual(expect.arrayContaining(['60010', '60048', '60073']));
     expect(Object.keys(ZHIXIAO_CODES).sort()).toEqual(['-1', '-2', '-3']);
+  });
+
+  /**
+   * The codes the specs list, transcribed by hand from the spec texts, in their words: OneCard table 1.2.2
+   * (errcode; v2.41's business 错误码 tables are empty) and Zhixiao 1.3 (ret_code). 0 is success in both,
+   * not an error code. 40011 carries 40010's words in v2.41.
+   */
+  const SPEC_CODES: Array<[Record<string, { zh: string; source: string }>, string, string]> = [
+    [ONECARD_SYSTEM_CODES, '-1', '系统繁忙'],
+    [ONECARD_SYSTEM_CODES, '-2', '系统内部错误'],
+    [ONECARD_SYSTEM_CODES, '40001', '不合法的数据报文'],
+    [ONECARD_SYSTEM_CODES, '40002', '不支持的 appkey'],
+    [ONECARD_SYSTEM_CODES, '40004', '签名校验失败'],
+    [ONECARD_SYSTEM_CODES, '40005', '系统授权过期'],
+    [ONECARD_SYSTEM_CODES, '40006', 'API 授权过期'],
+    [ONECARD_SYSTEM_CODES, '40007', '接入系统授权过期'],
+    [ONECARD_SYSTEM_CODES, '40008', '系统未授权'],
+    [ONECARD_SYSTEM_CODES, '40010', '接入系统未授权'],
+    [ONECARD_SYSTEM_CODES, '40011', '接入系统未授权'],
+    [ONECARD_SYSTEM_CODES, '40012', '不支持的 API'],
+    [ONECARD_SYSTEM_CODES, '40013', 'API 未启用'],
+    [ONECARD_SYSTEM_CODES, '40014', '调用次数超限'],
+    [ONECARD_SYSTEM_CODES, '40015', '数据格式错误'],
+    [ONECARD_SYSTEM_CODES, '40016', '协议版本不支持'],
+    [ONECARD_SYSTEM_CODES, '40017', 'access_token 无效'],
+    [ONECARD_SYSTEM_CODES, '40018', '时间戳无效'],
+    [ZHIXIAO_CODES, '-1', '通用错误码'],
+    [ZHIXIAO_CODES, '-2', '参数校验失败'],
+    [ZHIXIAO_CODES, '-3', '账号被冻结'],
+  ];
+
+  it.each(
+    SPEC_CODES.map(([t, code, zh]) => [t === ZHIXIAO_CODES ? 'Zhixiao' : 'OneCard', code, zh, t] as const),
+  )('%s %s is the spec’s %s, marked spec', (_gw, code, zh, table) => {
+    expect(table[code]).toMatchObject({ zh, source: 'spec' });
+  });
+
+  it('every other code is marked deployed', () => {
+    const tables = { ONECARD_SYSTEM_CODES, ONECARD_BUSINESS_CODES, ZHIXIAO_CODES };
+    for (const [name, table] of Object.entries(tables)) {
+      const specCodes = SPEC_CODES.filter(([t]) => t === table).map(([, code]) => code);
+      for (const [code, info] of Object.entries(table as Record<string, { source: string }>))
+        expect({ name, code, source: info.source }).toEqual({
+          name,
+          code,
+          source: specCodes.includes(code) ? 'spec' : 'deployed',
+        });
+    }
+  });
+
+  it('where deployments word a spec code otherwise, that wording is kept beside it', () => {
+    expect(ONECARD_SYSTEM_CODES['-2']).toMatchObject({ zh: '系统内部错误', deployedZh: '系统内存不足' });
+    expect(ONECARD_SYSTEM_CODES['40011']).toMatchObject({ deployedZh: '发起端未启用' });
+    expect('deployedZh' in ONECARD_SYSTEM_CODES['-1']).toBe(false);
   });
 
   it('isGatewayError narrows by code; the error carries the code info', async () => {
@@ -115,6 +169,10 @@ describe('bad options are refused before any I/O, the token fetch included', () 
     ['an object as signal', { signal: {} }],
     ['a NaN timeout', { timeoutMs: Number.NaN }],
     ['a negative timeout', { timeoutMs: -1 }],
+    ['a timeout a timer cannot hold', { timeoutMs: 1e12 }],
+    ['a deadline as text', { deadlineMs: '5s' }],
+    ['a zero deadline', { deadlineMs: 0 }],
+    ['a misspelt option', { timeoutMS: 5_000 }],
   ])('%s', async (_name, opts) => {
     // No interceptor: any request at all would fail with a nock error instead of ValidationError.
     const err = await onecard()
@@ -122,6 +180,16 @@ describe('bad options are refused before any I/O, the token fetch included', () 
       .catch((e) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.issues[0].path).toMatch(/^options\./);
+  });
+
+  it('a transfer with timeoutMs 1e12 is refused, not sent and then reported outcome-unknown', async () => {
+    const err = await onecard()
+      .transfer({ account: '1', tranamt: 100, src_acctype: '###', dst_acctype: '001' }, { timeoutMs: 1e12 })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.message).toBe(
+      'transfer request is invalid: options.timeoutMs: must be a finite number of milliseconds from 1 to 600000',
+    );
   });
 
   it('a gateway URL with spaces or a non-http scheme is a ConfigurationError', () => {
@@ -152,19 +220,7 @@ describe('symmetric names and notice builders', () => {
   });
 
   it('a Date order_time is written in the client time zone, like the request timestamp', async () => {
-    const { seen } = mockOneCard((m, p) =>
-      m.endsWith('access_token')
-        ? tokenAnswer(1)
-        : {
-            data: {
-              out_id: '1',
-              order_no: p.order_no,
-              post_type: 'get',
-              post_url: 'https://p.test',
-              post_data: '',
-            },
-          },
-    );
+    const { seen } = mockRecharge();
     const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
     for (const [timeZone, expected] of [
       [undefined, '20260102110405'],

@@ -12,11 +12,17 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   buildZhixiaoNotification,
   ConfigurationError,
+  GatewayError,
+  MemoryTokenStore,
+  OneCardClient,
+  OutcomeUnknownError,
+  ProtocolError,
   TransportError,
   ValidationError,
   ZhixiaoPayClient,
 } from '../../src/index.js';
-import { ZX } from '../helpers/keys.js';
+import { encodeReply } from '../../src/onecard/envelope.js';
+import { DES_KEY, oneCardOptions, platformPrivate, ZX } from '../helpers/keys.js';
 import { startMerchant } from '../helpers/merchant.js';
 
 let endless: { url: string; close: () => Promise<void> };
@@ -142,6 +148,106 @@ describe('replies', () => {
 
   it('logger: console-like objects and tracing: false are accepted', () => {
     expect(() => client({ logger: { info: () => {} }, tracing: false })).not.toThrow();
+  });
+});
+
+describe('errors stay small whatever the reply held', () => {
+  /**
+   * A OneCard gateway over real HTTP that answers the token call, then every call with `data` (or with
+   * `errcode`/`body` when given), signed with the platform fixture key.
+   */
+  async function gateway(reply: { data?: Record<string, unknown>; body?: string }) {
+    const gw = await startMerchant((req, res) => {
+      let raw = '';
+      req.on('data', (c) => {
+        raw += c;
+      });
+      req.on('end', () => {
+        const method = new URLSearchParams(raw).get('method')!;
+        const token = method.endsWith('access_token');
+        const data = token ? { access_token: 't1', expires_in: '7200' } : reply.data;
+        const keys = { desKey: DES_KEY, platformPrivateKey: platformPrivate };
+        res.end(
+          !token && reply.body !== undefined
+            ? reply.body
+            : encodeReply(keys, method, '0', { retcode: '0', errmsg: '', ...data }),
+        );
+      });
+    });
+    const c = new OneCardClient({
+      ...oneCardOptions,
+      gatewayUrl: `${gw.url}/gw`,
+      tokenStore: new MemoryTokenStore(),
+    });
+    return { c, close: gw.close };
+  }
+  // A limit of about 2,000 characters per message, written out here rather than read from the code.
+  const small = (err: Error) => {
+    expect(err.message.length).toBeLessThan(2_100);
+    expect(JSON.stringify(err).length).toBeLessThan(40_000);
+  };
+
+  it('a 300 KB reply of 150,000 bad cards: the first 10 issues listed, 100 kept, all counted', async () => {
+    const { c, close } = await gateway({ data: { card: new Array(150_000).fill(1) } });
+    const err = (await c.queryCard({ idtype: 'sno', id: '1' }).catch((e) => e)) as ValidationError;
+    await close();
+    expect(err).toBeInstanceOf(ValidationError);
+    small(err);
+    expect([err.issues.length, err.issueCount]).toEqual([100, 150_000]);
+    expect(err.issues[99]!.path).toBe('card.99');
+    expect(err.message).toMatch(
+      /^queryCard response is invalid: card\.0: .*; card\.9: [^;]*; and 149990 more issues$/,
+    );
+    expect(err.message.match(/card\.\d+:/g)).toHaveLength(10);
+  });
+
+  it('the same on a money call: outcome unknown, its advice intact, its cause as small', async () => {
+    const { c, close } = await gateway({ data: { tranamt: new Array(150_000).fill('x') } });
+    const err = (await c
+      .transfer({ account: '1', tranamt: 1, src_acctype: '###', dst_acctype: '001' })
+      .catch((e) => e)) as OutcomeUnknownError;
+    await close();
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    small(err);
+    expect(err.message).toMatch(/compare the e-account balances/);
+  });
+
+  it('an issue with a huge path or message is clipped, saying how much was cut', () => {
+    const err = new ValidationError('m', 'response', [
+      { path: 'p'.repeat(10_000), message: 'y'.repeat(10_000) },
+    ]);
+    small(err);
+    expect(err.issues[0]!.path).toBe(`${'p'.repeat(200)}… (9800 more characters)`);
+    expect(err.issues[0]!.message).toBe(`${'y'.repeat(200)}… (9800 more characters)`);
+    // A surrogate pair is never cut in half.
+    const emoji = new ValidationError('m', 'response', [{ path: `${'a'.repeat(199)}😀😀`, message: 'x' }]);
+    expect(emoji.issues[0]!.path).toBe(`${'a'.repeat(199)}… (4 more characters)`);
+  });
+
+  it('a 100,000-character errmsg and retcode make a small GatewayError', async () => {
+    const { c, close } = await gateway({
+      data: { retcode: '6'.repeat(100_000), errmsg: '错'.repeat(100_000) },
+    });
+    const err = (await c.queryCard({ idtype: 'sno', id: '1' }).catch((e) => e)) as GatewayError;
+    await close();
+    expect(err).toBeInstanceOf(GatewayError);
+    small(err);
+    expect(err.gatewayCode).toBe(`${'6'.repeat(200)}… (99800 more characters)`);
+    expect(err.gatewayMessage).toBe(`${'错'.repeat(1_000)}… (99000 more characters)`);
+  });
+
+  it('a 900 KB plain-text body is a small ProtocolError with a short excerpt', async () => {
+    const { c, close } = await gateway({ body: `系统错误 ${'x '.repeat(450_000)}` });
+    const err = (await c.queryCard({ idtype: 'sno', id: '1' }).catch((e) => e)) as ProtocolError;
+    await close();
+    expect(err).toBeInstanceOf(ProtocolError);
+    small(err);
+    expect(err.excerpt.length).toBeLessThanOrEqual(530);
+  });
+
+  it('any message is clipped at 2,000 characters', () => {
+    const err = new ProtocolError(200, 'z'.repeat(5_000));
+    expect(err.message).toBe(`${'z'.repeat(2_000)}… (3011 more characters)`);
   });
 });
 

@@ -1,5 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { tripleDesDecrypt } from '../../src/crypto.js';
 import {
   ConfigurationError,
   MemoryTokenStore,
@@ -8,8 +9,8 @@ import {
   TransportError,
   ValidationError,
 } from '../../src/index.js';
-import { GATEWAY, oneCardOptions } from '../helpers/keys.js';
-import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+import { DES_KEY, GATEWAY, oneCardOptions } from '../helpers/keys.js';
+import { mockOneCard, mockRecharge, tokenAnswer } from '../helpers/mock-onecard.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -64,19 +65,7 @@ describe('the request envelope', () => {
   });
 
   it('amounts go out as decimal strings; order_time from a Date in Beijing time', async () => {
-    const { seen } = mockOneCard((m) =>
-      m.endsWith('access_token')
-        ? tokenAnswer(1)
-        : {
-            data: {
-              out_id: '1',
-              order_no: 'A1',
-              post_type: 'post',
-              post_url: 'http://pay',
-              post_data: 'a=1',
-            },
-          },
-    );
+    const { seen } = mockRecharge();
     await client().recharge({
       client_type: 'wap',
       pay_type: 'alipay',
@@ -89,6 +78,60 @@ describe('the request envelope', () => {
       notify_url: 'http://n',
     });
     expect(seen[1]!.payload).toMatchObject({ order_amount: '100', order_time: '20160419115530' });
+  });
+
+  it('notify_url / return_url null: no notice (2.2.4.3), sent as JSON null, the key kept', async () => {
+    const { seen } = mockRecharge();
+    const req = {
+      client_type: 'wap',
+      pay_type: 'alipay',
+      account: '98',
+      acctype: '###',
+      order_no: 'A1',
+      order_amount: 100,
+      order_time: '20160419115530',
+    } as const;
+    await client().recharge({ ...req, return_url: null, notify_url: null });
+    await client().recharge({ ...req, return_url: 'http://r', notify_url: null });
+    const bodies = seen.filter((s) => s.fields.method!.endsWith('recharge.card'));
+    expect(bodies.map((s) => [s.payload.return_url, s.payload.notify_url])).toEqual([
+      [null, null],
+      ['http://r', null],
+    ]);
+    // The decrypted JSON itself, not a re-serialisation: the keys are there with the value null.
+    const json = JSON.parse(tripleDesDecrypt(bodies[0]!.fields.request!, DES_KEY)) as Record<string, object>;
+    expect(Object.entries(json.paygw_recharge_card!).filter(([k]) => k.endsWith('_url'))).toEqual([
+      ['return_url', null],
+      ['notify_url', null],
+    ]);
+    // Leaving them out is still a mistake (the spec marks both 不可空): say null to mean "no notice".
+    const err = await client()
+      .recharge(req as never)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.issues.map((i: { path: string }) => i.path)).toEqual(['return_url', 'notify_url']);
+  });
+
+  it('order_time left out: now, as 14 digits of Beijing time, never an ISO string', async () => {
+    const { seen } = mockRecharge();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // 01:45:11 UTC is 09:45:11 in Beijing.
+      vi.setSystemTime(new Date('2026-12-07T01:45:11.104Z'));
+      await client().recharge({
+        client_type: 'wap',
+        pay_type: 'alipay',
+        account: '98',
+        acctype: '###',
+        order_no: 'A1',
+        order_amount: 100,
+        return_url: 'http://r',
+        notify_url: 'http://n',
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(seen[1]!.payload.order_time).toBe('20261207094511');
   });
 });
 

@@ -67,7 +67,7 @@ describe('decodeReply', async () => {
   it('errcode → system GatewayError with the Chinese message', async () => {
     const body = encodeReply(signer, M, '40004', undefined);
     await expect(decodeReply(keys, M, 200, Buffer.from(body))).rejects.toThrow(
-      expect.objectContaining({ level: 'system', gatewayCode: '40004', gatewayMessage: '签名检验失败' }),
+      expect.objectContaining({ level: 'system', gatewayCode: '40004', gatewayMessage: '签名校验失败' }),
     );
   });
 

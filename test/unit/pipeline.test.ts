@@ -13,8 +13,10 @@ import {
   ValidationError,
 } from '../../src/core/errors.js';
 import type { MethodKind, MethodSpec } from '../../src/core/method.js';
-import { type Call, type GatewayProtocol, Pipeline } from '../../src/core/pipeline.js';
+import { type Call, type GatewayProtocol, Pipeline, toWire } from '../../src/core/pipeline.js';
 import { Transport } from '../../src/core/transport.js';
+import { oneCardMethods } from '../../src/onecard/methods.js';
+import { zhixiaoMethods } from '../../src/zhixiao/methods.js';
 
 /**
  * The pipeline with a gateway of this test's own: the form goes as JSON in `p`, the server answers
@@ -100,6 +102,8 @@ const spec = (kind: MethodKind, extra: Partial<MethodSpec> = {}): MethodSpec => 
   ...extra,
 });
 
+const PLAIN = 'must be a plain object such as { signal, timeoutMs, deadlineMs }';
+
 const caught = (p: Promise<unknown>) =>
   p.then(
     () => {
@@ -110,20 +114,54 @@ const caught = (p: Promise<unknown>) =>
 
 describe('call options are checked before any I/O, the session fetch included', () => {
   it.each<[string, unknown, string, string]>([
-    ['null', null, 'options', 'must be an object'],
-    ['a string', 'fast', 'options', 'must be an object'],
+    ['null', null, 'options', PLAIN],
+    ['a string', 'fast', 'options', PLAIN],
+    ['a signal instead of { signal }', AbortSignal.timeout(1_000), 'options', PLAIN],
+    ['a controller instead of { signal }', new AbortController(), 'options', PLAIN],
+    ['an array', [], 'options', PLAIN],
     [
       'a controller as signal',
       { signal: new AbortController() },
       'options.signal',
       'must be an AbortSignal (pass controller.signal, not the controller)',
     ],
-    ...[0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5'].map((t): [string, unknown, string, string] => [
-      `timeoutMs ${String(t)}`,
-      { timeoutMs: t },
-      'options.timeoutMs',
-      'must be a finite number of milliseconds greater than 0',
-    ]),
+    // 1e12 and 2^31 overflow Node's timer to 1 ms: the call would be sent, then reported unknown.
+    ...[0, -1, 0.5, 600_001, 1e12, Number.NaN, Number.POSITIVE_INFINITY, '5', '5s', null, true].map(
+      (t): [string, unknown, string, string] => [
+        `timeoutMs ${String(t)}`,
+        { timeoutMs: t },
+        'options.timeoutMs',
+        'must be a finite number of milliseconds from 1 to 600000',
+      ],
+    ),
+    ...[0, -1, 2 ** 31, 1e12, Number.NaN, Number.NEGATIVE_INFINITY, '5s', {}].map(
+      (t): [string, unknown, string, string] => [
+        `deadlineMs ${String(t)}`,
+        { deadlineMs: t },
+        'options.deadlineMs',
+        'must be a finite number of milliseconds from 1 to 2147483647',
+      ],
+    ),
+    [
+      'timeoutMS (a typo)',
+      { timeoutMS: 5_000 },
+      'options.timeoutMS',
+      'is not an option; did you mean timeoutMs?',
+    ],
+    ['deadline', { deadline: 5_000 }, 'options.deadline', 'is not an option; did you mean deadlineMs?'],
+    ['sigal', { sigal: undefined }, 'options.sigal', 'is not an option; did you mean signal?'],
+    [
+      'an unrelated key',
+      { retries: 3 },
+      'options.retries',
+      'is not an option (known: signal, timeoutMs, deadlineMs)',
+    ],
+    [
+      'idempotent outside call()',
+      { idempotent: true },
+      'options.idempotent',
+      'is not an option (known: signal, timeoutMs, deadlineMs)',
+    ],
   ])('%s', async (_what, opts, path, message) => {
     const { p, seen } = pipeline();
     const e = await caught(p.run('payIt', spec('money'), {}, opts as never));
@@ -135,11 +173,30 @@ describe('call options are checked before any I/O, the session fetch included', 
     expect([seen.begins, hits.length]).toEqual([0, 0]);
   });
 
-  it('a small positive timeoutMs and a real signal are fine', async () => {
+  it('values at the edges of each range, undefined values and a null-prototype object are fine', async () => {
     const { p } = pipeline();
-    await expect(
-      p.run('q', spec('query'), {}, { timeoutMs: 5_000, signal: new AbortController().signal }),
-    ).resolves.toEqual({});
+    for (const opts of [
+      { timeoutMs: 5_000, signal: new AbortController().signal },
+      { timeoutMs: 600_000, deadlineMs: 2 ** 31 - 1 },
+      { timeoutMs: 1_000, deadlineMs: 1_000 },
+      { timeoutMs: undefined, deadlineMs: undefined, signal: undefined },
+      Object.assign(Object.create(null), { timeoutMs: 5_000 }),
+    ])
+      await expect(p.run('q', spec('query'), {}, opts)).resolves.toEqual({});
+    expect(hits).toHaveLength(5);
+  });
+
+  it('every wrong option is listed, in one error', async () => {
+    const { p, seen } = pipeline();
+    const e = (await caught(
+      p.run('payIt', spec('money'), {}, { timeoutMs: 1e12, deadlineMS: 5, signal: 'x' } as never),
+    )) as unknown as ValidationError;
+    expect(e.issues.map((i) => i.path)).toEqual([
+      'options.timeoutMs',
+      'options.deadlineMS',
+      'options.signal',
+    ]);
+    expect([seen.begins, hits.length]).toEqual([0, 0]);
   });
 
   it('an already aborted signal: a TransportError saying nothing was sent, before the session', async () => {
@@ -212,6 +269,71 @@ describe('the wire form', () => {
     );
     expect(keys).toEqual([['fee']]);
     expect(seenCtx).toEqual(['Asia/Shanghai true']);
+  });
+});
+
+describe('defaults are filled in before the wire conversion', () => {
+  // 2026-12-07T01:45:11.104Z is 2026-12-07 09:45:11 in Beijing (UTC+8, no DST), written out by hand.
+  const now = new Date('2026-12-07T01:45:11.104Z');
+  /**
+   * Every defaulted field of both tables, the request that leaves it out, and the wire value expected at
+   * `now` in Beijing and in UTC. A default added to a table without a row here fails the first test.
+   */
+  const DEFAULTED: Record<string, { input: Record<string, unknown>; beijing: unknown; utc: unknown }> = {
+    'recharge.order_time': {
+      input: {
+        client_type: 'web',
+        pay_type: 'alipay',
+        account: '10001',
+        acctype: '###',
+        order_no: 'R1',
+        order_amount: 100,
+        return_url: 'https://m.test/r',
+        notify_url: 'https://m.test/n',
+      },
+      beijing: '20261207094511',
+      utc: '20261207014511',
+    },
+  };
+  const tables: Record<string, MethodSpec> = { ...oneCardMethods, ...zhixiaoMethods };
+  const ctx = (timeZone: string) => ({ timeZone, now });
+
+  it('the list above names exactly the defaulted fields of both tables', () => {
+    const found = Object.entries(tables).flatMap(([name, m]) =>
+      Object.keys(m.defaults?.(ctx('Asia/Shanghai')) ?? {}).map((f) => `${name}.${f}`),
+    );
+    expect(found.sort()).toEqual(Object.keys(DEFAULTED).sort());
+  });
+
+  it.each(Object.entries(DEFAULTED))('%s: written in the client’s zone, like a given value', (key, row) => {
+    const [name, field] = key.split('.') as [string, string];
+    const m = tables[name]!;
+    const valid = m.request.parse(row.input) as Record<string, unknown>;
+    expect(valid[field]).toBeUndefined();
+    expect(toWire(m, valid, ctx('Asia/Shanghai'))[field]).toBe(row.beijing);
+    expect(toWire(m, valid, ctx('UTC'))[field]).toBe(row.utc);
+    // A value given by the caller wins over the default and goes through the same conversion.
+    const given = m.request.parse({ ...row.input, [field]: now }) as Record<string, unknown>;
+    expect(toWire(m, given, ctx('Asia/Shanghai'))[field]).toBe(row.beijing);
+  });
+
+  it('a default never replaces a given value, and the entry’s toWire sees the converted default', async () => {
+    const { p } = pipeline();
+    const seenByEntry: unknown[] = [];
+    const withDefault = spec('money', {
+      defaults: () => ({ at: now, no: 'D' }),
+      toWire: (v) => {
+        seenByEntry.push(v.at);
+        return v;
+      },
+    });
+    await p.run('payIt', withDefault, { no: 'A' });
+    await p.run('payIt', withDefault, { no: undefined } as never);
+    expect(hits.map(({ session: _, ...h }) => h)).toEqual([
+      { at: '20261207094511', no: 'A' },
+      { at: '20261207094511', no: 'D' },
+    ]);
+    expect(seenByEntry).toEqual(['20261207094511', '20261207094511']);
   });
 });
 
@@ -293,7 +415,7 @@ describe('what the gateway answered', () => {
     );
   });
 
-  it('echoes compare as decimal strings; a field not sent, sent empty or not echoed is not compared', async () => {
+  it('echoes compare as decimal strings; a field not sent or sent empty is not compared', async () => {
     const echoing = spec('query', {
       echoes: ['no', 'fee'],
       request: z.object({ no: z.string().optional(), fee: z.number().optional() }),
@@ -303,19 +425,73 @@ describe('what the gateway answered', () => {
     await expect(p.run('q', echoing, { fee: 5 })).resolves.toEqual({ no: 'B', fee: '5' });
     await expect(p.run('q', echoing, { no: '', fee: 5 })).resolves.toEqual({ no: 'B', fee: '5' });
     answer = () => ({ status: 200, body: '{}' });
-    await expect(p.run('q', echoing, { no: 'A', fee: 5 })).resolves.toEqual({});
+    await expect(p.run('q', echoing, {})).resolves.toEqual({});
   });
 
-  it('a null reply skips the echo check', async () => {
-    const echoing = spec('query', { echoes: ['no'], response: z.null() });
-    const { p } = pipeline({ open: () => null });
-    await expect(p.run('q', echoing, { no: 'A' })).resolves.toBeNull();
+  it.each([
+    ['absent', '{"fee":"5"}'],
+    ['null', '{"no":null,"fee":"5"}'],
+    ['empty', '{"no":"","fee":"5"}'],
+    ['only under another spelling', '{"NO":"A","fee":"5"}'],
+  ])('a required echo that is %s is a mismatch', async (_what, body) => {
+    const echoing = spec('query', {
+      echoes: ['no', 'fee'],
+      response: z.object({ no: z.string().nullable().optional(), fee: z.string() }).loose(),
+    });
+    const { p } = pipeline();
+    answer = () => ({ status: 200, body });
+    const e = await caught(p.run('q', echoing, { no: 'A', fee: 5 }));
+    expect([e.constructor, e.message]).toEqual([
+      ProtocolError,
+      'q: the reply does not say which request it answers: no is missing (the spec requires the echo) (HTTP 200)',
+    ]);
   });
 
-  it('a reply that is not an object skips the echo check', async () => {
-    const echoing = spec('query', { echoes: ['no'], response: z.unknown() });
-    const { p } = pipeline({ open: () => 'plain text' });
-    await expect(p.run('q', echoing, { no: 'A' })).resolves.toBe('plain text');
+  it('missing and differing fields are both named; several missing are listed', async () => {
+    const echoing = spec('query', { echoes: ['no', 'fee', 'at'], response: z.unknown() });
+    const { p } = pipeline();
+    answer = () => ({ status: 200, body: '{"fee":"6"}' });
+    const both = await caught(p.run('q', echoing, { no: 'A', fee: 5 }));
+    expect(both.message).toBe(
+      'q: the reply is about another request: fee differs from what was sent; no is missing (the spec requires the echo) (HTTP 200)',
+    );
+    answer = () => ({ status: 200, body: '{}' });
+    const two = await caught(p.run('q', echoing, { no: 'A', fee: 5 }));
+    expect(two.message).toBe(
+      'q: the reply does not say which request it answers: no, fee are missing (the spec requires the echo) (HTTP 200)',
+    );
+  });
+
+  it('an optional echo (echoesIfPresent) is compared when present, not required', async () => {
+    const echoing = spec('query', { echoes: ['fee'], echoesIfPresent: ['no'] });
+    const { p } = pipeline();
+    answer = () => ({ status: 200, body: '{"fee":"5"}' });
+    await expect(p.run('q', echoing, { no: 'A', fee: 5 })).resolves.toEqual({ fee: '5' });
+    answer = () => ({ status: 200, body: '{"no":"B","fee":"5"}' });
+    const e = await caught(p.run('q', echoing, { no: 'A', fee: 5 }));
+    expect(e.message).toBe('q: the reply is about another request: no differs from what was sent (HTTP 200)');
+    answer = () => ({ status: 200, body: '{"no":"A","fee":"5"}' });
+    await expect(p.run('q', echoing, { no: 'A', fee: 5 })).resolves.toEqual({ no: 'A', fee: '5' });
+  });
+
+  it('a money call whose reply lacks a required echo is outcome unknown (the answer cannot be trusted)', async () => {
+    const echoing = spec('money', { echoes: ['fee'], amounts: ['fee'] });
+    const { p } = pipeline();
+    answer = () => ({ status: 200, body: '{"no":"A"}' });
+    const e = await caught(p.run('m', echoing, { fee: 5 }));
+    expect([e.constructor, e.reason]).toEqual([OutcomeUnknownError, 'protocol']);
+    expect(hits).toHaveLength(1);
+  });
+
+  it('a null or non-object reply carries no echo: a mismatch when one is required, fine when optional', async () => {
+    for (const reply of [null, 'plain text']) {
+      const { p } = pipeline({ open: () => reply });
+      const required = spec('query', { echoes: ['no'], response: z.unknown() });
+      expect(await caught(p.run('q', required, { no: 'A' }))).toBeInstanceOf(ProtocolError);
+      const optional = spec('query', { echoesIfPresent: ['no'], response: z.unknown() });
+      await expect(p.run('q', optional, { no: 'A' })).resolves.toBe(reply);
+      await expect(p.run('q', required, {})).resolves.toBe(reply);
+    }
   });
 
   it('verdicts of the gateway pass through a money call unchanged', async () => {
@@ -437,10 +613,21 @@ describe('call() for methods outside the table', () => {
     expect(hits).toHaveLength(3);
   });
 
-  it('its options are checked like any call’s', async () => {
+  it('its options are checked like any call’s, idempotent included', async () => {
     const { p } = pipeline();
-    const e = await caught(p.adHoc('x.y', {}, { timeoutMs: -1 }));
-    expect([e.constructor, e.method]).toEqual([ValidationError, 'x.y']);
+    for (const [opts, path, message] of [
+      [{ timeoutMs: -1 }, 'options.timeoutMs', 'must be a finite number of milliseconds from 1 to 600000'],
+      [{ idempotent: 'yes' }, 'options.idempotent', 'must be true or false'],
+      [{ idempotnet: true }, 'options.idempotnet', 'is not an option; did you mean idempotent?'],
+      [null, 'options', 'must be a plain object such as { signal, timeoutMs, deadlineMs, idempotent }'],
+    ] as const) {
+      const e = await caught(p.adHoc('x.y', {}, opts as never));
+      expect([e.constructor, e.method, (e as unknown as ValidationError).issues]).toEqual([
+        ValidationError,
+        'x.y',
+        [{ path, message }],
+      ]);
+    }
     expect(hits).toHaveLength(0);
   });
 });

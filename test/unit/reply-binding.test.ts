@@ -11,14 +11,16 @@ import {
   MemoryTokenStore,
   OneCardClient,
   OutcomeUnknownError,
+  oneCardMethods,
   ProtocolError,
   SignatureError,
   TransportError,
   ZhixiaoPayClient,
+  zhixiaoMethods,
 } from '../../src/index.js';
 import { decodeReply } from '../../src/zhixiao/envelope.js';
 import { oneCardOptions, ZX, ZX_BASE } from '../helpers/keys.js';
-import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+import { mockOneCard, mockRecharge, tokenAnswer } from '../helpers/mock-onecard.js';
 import { zxReply } from '../helpers/mock-zhixiao.js';
 
 beforeAll(() => nock.disableNetConnect());
@@ -26,6 +28,16 @@ afterEach(() => nock.cleanAll());
 
 const onecard = () => new OneCardClient({ ...oneCardOptions, tokenStore: new MemoryTokenStore() });
 const zhixiao = () => new ZhixiaoPayClient({ baseUrl: ZX_BASE, ...ZX, retryBaseMs: 1 });
+const RECHARGE = {
+  client_type: 'web',
+  pay_type: 'alipay',
+  account: '1',
+  acctype: '###',
+  order_no: 'MINE',
+  order_amount: 100,
+  return_url: 'https://m.test/r',
+  notify_url: 'https://m.test/n',
+} as const;
 
 describe('Zhixiao ret_code cannot be re-split from ret_content', () => {
   const genuine = zxReply(0, { out_trade_no: 'R1', order_id: '9' });
@@ -122,39 +134,145 @@ describe('a reply about another request is not an answer', () => {
     expect(seen.filter((s) => s.fields.method === 'synjones.onecard.acctype.transfer')).toHaveLength(1);
   });
 
-  it('recharge answered about another order_no → OutcomeUnknownError; queryRechargeOrder about another amount → ProtocolError', async () => {
-    mockOneCard((m, p) => {
-      if (m.endsWith('access_token')) return tokenAnswer(1);
-      if (m.endsWith('recharge.card'))
-        return {
-          data: {
-            out_id: '1',
-            order_no: 'OTHER',
-            order_amount: p.order_amount,
-            post_type: 'get',
-            post_url: 'https://p.test',
-            post_data: '',
-          },
-        };
-      return { data: { order_no: p.order_no, order_amount: '1', order_status: '60' } };
-    });
-    const c = onecard();
-    const err = await c
-      .recharge({
-        client_type: 'web',
-        pay_type: 'alipay',
-        account: '1',
-        acctype: '###',
-        order_no: 'MINE',
-        order_amount: 100,
-        return_url: 'https://m.test/r',
-        notify_url: 'https://m.test/n',
-      })
+  it('recharge answered about another order_no → OutcomeUnknownError', async () => {
+    mockRecharge({ order_no: 'OTHER' });
+    const err = await onecard()
+      .recharge(RECHARGE)
       .catch((e) => e);
     expect(err).toBeInstanceOf(OutcomeUnknownError);
-    const q = await c.queryRechargeOrder({ order_no: 'MINE', order_amount: 100 }).catch((e) => e);
+    expect(err.message).toMatch(/about another request: order_no differs from what was sent \(/);
+  });
+
+  it('queryRechargeOrder answered about another amount → ProtocolError', async () => {
+    mockOneCard((m, p) =>
+      m.endsWith('access_token')
+        ? tokenAnswer(1)
+        : { data: { order_no: p.order_no, order_amount: '1', order_status: '60' } },
+    );
+    const q = await onecard()
+      .queryRechargeOrder({ order_no: 'MINE', order_amount: 100 })
+      .catch((e) => e);
     expect(q).toBeInstanceOf(ProtocolError);
     expect(q.message).toMatch(/order_amount/);
+  });
+});
+
+describe('a reply that leaves out a required echo is not an answer either', () => {
+  it('transfer answered with TRANAMT but no tranamt → OutcomeUnknownError, sent once', async () => {
+    const { seen } = mockOneCard((m) =>
+      m.endsWith('access_token') ? tokenAnswer(1) : { data: { TRANAMT: '3000' } },
+    );
+    const err = await onecard()
+      .transfer({ account: '1', tranamt: 3000, src_acctype: '###', dst_acctype: '001' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    expect([err.reason, err.cause.constructor]).toEqual(['protocol', ProtocolError]);
+    expect(err.message).toMatch(/tranamt is missing/);
+    expect(seen.filter((s) => s.fields.method === 'synjones.onecard.acctype.transfer')).toHaveLength(1);
+  });
+
+  it.each(['account', 'acctype', 'order_no', 'order_amount'])(
+    'recharge answered without %s → OutcomeUnknownError naming it',
+    async (field) => {
+      mockRecharge({ [field]: undefined });
+      const err = await onecard()
+        .recharge(RECHARGE)
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(OutcomeUnknownError);
+      // order_no is required by the reply schema too (a ValidationError first); the others by the echo rule.
+      expect(err.message).toMatch(new RegExp(`${field}(: | is missing)`));
+      expect(err.query).toEqual({
+        method: 'queryRechargeOrder',
+        params: { order_no: 'MINE', order_amount: 100 },
+      });
+    },
+  );
+
+  it('the same recharge with every echo present succeeds (the mock above is otherwise sound)', async () => {
+    mockRecharge();
+    await expect(onecard().recharge(RECHARGE)).resolves.toMatchObject({ order_amount: 100 });
+  });
+
+  it('bindPayAccount without openid in the reply is fine (2.2.4.1.2: 可空); another openid is not', async () => {
+    let openid: unknown;
+    mockOneCard((m, p) =>
+      m.endsWith('access_token')
+        ? tokenAnswer(1)
+        : { data: { pay_type: p.pay_type, account: p.account, openid } },
+    );
+    const req = { pay_type: 'weixin', openid: 'o1', account: '1' } as const;
+    await expect(onecard().bindPayAccount(req)).resolves.toBeDefined();
+    openid = 'o2';
+    const err = await onecard()
+      .bindPayAccount(req)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    expect(err.message).toMatch(/openid differs/);
+  });
+
+  it('Zhixiao refundOrder answered without out_trade_no → OutcomeUnknownError', async () => {
+    nock(ZX_BASE)
+      .post('/pay_api/order_refund')
+      .reply(200, zxReply(0, { order_id: '9' }));
+    const err = await zhixiao()
+      .refundOrder({ out_trade_no: 'R1', refund_fee: 100 })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    expect(err.message).toMatch(/out_trade_no/);
+  });
+
+  /**
+   * Each section's reply table, transcribed by hand: the reply fields that repeat a request field of the
+   * same name, split by the table's 是否可为空 / 是否必须 column. Deployed methods have no table: optional.
+   */
+  const SPEC_ECHOES: Record<string, { required?: string[]; optional?: string[] }> = {
+    getAccessToken: {},
+    queryCard: {},
+    queryAccInfo: { required: ['account'] }, // 2.2.2.2.2
+    checkPassword: {},
+    transfer: { required: ['tranamt'] }, // 2.2.3.2.2
+    getBarcode: { required: ['account', 'paytype'], optional: ['payacc'] }, // 2.2.3.3.2
+    payByBarcode: { required: ['tranamt'] }, // 2.2.3.4.2
+    bindPayAccount: { required: ['pay_type', 'account'], optional: ['openid'] }, // 2.2.4.1.2
+    unbindPayAccount: { required: ['pay_type'], optional: ['openid'] }, // 2.2.4.2.2
+    recharge: { required: ['account', 'acctype', 'order_no', 'order_amount'] }, // 2.2.4.3.2
+    queryRechargeOrder: { required: ['order_no', 'out_id', 'order_amount'] }, // 2.2.4.5.2
+    queryAccInfoTotal: { optional: ['acctype'] },
+    querySnoNameFromBarcode: {},
+    modifyPassword: { optional: ['account'] },
+    lostCard: { optional: ['account'] },
+    unlostCard: { optional: ['account'] },
+    freezeCard: { optional: ['account'] },
+    unfreezeCard: { optional: ['account'] },
+    openAccount: { optional: ['sno'] },
+    modifyAccount: { optional: ['account'] },
+    createOrder: { required: ['out_trade_no'] }, // Zhixiao 2.1
+    queryOrder: { required: ['out_trade_no'] }, // 2.2
+    cancelOrder: { required: ['out_trade_no'] }, // 2.3
+    refundOrder: { required: ['out_trade_no'] }, // 2.4
+    getIdentity: {}, // 2.6: the reply has no uid
+    getUserCard: { required: ['user_no'] }, // 2.7
+    createInvoice: {}, // 2.8: the reply is the text 开票成功
+  };
+
+  it('every table entry echoes what its spec section says, required or optional', () => {
+    const tables = { ...oneCardMethods, ...zhixiaoMethods } as Record<
+      string,
+      { echoes?: readonly string[]; echoesIfPresent?: readonly string[] }
+    >;
+    expect(Object.keys(tables).sort()).toEqual(Object.keys(SPEC_ECHOES).sort());
+    for (const [name, m] of Object.entries(tables)) {
+      const want = SPEC_ECHOES[name]!;
+      expect({
+        name,
+        required: [...(m.echoes ?? [])].sort(),
+        optional: [...(m.echoesIfPresent ?? [])].sort(),
+      }).toEqual({
+        name,
+        required: [...(want.required ?? [])].sort(),
+        optional: [...(want.optional ?? [])].sort(),
+      });
+    }
   });
 });
 

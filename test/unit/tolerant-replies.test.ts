@@ -13,7 +13,7 @@ import {
   ZhixiaoPayClient,
 } from '../../src/index.js';
 import { oneCardOptions, ZX, ZX_BASE } from '../helpers/keys.js';
-import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+import { mockOneCard, mockRecharge, tokenAnswer } from '../helpers/mock-onecard.js';
 import { zxReply } from '../helpers/mock-zhixiao.js';
 
 beforeAll(() => nock.disableNetConnect());
@@ -88,7 +88,7 @@ describe('OneCard', () => {
     ['checkPassword', { account: '1', sno: null }, { idtype: 'sno', id: '1', pwd: 'p' }],
     [
       'getBarcode',
-      { account: '1', barcode: '2874920436181303310212', expires: '60', payacc: null },
+      { account: '1', paytype: '1', barcode: '2874920436181303310212', expires: '60', payacc: null },
       { account: '1', paytype: '1' },
     ],
     [
@@ -104,19 +104,7 @@ describe('OneCard', () => {
   });
 
   it('recharge: post_data null (a native QR reply) comes back ""', async () => {
-    mockOneCard((m, p) =>
-      m.endsWith('access_token')
-        ? tokenAnswer(1)
-        : {
-            data: {
-              out_id: '1',
-              order_no: p.order_no,
-              post_type: 'native',
-              post_url: 'weixin://x',
-              post_data: null,
-            },
-          },
-    );
+    mockRecharge({ post_type: 'native', post_url: 'weixin://x', post_data: null });
     const r = await onecard().recharge({
       client_type: 'native',
       pay_type: 'weixin',
@@ -143,19 +131,7 @@ describe('OneCard', () => {
 
   it('order_note counts GBK bytes: 60 Chinese characters fit, 65 do not', async () => {
     const base = { ...RECHARGE, order_no: 'G1' };
-    mockOneCard((m, p) =>
-      m.endsWith('access_token')
-        ? tokenAnswer(1)
-        : {
-            data: {
-              out_id: '1',
-              order_no: p.order_no,
-              post_type: 'get',
-              post_url: 'https://p.test',
-              post_data: '',
-            },
-          },
-    );
+    mockRecharge();
     await expect(
       onecard().recharge({ ...base, order_note: '学'.repeat(60), aic_note: '费'.repeat(50) }),
     ).resolves.toBeDefined();

@@ -150,7 +150,7 @@ describe('Zhixiao decodeReply', () => {
     expect([plain.gatewayCode, plain.gatewayMessage, plain.info?.zh]).toEqual([
       '-1',
       '订单不存在',
-      '通用错误',
+      '通用错误码',
     ]);
     const none = failure(200, signedReply(-3, '')) as unknown as GatewayError;
     expect([none.gatewayCode, none.gatewayMessage]).toEqual(['-3', '账号被冻结']);

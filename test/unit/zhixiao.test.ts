@@ -94,7 +94,11 @@ describe('reply envelope', () => {
       .queryOrder({ out_trade_no: 'A' })
       .catch((e) => e);
     expect(err).toBeInstanceOf(GatewayError);
-    expect(err).toMatchObject({ gatewayCode: '-1', gatewayMessage: '订单不存在', info: { zh: '通用错误' } });
+    expect(err).toMatchObject({
+      gatewayCode: '-1',
+      gatewayMessage: '订单不存在',
+      info: { zh: '通用错误码' },
+    });
   });
 
   it('an error with an encrypted message', async () => {

@@ -8,6 +8,18 @@ export interface StoredToken {
   fetchedAt: number;
 }
 
+/** A record as the SDK can use it: a non-empty token and finite times. Anything else is never sent. */
+export function isStoredToken(v: unknown): v is StoredToken {
+  if (typeof v !== 'object' || v === null) return false;
+  const t = v as Record<string, unknown>;
+  return (
+    typeof t.token === 'string' &&
+    t.token.length > 0 &&
+    Number.isFinite(t.expiresAt) &&
+    Number.isFinite(t.fetchedAt)
+  );
+}
+
 export interface TokenLock {
   release(): Promise<void>;
 }

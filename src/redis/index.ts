@@ -118,6 +118,8 @@ export class RedisTokenStore implements TokenStore {
       },
       // In-process fallback: the client's own single-flight is the only lock left.
       async () => ({ release: async () => {} }),
+      // Taken after the command timed out: nobody holds it, so it goes now rather than at its TTL.
+      (late) => late?.release(),
     );
   }
 
@@ -125,9 +127,10 @@ export class RedisTokenStore implements TokenStore {
     operation: string,
     op: () => Promise<T>,
     fallback: (m: MemoryTokenStore) => Promise<T>,
+    discard?: (late: T) => unknown,
   ): Promise<T> {
     try {
-      return await storeCall('token', operation, op, { timeoutMs: this.#timeoutMs });
+      return await storeCall('token', operation, op, { timeoutMs: this.#timeoutMs, discard });
     } catch (err) {
       if (this.#fallback) return fallback(this.#fallback);
       throw err;
@@ -159,7 +162,9 @@ export class RedisDedupeStore implements DedupeStore {
       'dedupe',
       'claim',
       async () => (await this.#redis.eval(CLAIM, 1, this.#prefix + key, ttlMs)) as ClaimState,
-      { timeoutMs: this.#timeoutMs },
+      // A claim that lands after the command timed out is dropped again: the delivery it was for has
+      // already been answered `fail`, and the gateway's next one must not be refused as a duplicate.
+      { timeoutMs: this.#timeoutMs, discard: (late) => late === 'claimed' && this.release(key) },
     );
   }
 

@@ -8,6 +8,10 @@ import { checkStoreTimeout, malformedRecord, storeCall } from './store-call.js';
 
 export type ClaimState = 'claimed' | 'processing' | 'done';
 
+/**
+ * Every call is bounded by `storeTimeoutMs` of `deduplicate`; a failure, a hang or an answer that is not a
+ * ClaimState is a StoreError, and the notice is answered with the gateway's failure word.
+ */
 export interface DedupeStore {
   /** Atomically claims `key` for `ttlMs` unless it is held or done; returns what it found. */
   claim(key: string, ttlMs: number): Promise<ClaimState>;

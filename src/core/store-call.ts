@@ -61,9 +61,11 @@ export interface StoreCallOptions<T = unknown> extends CallBounds {
 /** Why a bounded wait stopped early. */
 export type Stop = 'aborted' | 'timeout';
 
-/** Milliseconds left until `deadline` (never negative; infinite without one). */
+/** Milliseconds left until `deadline` (never negative; infinite without one, or with NaN). */
 export function remainingMs(deadline: number | undefined): number {
-  return deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, deadline - Date.now());
+  // NaN would disable every timer below, the store's own timeout included.
+  if (deadline === undefined || Number.isNaN(deadline)) return Number.POSITIVE_INFINITY;
+  return Math.max(0, deadline - Date.now());
 }
 
 /**

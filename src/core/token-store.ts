@@ -24,7 +24,12 @@ export interface TokenLock {
   release(): Promise<void>;
 }
 
+/**
+ * Every call into a store is bounded by the client's `storeTimeoutMs`, the call's deadline and its abort
+ * signal; a failure, a hang or a malformed record (see isStoredToken) is a StoreError, and nothing is sent.
+ */
 export interface TokenStore {
+  /** The stored record, or undefined (null is read as undefined). */
   get(key: string): Promise<StoredToken | undefined>;
   set(key: string, value: StoredToken): Promise<void>;
   /** Compare-and-delete: drops the stored token only if it is still `token` (another process may have replaced it). */

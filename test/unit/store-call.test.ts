@@ -111,6 +111,12 @@ describe('a store that never answers', () => {
     ]);
   });
 
+  it('a NaN deadline (an unchecked deadlineMs) leaves the timeout in force', async () => {
+    const p = rejection(storeCall('token', 'get', hanging().run, { timeoutMs: 20, deadline: Number.NaN }));
+    await vi.advanceTimersByTimeAsync(20);
+    expect((await p).message).toBe('token store get: no answer within 20 ms');
+  });
+
   it('a deadline already past does not start the operation', async () => {
     const h = hanging();
     const e = await rejection(storeCall('token', 'get', h.run, { deadline: T0 }));

@@ -4,9 +4,14 @@
  * per notice, across processes when the store is shared (RedisDedupeStore in `campus-pay/redis`).
  */
 import { CampusPayError } from './errors.js';
+import { checkStoreTimeout, malformedRecord, storeCall } from './store-call.js';
 
 export type ClaimState = 'claimed' | 'processing' | 'done';
 
+/**
+ * Every call is bounded by `storeTimeoutMs` of `deduplicate`; a failure, a hang or an answer that is not a
+ * ClaimState is a StoreError, and the notice is answered with the gateway's failure word.
+ */
 export interface DedupeStore {
   /** Atomically claims `key` for `ttlMs` unless it is held or done; returns what it found. */
   claim(key: string, ttlMs: number): Promise<ClaimState>;
@@ -62,23 +67,41 @@ export interface DedupeOptions<T> {
   processingTtlMs?: number;
   /** How long a done notice is remembered (default 8 days: Zhixiao retries for about a week). */
   doneTtlMs?: number;
+  /**
+   * Longest wait for one store operation (default 5000 ms, DEFAULT_STORE_TIMEOUT_MS). A store that throws,
+   * hangs past it or answers nonsense is a StoreError: the handler answers its failure word and the
+   * gateway delivers the notice again later.
+   */
+  storeTimeoutMs?: number;
 }
+
+const CLAIM_STATES: ReadonlySet<unknown> = new Set<ClaimState>(['claimed', 'processing', 'done']);
 
 /** Wraps your callback so that each notice runs it once; pass the result as `onNotification`. */
 export function deduplicate<T>(options: DedupeOptions<T>): (notice: T) => Promise<void> {
   const processingTtl = options.processingTtlMs ?? 60_000;
   const doneTtl = options.doneTtlMs ?? 8 * 24 * 3600_000;
+  const timeoutMs = checkStoreTimeout(options.storeTimeoutMs);
+  const { store } = options;
   return async (notice) => {
     const key = `campus-pay:notice:${options.key(notice)}`;
-    const state = await options.store.claim(key, processingTtl);
+    // A claim that lands after we gave up is dropped again, so the gateway's next delivery is not refused.
+    const state: unknown = await storeCall('dedupe', 'claim', () => store.claim(key, processingTtl), {
+      timeoutMs,
+      discard: (late) => late === 'claimed' && store.release(key),
+    });
+    if (!CLAIM_STATES.has(state)) throw malformedRecord('dedupe', 'claim', 'claim state');
     if (state === 'done') return;
     if (state === 'processing') throw new DuplicateInFlightError();
     try {
       await options.onNotification(notice);
     } catch (err) {
-      await options.store.release(key);
+      // The callback's error is the one to report; a claim that cannot be released lapses after processingTtlMs.
+      await storeCall('dedupe', 'release', () => store.release(key), { timeoutMs }).catch(() => undefined);
       throw err;
     }
-    await options.store.complete(key, doneTtl);
+    // Not done in the store: the failure answer makes the gateway deliver again, and the callback runs once
+    // more after the claim lapses (processingTtlMs) — one reason it must be idempotent.
+    await storeCall('dedupe', 'complete', () => store.complete(key, doneTtl), { timeoutMs });
   };
 }

@@ -13,7 +13,10 @@ export type { NotificationInput } from './notice.js';
 export interface HandlerOptions<T> {
   /** Your processing. Resolve once the notice is stored durably; throw to make the gateway retry. */
   onNotification: (notice: T) => unknown | Promise<unknown>;
-  /** Called with every refused or failed notice, for your logs. The error never carries a secret. A throw here is ignored. */
+  /**
+   * Called with every refused or failed notice, for your logs (a StoreError when the dedupe store is down or
+   * hangs). The error never carries a secret. A throw here is ignored.
+   */
   onError?: (error: unknown) => void;
   /** Largest body read, in bytes (default 1 MiB); a larger one is answered 413 without being kept. */
   maxBodyBytes?: number;

@@ -20,6 +20,7 @@ import { CallObserver, loadOtel, type OtelApi } from './observe.js';
 import { booleanRule, msRule, type OptionRule, optionIssues, signalRule, timeoutRule } from './options.js';
 import { guardOutcome } from './outcome.js';
 import { validate } from './schema.js';
+import type { CallBounds } from './store-call.js';
 import { formatCompactTime } from './time.js';
 import type { RawReply, Transport } from './transport.js';
 
@@ -60,6 +61,8 @@ export interface Call<S> {
   session: S;
   /** Other calls of this client are in flight: expensive crypto may move to the thread pool. */
   busy: boolean;
+  /** The call's abort signal and absolute deadline, for waits before sending (OneCard: the token). */
+  bounds?: CallBounds;
 }
 
 export interface Sealed {
@@ -69,8 +72,11 @@ export interface Sealed {
 
 /** What a gateway contributes to the pipeline. */
 export interface GatewayProtocol<S> {
-  /** Per-call state obtained before sealing (OneCard fetches or reuses its token here). */
-  begin(spec: MethodSpec, name: string): S | Promise<S>;
+  /**
+   * Per-call state obtained before sealing (OneCard fetches or reuses its token here). A wait here ends
+   * at once when `bounds.signal` aborts, and at `bounds.deadline`, with nothing sent.
+   */
+  begin(spec: MethodSpec, name: string, bounds?: CallBounds): S | Promise<S>;
   /** Builds the form: encrypts the payload and signs. */
   seal(call: Call<S>): Sealed | Promise<Sealed>;
   /** Verifies a reply before anything else, then decodes it and maps error codes to GatewayError. */
@@ -115,12 +121,16 @@ export class Pipeline<S> {
           message: 'the call was aborted before anything was sent',
         });
       }
+      const bounds: CallBounds = {
+        signal: opts.signal,
+        deadline: opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs,
+      };
       const valid = validate(spec.request, input, name, 'request') as Record<string, unknown>;
       const payload = toWire(spec, valid, { timeZone: this.timeZone, now: new Date() });
       const observer = await this.#observe(name, spec, valid);
       const body = async () => {
-        const session = await this.protocol.begin(spec, name);
-        const call = { name, spec, payload, session, busy: false };
+        const session = await this.protocol.begin(spec, name, bounds);
+        const call = { name, spec, payload, session, busy: false, bounds };
         try {
           return await this.#once(call, valid, opts, observer);
         } catch (err) {

@@ -3,7 +3,7 @@
  * a store that throws, hangs or answers nonsense must give a typed error in bounded time, never a plain
  * `Error` from someone else's code and never a call that outlives its deadline or its abort signal.
  */
-import { CampusPayError } from './errors.js';
+import { CampusPayError, ConfigurationError } from './errors.js';
 
 /** Which store failed. */
 export type StoreKind = 'token' | 'dedupe' | 'journal';
@@ -36,71 +36,138 @@ export class StoreError extends CampusPayError {
 
 /** Default time one store operation may take: a healthy store answers in milliseconds. */
 export const DEFAULT_STORE_TIMEOUT_MS = 5_000;
+/** The longest `storeTimeoutMs` accepted: past ten minutes a store is down, not slow. */
+const MAX_STORE_TIMEOUT_MS = 600_000;
 /** setTimeout's largest delay; a larger one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-export interface StoreCallOptions {
-  /** Upper bound for this operation (default DEFAULT_STORE_TIMEOUT_MS). */
-  timeoutMs?: number | undefined;
+/** What bounds one call as a whole: its abort signal and its absolute deadline. */
+export interface CallBounds {
   /** Epoch milliseconds by which the whole call must end (the call's `deadlineMs` turned absolute). */
   deadline?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
+export interface StoreCallOptions<T = unknown> extends CallBounds {
+  /** Upper bound for this operation (default DEFAULT_STORE_TIMEOUT_MS). */
+  timeoutMs?: number | undefined;
+  /**
+   * Receives the result of an operation that succeeded after the call gave up on it, e.g. to release a
+   * lock or a claim taken too late, so it does not stay held until its TTL.
+   */
+  discard?: ((late: T) => unknown) | undefined;
+}
+
+/** Why a bounded wait stopped early. */
+export type Stop = 'aborted' | 'timeout';
+
+/** Milliseconds left until `deadline` (never negative; infinite without one, or with NaN). */
+export function remainingMs(deadline: number | undefined): number {
+  // NaN would disable every timer below, the store's own timeout included.
+  if (deadline === undefined || Number.isNaN(deadline)) return Number.POSITIVE_INFINITY;
+  return Math.max(0, deadline - Date.now());
+}
+
+/**
+ * Settles as `pending` does, unless the signal aborts or `limitMs` passes first: then it rejects with
+ * `stop(why)` at once, and a late success of `pending` goes to `discard`. `pending` itself is not cancelled
+ * (it may be shared, or be someone else's code); its late failure is dropped.
+ */
+export function bounded<T>(
+  pending: Promise<T>,
+  o: {
+    limitMs: number;
+    signal?: AbortSignal | undefined;
+    stop: (why: Stop) => unknown;
+    discard?: (late: T) => unknown;
+  },
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (f: () => void) => {
+      if (done) return false;
+      done = true;
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      f();
+      return true;
+    };
+    const onAbort = () => finish(() => reject(o.stop('aborted')));
+    pending.then(
+      (v) => {
+        if (!finish(() => resolve(v)) && o.discard) dispose(o.discard, v);
+      },
+      (err) => finish(() => reject(err)),
+    );
+    if (o.signal?.aborted) return onAbort();
+    if (o.limitMs <= 0) return finish(() => reject(o.stop('timeout')));
+    if (o.limitMs < Number.POSITIVE_INFINITY)
+      timer = setTimeout(() => finish(() => reject(o.stop('timeout'))), Math.min(o.limitMs, MAX_TIMER_MS));
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Hands a late result to its cleanup; a cleanup that fails has nobody left to tell. */
+function dispose<T>(discard: (late: T) => unknown, late: T) {
+  try {
+    Promise.resolve(discard(late)).catch(() => undefined);
+  } catch {}
+}
+
 /**
  * Runs one store operation under a timeout, the call's deadline and its abort signal. The operation's own
- * promise is left to settle in the background (a store cannot be cancelled); its late result is dropped.
+ * promise is left to settle in the background (a store cannot be cancelled); its late result is dropped,
+ * or handed to `discard`. An operation whose call is already aborted or past its deadline is not started.
  */
 export function storeCall<T>(
   store: StoreKind,
   operation: string,
   run: () => Promise<T> | T,
-  opts: StoreCallOptions = {},
+  opts: StoreCallOptions<T> = {},
 ): Promise<T> {
   const fail = (reason: StoreFailure, message: string, cause?: unknown) =>
     new StoreError({ store, operation, reason, message, cause });
-  if (opts.signal?.aborted) return Promise.reject(fail('aborted', 'the call was aborted'));
-  const limit = Math.min(
-    opts.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
-    opts.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, opts.deadline - Date.now()),
-    MAX_TIMER_MS,
-  );
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    const finish = (f: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      f();
-    };
-    const onAbort = () => finish(() => reject(fail('aborted', 'the call was aborted')));
-    const timer = setTimeout(
-      () => finish(() => reject(fail('timeout', `no answer within ${Math.round(limit)} ms`))),
-      limit,
-    );
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    let pending: Promise<T>;
-    try {
-      pending = Promise.resolve(run());
-    } catch (err) {
-      pending = Promise.reject(err);
-    }
-    pending.then(
-      (v) => finish(() => resolve(v)),
-      (err) =>
-        finish(() =>
-          reject(
-            err instanceof StoreError
-              ? err
-              : fail('threw', `failed (${err instanceof Error ? err.name : typeof err})`, err),
-          ),
-        ),
-    );
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+  const limitMs = Math.min(timeoutMs, remainingMs(opts.deadline));
+  const stop = (why: Stop) =>
+    why === 'aborted'
+      ? fail('aborted', 'the call was aborted before the store answered')
+      : limitMs < timeoutMs
+        ? fail('timeout', "the call's deadline passed before the store answered")
+        : fail('timeout', `no answer within ${Math.round(limitMs)} ms`);
+  if (opts.signal?.aborted) return Promise.reject(stop('aborted'));
+  if (limitMs <= 0) return Promise.reject(stop('timeout'));
+  let pending: Promise<T>;
+  try {
+    pending = Promise.resolve(run());
+  } catch (err) {
+    pending = Promise.reject(err);
+  }
+  const typed = pending.catch((err: unknown) => {
+    throw err instanceof StoreError
+      ? err
+      : fail('threw', `failed (${err instanceof Error ? err.name : typeof err})`, err);
   });
+  return bounded(typed, { limitMs, signal: opts.signal, stop, discard: opts.discard });
 }
 
 /** A stored record that does not have the expected shape: typed, never used. */
 export function malformedRecord(store: StoreKind, operation: string, what: string): StoreError {
   return new StoreError({ store, operation, reason: 'malformed', message: `returned a malformed ${what}` });
+}
+
+/** `storeTimeoutMs` (client or helper option), checked once where it is given. */
+export function checkStoreTimeout(
+  v: unknown,
+  option = 'storeTimeoutMs',
+  dflt = DEFAULT_STORE_TIMEOUT_MS,
+): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > MAX_STORE_TIMEOUT_MS)
+    throw new ConfigurationError(
+      option,
+      `must be a finite number of milliseconds from 1 to ${MAX_STORE_TIMEOUT_MS}`,
+    );
+  return v;
 }

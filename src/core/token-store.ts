@@ -8,11 +8,28 @@ export interface StoredToken {
   fetchedAt: number;
 }
 
+/** A record as the SDK can use it: a non-empty token and finite times. Anything else is never sent. */
+export function isStoredToken(v: unknown): v is StoredToken {
+  if (typeof v !== 'object' || v === null) return false;
+  const t = v as Record<string, unknown>;
+  return (
+    typeof t.token === 'string' &&
+    t.token.length > 0 &&
+    Number.isFinite(t.expiresAt) &&
+    Number.isFinite(t.fetchedAt)
+  );
+}
+
 export interface TokenLock {
   release(): Promise<void>;
 }
 
+/**
+ * Every call into a store is bounded by the client's `storeTimeoutMs`, the call's deadline and its abort
+ * signal; a failure, a hang or a malformed record (see isStoredToken) is a StoreError, and nothing is sent.
+ */
 export interface TokenStore {
+  /** The stored record, or undefined (null is read as undefined). */
   get(key: string): Promise<StoredToken | undefined>;
   set(key: string, value: StoredToken): Promise<void>;
   /** Compare-and-delete: drops the stored token only if it is still `token` (another process may have replaced it). */

@@ -45,6 +45,11 @@ export interface OneCardClientOptions extends TransportOptions {
   dangerouslySkipReplyVerification?: boolean;
   /** Where tokens live. Default: one MemoryTokenStore shared by every client in this process. */
   tokenStore?: TokenStore;
+  /**
+   * Longest wait for one token-store operation (default 5000 ms, DEFAULT_STORE_TIMEOUT_MS). A store that
+   * throws, hangs past it or returns a malformed record fails the call with a StoreError, nothing sent.
+   */
+  storeTimeoutMs?: number;
   /** Zone of the `timestamp` field (default Asia/Shanghai, which the gateway expects). */
   timeZone?: string;
   /**
@@ -118,6 +123,7 @@ export class OneCardClient implements OneCardApi {
     this.#maxNoticeAgeMs = age;
     this.#tokens = new TokenManager({
       ...options.token,
+      storeTimeoutMs: options.storeTimeoutMs,
       store: options.tokenStore ?? defaultTokenStore,
       key: tokenKey(this.gatewayUrl, this.appKey),
       fetch: async () => {

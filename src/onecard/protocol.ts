@@ -35,7 +35,7 @@ export interface OneCardProtocolOptions {
 export function oneCardProtocol(o: OneCardProtocolOptions): GatewayProtocol<string> {
   const offload = (busy: boolean) => (o.offload === 'auto' ? busy : o.offload);
   return {
-    begin: (spec: MethodSpec) => (spec.kind === 'token' ? NO_TOKEN : o.tokens().get()),
+    begin: (spec: MethodSpec, _name, bounds) => (spec.kind === 'token' ? NO_TOKEN : o.tokens().get(bounds)),
 
     async seal(call: Call<string>) {
       // One timestamp per request, in the sign string and the form alike (a second boundary between two
@@ -73,7 +73,7 @@ export function oneCardProtocol(o: OneCardProtocolOptions): GatewayProtocol<stri
       if (!(err instanceof GatewayError && err.level === 'system' && err.gatewayCode === TOKEN_INVALID))
         return undefined;
       if (call.spec.kind === 'token') return undefined;
-      const fresh = o.tokens().invalidate(call.session);
+      const fresh = o.tokens().invalidate(call.session, call.bounds);
       if (call.spec.kind === 'money' && o.moneyOnInvalidToken !== 'resend') {
         await fresh.catch(() => undefined);
         err.message +=

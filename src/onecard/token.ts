@@ -4,8 +4,18 @@
  * store has a lock, refresh ahead of expiry but never proactively within 2 minutes of the last fetch, and
  * on 40017 drop the token only if it is still the stored one.
  */
-import { GatewayError, type GatewayLevel, TransportError } from '../core/errors.js';
-import type { StoredToken, TokenStore } from '../core/token-store.js';
+import { type CampusPayError, GatewayError, type GatewayLevel, TransportError } from '../core/errors.js';
+import {
+  bounded,
+  type CallBounds,
+  checkStoreTimeout,
+  malformedRecord,
+  remainingMs,
+  type Stop,
+  StoreError,
+  storeCall,
+} from '../core/store-call.js';
+import { isStoredToken, type StoredToken, type TokenLock, type TokenStore } from '../core/token-store.js';
 import { ONECARD_BUSINESS_CODES, ONECARD_SYSTEM_CODES, TOKEN_FETCH_LIMIT } from './codes.js';
 
 /**
@@ -30,7 +40,10 @@ interface Shared {
   refusedUntil: number;
   refusedWith: Refusal;
   fetches: number;
+  /** What the fetch in flight is waiting on: a store operation, the token request, or another process. */
+  stage: StoreOp | 'fetch' | 'wait' | undefined;
 }
+type StoreOp = 'get' | 'set' | 'lock' | 'release';
 const shared = new WeakMap<TokenStore, Map<string, Shared>>();
 function sharedState(store: TokenStore, key: string): Shared {
   const byKey = shared.get(store) ?? new Map<string, Shared>();
@@ -41,6 +54,7 @@ function sharedState(store: TokenStore, key: string): Shared {
     refusedUntil: 0,
     refusedWith: { level: 'business', code: TOKEN_FETCH_LIMIT },
     fetches: 0,
+    stage: undefined,
   };
   byKey.set(key, s);
   return s;
@@ -66,9 +80,13 @@ export interface TokenManagerOptions {
   /** Lock lifetime for a cross-process fetch (default 15 s) and how long a waiter waits (default 30 s). */
   lockTtlMs?: number;
   lockWaitMs?: number;
+  /** Longest wait for one store operation (default DEFAULT_STORE_TIMEOUT_MS). */
+  storeTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A store without a lock: the process's own single-flight is the only one. */
+const NO_LOCK: TokenLock = { release: async () => {} };
 
 export class TokenManager {
   readonly #o: Required<Omit<TokenManagerOptions, 'store' | 'key' | 'fetch'>> & TokenManagerOptions;
@@ -81,6 +99,7 @@ export class TokenManager {
       lockTtlMs: 15_000,
       lockWaitMs: 30_000,
       ...options,
+      storeTimeoutMs: checkStoreTimeout(options.storeTimeoutMs),
     };
     this.#s = sharedState(options.store, options.key);
   }
@@ -90,28 +109,100 @@ export class TokenManager {
     return this.#s.fetches;
   }
 
-  /** The current token, fetching one if there is none or it is due for refresh. */
-  get(): Promise<string> {
+  /**
+   * The current token, fetching one if there is none or it is due for refresh. The fetch is shared by every
+   * caller; `bounds` end this caller's wait at its abort or deadline, never the fetch the others wait on.
+   */
+  get(bounds: CallBounds = {}): Promise<string> {
     const l = this.#s.local;
     if (l && this.#fresh(l, Date.now())) return Promise.resolve(l.token);
-    return this.#singleFlight(undefined);
+    return this.#singleFlight(undefined, bounds);
   }
 
   /** After 40017 with `failed`: drop it (if still stored) and return a newer token, fetching if needed. */
-  async invalidate(failed: string): Promise<string> {
+  async invalidate(failed: string, bounds: CallBounds = {}): Promise<string> {
     if (this.#s.local?.token === failed) this.#s.local = undefined;
-    await this.#o.store.delete(this.#o.key, failed);
-    const token = await this.#singleFlight(failed);
+    const { store, key, storeTimeoutMs } = this.#o;
+    await storeCall('token', 'delete', () => store.delete(key, failed), {
+      timeoutMs: storeTimeoutMs,
+      ...bounds,
+    });
+    const token = await this.#singleFlight(failed, bounds);
     // A fetch that was already in flight may have adopted the failed token before it was dropped.
-    return token !== failed ? token : this.#singleFlight(failed);
+    return token !== failed ? token : this.#singleFlight(failed, bounds);
   }
 
-  #singleFlight(rejected: string | undefined): Promise<string> {
+  #singleFlight(rejected: string | undefined, bounds: CallBounds): Promise<string> {
     const s = this.#s;
+    const stop = (why: Stop) => this.#stopped(why);
+    // A caller already aborted or out of time starts no fetch.
+    if (bounds.signal?.aborted || remainingMs(bounds.deadline) <= 0)
+      return Promise.reject(stop(bounds.signal?.aborted ? 'aborted' : 'timeout'));
     s.inflight ??= this.#obtain(rejected).finally(() => {
       s.inflight = undefined;
+      s.stage = undefined;
     });
-    return s.inflight;
+    if (!bounds.signal && bounds.deadline === undefined) return s.inflight;
+    return bounded(s.inflight, { limitMs: remainingMs(bounds.deadline), signal: bounds.signal, stop });
+  }
+
+  /**
+   * One caller stopped waiting (abort or deadline) while the shared fetch goes on: a store that has not
+   * answered is a StoreError; a token request or another process still under way is a TransportError.
+   * Either way this caller's own request was not sent.
+   */
+  #stopped(why: Stop): CampusPayError {
+    const stage = this.#s.stage;
+    const what = why === 'aborted' ? 'the call was aborted' : "the call's deadline passed";
+    if (stage !== undefined && stage !== 'fetch' && stage !== 'wait')
+      return new StoreError({
+        store: 'token',
+        operation: stage,
+        reason: why,
+        message: `${what} before the store answered; nothing was sent`,
+      });
+    return new TransportError({
+      method: 'synjones.authorize.access_token',
+      mayHaveReachedGateway: false,
+      timedOut: why === 'timeout',
+      ...(why === 'aborted' ? { causeCode: 'ERR_CANCELED' } : {}),
+      message: `${what} while waiting for the access token; the call itself was not sent`,
+    });
+  }
+
+  /** One store operation of the shared fetch, under storeTimeoutMs (no caller's bounds: it is shared). */
+  #store<T>(
+    operation: StoreOp,
+    run: (store: TokenStore, key: string) => Promise<T>,
+    discard?: (late: T) => unknown,
+  ) {
+    this.#s.stage = operation;
+    const { store, key, storeTimeoutMs } = this.#o;
+    return storeCall('token', operation, () => run(store, key), { timeoutMs: storeTimeoutMs, discard });
+  }
+
+  /** The stored record, checked: a malformed one is never sent. */
+  async #read(): Promise<StoredToken | undefined> {
+    const v: unknown = await this.#store('get', (store, key) => store.get(key));
+    if (v === undefined || v === null) return undefined;
+    if (!isStoredToken(v)) throw malformedRecord('token', 'get', 'token record');
+    return v;
+  }
+
+  /** The cross-process lock, when the store has one: a handle, or undefined while another process holds it. */
+  async #lock(): Promise<TokenLock | undefined> {
+    const ttl = this.#o.lockTtlMs;
+    if (!this.#o.store.lock) return NO_LOCK;
+    // A lock taken after this process gave up on it is released, not left held until its TTL.
+    const lock: unknown = await this.#store(
+      'lock',
+      (store, key) => store.lock!(key, ttl),
+      (late) => late?.release(),
+    );
+    if (lock === undefined || lock === null) return undefined;
+    if (typeof (lock as TokenLock).release !== 'function')
+      throw malformedRecord('token', 'lock', 'lock handle');
+    return lock as TokenLock;
   }
 
   /** The shortest time between two fetches of this manager: the gateway's interval plus slack. */
@@ -134,25 +225,25 @@ export class TokenManager {
   }
 
   async #obtain(rejected: string | undefined): Promise<string> {
-    const { store, key } = this.#o;
     if (Date.now() < this.#s.refusedUntil) {
-      const current = await store.get(key);
+      const current = await this.#read();
       if (current && current.token !== rejected && Date.now() < current.expiresAt)
         return this.#adopt(current);
       throw refused(this.#s, false);
     }
     const deadline = Date.now() + this.#o.lockWaitMs;
     for (;;) {
-      const current = await store.get(key);
+      const current = await this.#read();
       if (this.#usable(current, rejected, Date.now())) return this.#adopt(current!);
-      const lock = store.lock ? await store.lock(key, this.#o.lockTtlMs) : { release: async () => {} };
+      const lock = await this.#lock();
       if (lock) {
         try {
-          const again = await store.get(key);
+          const again = await this.#read();
           if (this.#usable(again, rejected, Date.now())) return this.#adopt(again!);
           return this.#adopt(await this.#fetchAndStore());
         } finally {
-          await lock.release();
+          // Not awaited: a release that fails or hangs costs only the lock's TTL, and the token is good.
+          this.#store('release', () => lock.release()).catch(() => undefined);
         }
       }
       // Another process is fetching. Its token will invalidate the current one, so wait for it;
@@ -166,6 +257,7 @@ export class TokenManager {
           message: 'timed out waiting for another process to fetch the access token',
         });
       }
+      this.#s.stage = 'wait';
       await sleep(50 + Math.random() * 50);
     }
   }
@@ -174,6 +266,7 @@ export class TokenManager {
     const s = this.#s;
     if (Date.now() < s.refusedUntil) throw refused(s, false);
     s.fetches++;
+    s.stage = 'fetch';
     const fetchedAt = Date.now();
     let got: { token: string; expiresInSeconds: number };
     try {
@@ -194,7 +287,10 @@ export class TokenManager {
       ? Math.max(Math.min(life, MAX_LIFETIME_S) * 1000, this.#gapMs)
       : this.#gapMs;
     const value = { token: got.token, fetchedAt, expiresAt: fetchedAt + lifetimeMs };
-    await this.#o.store.set(this.#o.key, value);
+    // The fetch invalidated the previous token: keep the new one in this process even if the store fails,
+    // so the next call uses it instead of fetching again inside the gateway's 2-minute window.
+    s.local = value;
+    await this.#store('set', (store, key) => store.set(key, value));
     return value;
   }
 

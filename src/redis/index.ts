@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ClaimState, DedupeStore } from '../core/dedupe.js';
-import { TransportError } from '../core/errors.js';
+import { checkStoreTimeout, malformedRecord, storeCall } from '../core/store-call.js';
 import { MemoryTokenStore, type StoredToken, type TokenLock, type TokenStore } from '../core/token-store.js';
 
 /** The part of an ioredis client this store uses (ioredis is an optional peer dependency). */
@@ -21,13 +21,27 @@ export interface RedisLike {
   eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
 }
 
-export interface RedisTokenStoreOptions {
-  /** Key prefix (default `""`: the keys are `campus-pay:onecard:token:<gateway>:<app key>` and `…:lock`). */
-  prefix?: string;
-  /** Each Redis command fails after this long (default 1000 ms) instead of waiting on reconnects. */
-  commandTimeoutMs?: number;
+/**
+ * What both stores take. The client is yours, so its own settings stay yours: give it a `commandTimeout`
+ * too (ioredis: `new Redis(url, { commandTimeout: 1000 })`), so a command that will never be answered is
+ * also dropped from its queue.
+ */
+export interface RedisStoreOptions {
   /**
-   * When Redis is unreachable: `'error'` (default) throws a TransportError; `'memory'` carries on with
+   * Key prefix (default `""`): the keys are `campus-pay:onecard:token:<gateway>:<app key>` (and `…:lock`)
+   * for tokens, `campus-pay:notice:<your key>` for notices.
+   */
+  prefix?: string;
+  /**
+   * Each Redis command fails after this long (default 1000 ms) with a StoreError (reason `timeout`), instead
+   * of waiting on a Redis that stopped answering or on reconnects.
+   */
+  commandTimeoutMs?: number;
+}
+
+export interface RedisTokenStoreOptions extends RedisStoreOptions {
+  /**
+   * When Redis is unreachable: `'error'` (default) throws a StoreError; `'memory'` carries on with
    * in-process state. The fallback keeps one instance working, but instances then fetch tokens on their
    * own and may invalidate each other's until Redis is back — choose it knowingly.
    */
@@ -50,23 +64,29 @@ export class RedisTokenStore implements TokenStore {
   constructor(client: RedisLike, options: RedisTokenStoreOptions = {}) {
     this.#redis = client;
     this.#prefix = options.prefix ?? '';
-    this.#timeoutMs = options.commandTimeoutMs ?? 1_000;
+    this.#timeoutMs = checkStoreTimeout(options.commandTimeoutMs, 'commandTimeoutMs', 1_000);
     this.#fallback = options.onUnavailable === 'memory' ? new MemoryTokenStore() : undefined;
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
-    return this.#run(
-      async () => {
-        const v = await this.#redis.get(this.#prefix + key);
-        return v ? (JSON.parse(v) as StoredToken) : undefined;
-      },
+    const v = await this.#run<string | null | StoredToken | undefined>(
+      'get',
+      () => this.#redis.get(this.#prefix + key),
       (m) => m.get(key),
     );
+    if (typeof v !== 'string') return v ?? undefined;
+    try {
+      // The TokenManager checks the record's fields; here only that it is JSON at all.
+      return JSON.parse(v) as StoredToken;
+    } catch {
+      throw malformedRecord('token', 'get', 'token record (not JSON)');
+    }
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
     const ttl = Math.max(value.expiresAt - Date.now(), 0) + KEEP_AFTER_EXPIRY_MS;
     await this.#run(
+      'set',
       async () => void (await this.#redis.set(this.#prefix + key, JSON.stringify(value), 'PX', ttl)),
       (m) => m.set(key, value),
     );
@@ -74,6 +94,7 @@ export class RedisTokenStore implements TokenStore {
 
   async delete(key: string, token: string): Promise<void> {
     await this.#run(
+      'delete',
       async () => void (await this.#redis.eval(DELETE_IF_TOKEN, 1, this.#prefix + key, token)),
       (m) => m.delete(key, token),
     );
@@ -82,47 +103,37 @@ export class RedisTokenStore implements TokenStore {
   async lock(key: string, ttlMs: number): Promise<TokenLock | undefined> {
     const lockKey = `${this.#prefix}${key}:lock`;
     const fence = randomBytes(16).toString('hex');
+    // A holder whose lock expired must not release the next holder's lock: compare before deleting.
+    const release = () =>
+      this.#run(
+        'release',
+        async () => void (await this.#redis.eval(DELETE_IF_EQUALS, 1, lockKey, fence)),
+        async () => {},
+      );
     return this.#run(
+      'lock',
       async () => {
         const ok = await this.#redis.set(lockKey, fence, 'PX', ttlMs, 'NX');
-        if (ok !== 'OK') return undefined;
-        return {
-          // A holder whose lock expired must not release the next holder's lock: compare before deleting.
-          release: () =>
-            this.#run(
-              async () => void (await this.#redis.eval(DELETE_IF_EQUALS, 1, lockKey, fence)),
-              async () => {},
-            ),
-        };
+        return ok === 'OK' ? { release } : undefined;
       },
       // In-process fallback: the client's own single-flight is the only lock left.
       async () => ({ release: async () => {} }),
+      // Taken after the command timed out: nobody holds it, so it goes now rather than at its TTL.
+      (late) => late?.release(),
     );
   }
 
-  async #run<T>(op: () => Promise<T>, fallback: (m: MemoryTokenStore) => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
+  async #run<T>(
+    operation: string,
+    op: () => Promise<T>,
+    fallback: (m: MemoryTokenStore) => Promise<T>,
+    discard?: (late: T) => unknown,
+  ): Promise<T> {
     try {
-      return await Promise.race([
-        op(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timeout')), this.#timeoutMs);
-        }),
-      ]);
+      return await storeCall('token', operation, op, { timeoutMs: this.#timeoutMs, discard });
     } catch (err) {
       if (this.#fallback) return fallback(this.#fallback);
-      const timedOut = (err as Error).message === 'timeout';
-      throw new TransportError({
-        method: 'token store (Redis)',
-        mayHaveReachedGateway: false,
-        timedOut,
-        causeCode: (err as { code?: string }).code,
-        message: timedOut
-          ? `Redis did not answer within ${this.#timeoutMs} ms; no gateway request was sent`
-          : 'Redis is unreachable; no gateway request was sent',
-      });
-    } finally {
-      clearTimeout(timer);
+      throw err;
     }
   }
 }
@@ -137,21 +148,41 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == 'processing' then return redis
 export class RedisDedupeStore implements DedupeStore {
   readonly #redis: RedisLike;
   readonly #prefix: string;
+  readonly #timeoutMs: number;
 
-  constructor(client: RedisLike, options: { prefix?: string } = {}) {
+  constructor(client: RedisLike, options: RedisStoreOptions = {}) {
     this.#redis = client;
     this.#prefix = options.prefix ?? '';
+    this.#timeoutMs = checkStoreTimeout(options.commandTimeoutMs, 'commandTimeoutMs', 1_000);
   }
 
-  async claim(key: string, ttlMs: number): Promise<ClaimState> {
-    return (await this.#redis.eval(CLAIM, 1, this.#prefix + key, ttlMs)) as ClaimState;
+  claim(key: string, ttlMs: number): Promise<ClaimState> {
+    // `deduplicate` checks the answer is one of the three states.
+    return storeCall(
+      'dedupe',
+      'claim',
+      async () => (await this.#redis.eval(CLAIM, 1, this.#prefix + key, ttlMs)) as ClaimState,
+      // A claim that lands after the command timed out is dropped again: the delivery it was for has
+      // already been answered `fail`, and the gateway's next one must not be refused as a duplicate.
+      { timeoutMs: this.#timeoutMs, discard: (late) => late === 'claimed' && this.release(key) },
+    );
   }
 
-  async complete(key: string, ttlMs: number): Promise<void> {
-    await this.#redis.set(this.#prefix + key, 'done', 'PX', ttlMs);
+  complete(key: string, ttlMs: number): Promise<void> {
+    return storeCall(
+      'dedupe',
+      'complete',
+      async () => void (await this.#redis.set(this.#prefix + key, 'done', 'PX', ttlMs)),
+      { timeoutMs: this.#timeoutMs },
+    );
   }
 
-  async release(key: string): Promise<void> {
-    await this.#redis.eval(RELEASE, 1, this.#prefix + key);
+  release(key: string): Promise<void> {
+    return storeCall(
+      'dedupe',
+      'release',
+      async () => void (await this.#redis.eval(RELEASE, 1, this.#prefix + key)),
+      { timeoutMs: this.#timeoutMs },
+    );
   }
 }

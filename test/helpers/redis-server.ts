@@ -68,6 +68,16 @@ export class RedisServer {
     });
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing is answered, as a Redis that hangs. */
+  pause() {
+    this.#proc?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server run again (SIGCONT); it answers what was queued meanwhile. */
+  resume() {
+    this.#proc?.kill('SIGCONT');
+  }
+
   async stop() {
     const p = this.#proc;
     if (!p || p.exitCode !== null) return;

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type ClaimState,
+  DEFAULT_STORE_TIMEOUT_MS,
   type DedupeStore,
   DuplicateInFlightError,
   deduplicate,
   MemoryDedupeStore,
+  StoreError,
 } from '../../src/index.js';
 
 // The store's expiry reads the clock; a fake clock makes "exactly at the TTL" a fact, not a race.
@@ -146,5 +148,135 @@ describe('deduplicate with an integrator’s store', () => {
     })(notice).catch((e: unknown) => e);
     expect(err).toBe(boom);
     expect(store.calls).toEqual(['claim campus-pay:notice:D1 60000', 'release campus-pay:notice:D1']);
+  });
+});
+
+describe('deduplicate with a store that fails, hangs or answers nonsense', () => {
+  const notice = { out_trade_no: 'D2' };
+  type Op = 'claim' | 'complete' | 'release';
+  /** Misbehaves on the operations it is told to: `throw` a plain Error, `hang` forever, or answer `value`. */
+  class BrokenStore extends MemoryDedupeStore {
+    readonly calls: Op[] = [];
+    constructor(private readonly on: Partial<Record<Op, 'throw' | 'hang' | { value: unknown }>>) {
+      super();
+    }
+    act<T>(op: Op, real: () => Promise<T>): Promise<T> {
+      this.calls.push(op);
+      const b = this.on[op];
+      if (b === 'throw') return Promise.reject(new Error(`${op}: connection lost`));
+      if (b === 'hang') return new Promise<T>(() => {});
+      return b ? Promise.resolve(b.value as T) : real();
+    }
+    override claim(key: string, ttl: number) {
+      return this.act('claim', () => super.claim(key, ttl));
+    }
+    override complete(key: string, ttl: number) {
+      return this.act('complete', () => super.complete(key, ttl));
+    }
+    override release(key: string) {
+      return this.act('release', () => super.release(key));
+    }
+  }
+  const run = (store: DedupeStore, callback: () => unknown = () => {}, storeTimeoutMs?: number) =>
+    deduplicate({
+      store,
+      key: (n: typeof notice) => n.out_trade_no,
+      onNotification: callback,
+      ...(storeTimeoutMs ? { storeTimeoutMs } : {}),
+    })(notice).then(
+      () => {
+        throw new Error('succeeded');
+      },
+      (e: unknown) => e as StoreError,
+    );
+
+  it('a claim that throws: StoreError (threw), the callback not run', async () => {
+    let runs = 0;
+    const e = await run(new BrokenStore({ claim: 'throw' }), () => runs++);
+    expect(e).toBeInstanceOf(StoreError);
+    expect([e.code, e.store, e.operation, e.reason]).toEqual(['store', 'dedupe', 'claim', 'threw']);
+    expect((e.cause as Error).message).toBe('claim: connection lost');
+    expect(runs).toBe(0);
+  });
+
+  it('a claim that hangs: StoreError (timeout) after storeTimeoutMs (default 5 s), the callback not run', async () => {
+    vi.useFakeTimers();
+    let runs = 0;
+    let settled = false;
+    const p = run(new BrokenStore({ claim: 'hang' }), () => runs++);
+    void p.finally(() => (settled = true));
+    await vi.advanceTimersByTimeAsync(DEFAULT_STORE_TIMEOUT_MS - 1);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect([(await p).operation, (await p).reason]).toEqual(['claim', 'timeout']);
+    expect(runs).toBe(0);
+  });
+
+  it('storeTimeoutMs is honoured, and checked when the wrapper is made', async () => {
+    vi.useFakeTimers();
+    const p = run(new BrokenStore({ claim: 'hang' }), () => {}, 50);
+    await vi.advanceTimersByTimeAsync(50);
+    expect((await p).message).toBe('dedupe store claim: no answer within 50 ms');
+    expect(() =>
+      deduplicate({
+        store: new MemoryDedupeStore(),
+        key: String,
+        onNotification: () => {},
+        storeTimeoutMs: 0,
+      }),
+    ).toThrow('storeTimeoutMs: must be a finite number of milliseconds from 1 to 600000');
+  });
+
+  it.each([undefined, null, 'maybe', 1, { state: 'claimed' }])(
+    'a claim answered %j is malformed: the callback not run',
+    async (value) => {
+      let runs = 0;
+      const e = await run(new BrokenStore({ claim: { value } }), () => runs++);
+      expect([e.constructor, e.operation, e.reason]).toEqual([StoreError, 'claim', 'malformed']);
+      expect(e.message).toBe('dedupe store claim: returned a malformed claim state');
+      expect(runs).toBe(0);
+    },
+  );
+
+  it.each(['throw', 'hang'] as const)(
+    'a complete that does %s: StoreError after the callback ran once (the gateway will deliver again)',
+    async (b) => {
+      let runs = 0;
+      const e = await run(new BrokenStore({ complete: b }), () => runs++, 20);
+      expect([e.operation, e.reason]).toEqual(['complete', b === 'throw' ? 'threw' : 'timeout']);
+      expect(runs).toBe(1);
+    },
+  );
+
+  it.each(['throw', 'hang'] as const)(
+    'a failing callback whose release does %s: the callback’s own error is thrown',
+    async (b) => {
+      const boom = new Error('db down');
+      const store = new BrokenStore({ release: b });
+      const e = await run(
+        store,
+        () => {
+          throw boom;
+        },
+        20,
+      );
+      expect(e).toBe(boom);
+      expect(store.calls).toEqual(['claim', 'release']);
+    },
+  );
+
+  it('a claim taken after it timed out is released, so the gateway’s next delivery is not refused', async () => {
+    vi.useFakeTimers();
+    let grant: (s: ClaimState) => void = () => {};
+    const store = new BrokenStore({});
+    const released: string[] = [];
+    store.claim = () => new Promise<ClaimState>((r) => (grant = r));
+    store.release = async (key) => void released.push(key);
+    const p = run(store, () => {}, 100);
+    await vi.advanceTimersByTimeAsync(100);
+    expect((await p).reason).toBe('timeout');
+    grant('claimed');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(released).toEqual(['campus-pay:notice:D2']);
   });
 });

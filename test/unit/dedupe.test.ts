@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { deduplicate, MemoryDedupeStore, ZhixiaoPayClient } from '../../src/index.js';
+import {
+  type ClaimState,
+  deduplicate,
+  MemoryDedupeStore,
+  StoreError,
+  ZhixiaoPayClient,
+} from '../../src/index.js';
 import { ZX, ZX_BASE } from '../helpers/keys.js';
 
 const client = new ZhixiaoPayClient({ baseUrl: ZX_BASE, ...ZX });
@@ -72,4 +78,51 @@ describe('a notice delivered twice runs the callback once', () => {
     ]);
     expect(runs).toBe(2);
   });
+});
+
+describe('the dedupe store is down or hangs: the handler still answers, with its failure word', () => {
+  /** A shared store that can be broken and mended, as a Redis that stops answering and comes back. */
+  class FlakyStore extends MemoryDedupeStore {
+    mode: 'ok' | 'throw' | 'hang' = 'ok';
+    override claim(key: string, ttlMs: number): Promise<ClaimState> {
+      if (this.mode === 'throw') return Promise.reject(new Error('ECONNREFUSED 10.0.0.5:6379'));
+      if (this.mode === 'hang') return new Promise<ClaimState>(() => {});
+      return super.claim(key, ttlMs);
+    }
+  }
+
+  it.each(['throw', 'hang'] as const)(
+    'a store that does %s: 500 fail in bounded time, onError gets the StoreError; the retry is processed once the store is back',
+    async (mode) => {
+      const store = new FlakyStore();
+      store.mode = mode;
+      const errors: unknown[] = [];
+      let runs = 0;
+      const handler = client.webNotificationHandler({
+        onNotification: deduplicate({
+          store,
+          key: (n) => n.out_trade_no,
+          onNotification: () => void runs++,
+          // Short, so a hanging store fails the delivery quickly; no duration is asserted.
+          storeTimeoutMs: 30,
+        }),
+        onError: (e) => errors.push(e),
+      });
+      expect(await post(handler)).toBe('500 fail');
+      expect(runs).toBe(0);
+      expect(errors).toHaveLength(1);
+      const e = errors[0] as StoreError;
+      expect(e).toBeInstanceOf(StoreError);
+      expect([e.store, e.operation, e.reason]).toEqual([
+        'dedupe',
+        'claim',
+        mode === 'throw' ? 'threw' : 'timeout',
+      ]);
+      // What a log shows: the store, the operation, why; not the notice's fields.
+      expect(JSON.stringify(e)).not.toContain(notice.out_trade_no);
+      store.mode = 'ok';
+      expect(await post(handler)).toBe('200 success');
+      expect(runs).toBe(1);
+    },
+  );
 });

@@ -14,6 +14,7 @@ import {
 } from '../../src/core/errors.js';
 import type { MethodKind, MethodSpec } from '../../src/core/method.js';
 import { type Call, type GatewayProtocol, Pipeline, toWire } from '../../src/core/pipeline.js';
+import type { CallBounds } from '../../src/core/store-call.js';
 import { Transport } from '../../src/core/transport.js';
 import { oneCardMethods } from '../../src/onecard/methods.js';
 import { zhixiaoMethods } from '../../src/zhixiao/methods.js';
@@ -629,5 +630,41 @@ describe('call() for methods outside the table', () => {
       ]);
     }
     expect(hits).toHaveLength(0);
+  });
+});
+
+describe('the call’s signal and deadline reach the session and its renewal', () => {
+  it('begin and renew get the signal and the absolute deadline (deadlineMs from the start of the call)', async () => {
+    const got: Array<CallBounds | undefined> = [];
+    let renewed = false;
+    const protocol: GatewayProtocol<string> = {
+      begin: (_spec, _name, bounds) => {
+        got.push(bounds);
+        return 'S1';
+      },
+      seal: (call) => ({ url, form: { p: JSON.stringify({ session: call.session }) } }),
+      open: () => {
+        if (renewed) return {};
+        throw new GatewayError({ level: 'system', code: '40017', message: 'token invalid' });
+      },
+      renew: async (_err, call) => {
+        got.push(call.bounds);
+        renewed = true;
+        return 'S2';
+      },
+    };
+    const p = new Pipeline(protocol, new Transport({ retryBaseMs: 0 }), 'Asia/Shanghai');
+    const { signal } = new AbortController();
+    const before = Date.now();
+    await p.run('q', spec('query'), {}, { signal, deadlineMs: 60_000 });
+    const after = Date.now();
+    expect(got).toHaveLength(2);
+    for (const b of got) {
+      expect(b?.signal).toBe(signal);
+      expect(b?.deadline).toBeGreaterThanOrEqual(before + 60_000);
+      expect(b?.deadline).toBeLessThanOrEqual(after + 60_000);
+    }
+    await p.run('q', spec('query'), {});
+    expect(got[2]).toEqual({ signal: undefined, deadline: undefined });
   });
 });

@@ -52,6 +52,7 @@ export {
   MemoryJournalStore,
   matchesFilter,
 } from './core/journal.js';
+export { FileJournalStore, type JournalFileProblem } from './core/journal-file.js';
 export type { JournalClientOptions } from './core/journal-hook.js';
 export type { JournalSpec, MethodKind, MethodSpec } from './core/method.js';
 export { fenToYuan, yuanToFen } from './core/money.js';

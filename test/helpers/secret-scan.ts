@@ -429,7 +429,9 @@ export function scanJournalStore(proto: object, label: string): void {
 
 async function patchProject() {
   const { MemoryJournalStore } = await import('../../src/core/journal.js');
+  const { FileJournalStore } = await import('../../src/core/journal-file.js');
   scanJournalStore(MemoryJournalStore.prototype, 'MemoryJournalStore');
+  scanJournalStore(FileJournalStore.prototype, 'FileJournalStore');
   const { Transport } = await import('../../src/core/transport.js');
   const { OneCardSandbox } = await import('../../src/sandbox/onecard.js');
   const { ZhixiaoSandbox } = await import('../../src/sandbox/zhixiao.js');

@@ -15,6 +15,7 @@ import {
   TransportError,
   ValidationError,
 } from './errors.js';
+import { journalKeyRule, type PaymentJournal, prepareJournal } from './journal-hook.js';
 import type { MethodSpec, WireContext } from './method.js';
 import { CallObserver, loadOtel, type OtelApi } from './observe.js';
 import { booleanRule, msRule, type OptionRule, optionIssues, signalRule, timeoutRule } from './options.js';
@@ -35,6 +36,11 @@ export interface CallOptions {
    * 1 to 2147483647 ms (the longest delay a Node timer holds).
    */
   deadlineMs?: number;
+  /**
+   * Names the payment journal entry of a money call without an order number (transfer, payByBarcode,
+   * refundOrder): a second call with the same key is refused. Default: a random id (see `err.journalId`).
+   */
+  journalKey?: string;
 }
 
 /**
@@ -45,6 +51,7 @@ export const CALL_OPTIONS = {
   signal: signalRule,
   timeoutMs: timeoutRule,
   deadlineMs: msRule(),
+  journalKey: journalKeyRule,
 } as const satisfies { [K in keyof Required<CallOptions>]: OptionRule };
 
 /** `call()` for methods outside the table also takes `idempotent`. */
@@ -101,6 +108,7 @@ export class Pipeline<S> {
     private readonly protocol: GatewayProtocol<S>,
     private readonly transport: Transport,
     private readonly timeZone: string,
+    private readonly journal?: PaymentJournal,
   ) {}
 
   /** Runs one call of a table method (or of an ad-hoc spec built by `call()`). */
@@ -126,10 +134,12 @@ export class Pipeline<S> {
         deadline: opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs,
       };
       const valid = validate(spec.request, input, name, 'request') as Record<string, unknown>;
+      const journaled = prepareJournal(this.journal, name, spec, valid, opts);
       const payload = toWire(spec, valid, { timeZone: this.timeZone, now: new Date() });
       const observer = await this.#observe(name, spec, valid);
       const body = async () => {
         const session = await this.protocol.begin(spec, name, bounds);
+        await journaled?.intent();
         const call = { name, spec, payload, session, busy: false, bounds };
         try {
           return await this.#once(call, valid, opts, observer);
@@ -139,9 +149,10 @@ export class Pipeline<S> {
           return await this.#once({ ...call, session: renewed }, valid, opts, observer);
         }
       };
-      if (!observer) return await body();
+      const send = journaled ? () => journaled.record(body) : body;
+      if (!observer) return await send();
       try {
-        const out = await observer.within(body);
+        const out = await observer.within(send);
         observer.end();
         return out;
       } catch (err) {

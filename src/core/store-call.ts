@@ -3,7 +3,8 @@
  * a store that throws, hangs or answers nonsense must give a typed error in bounded time, never a plain
  * `Error` from someone else's code and never a call that outlives its deadline or its abort signal.
  */
-import { CampusPayError, ConfigurationError } from './errors.js';
+import { CampusPayError } from './errors.js';
+import { clientOption, msRule } from './options.js';
 
 /** Which store failed. */
 export type StoreKind = 'token' | 'dedupe' | 'journal';
@@ -163,11 +164,5 @@ export function checkStoreTimeout(
   option = 'storeTimeoutMs',
   dflt = DEFAULT_STORE_TIMEOUT_MS,
 ): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > MAX_STORE_TIMEOUT_MS)
-    throw new ConfigurationError(
-      option,
-      `must be a finite number of milliseconds from 1 to ${MAX_STORE_TIMEOUT_MS}`,
-    );
-  return v;
+  return clientOption({ [option]: v }, option, msRule(MAX_STORE_TIMEOUT_MS), dflt);
 }

@@ -402,7 +402,8 @@ describe('journal details', () => {
     const store = new RecordingStore();
     store.createFails = 'hang';
     events = [];
-    const late = await run('transfer', { ...call, opts: { ...call.opts, deadlineMs: 50 } }, store);
+    // Long enough for this client's own token fetch under load: the deadline must end the hung write.
+    const late = await run('transfer', { ...call, opts: { ...call.opts, deadlineMs: 3_000 } }, store);
     expect(late.err).toMatchObject({ name: 'StoreError', reason: 'timeout' });
     const controller = new AbortController();
     const pending = run('transfer', { ...call, opts: { ...call.opts, signal: controller.signal } }, store);

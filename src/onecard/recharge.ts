@@ -1,6 +1,6 @@
 /** Turning a recharge reply (2.2.4.3) into what the payer's browser or phone needs. */
 import { ValidationError } from '../core/errors.js';
-import type { RechargeResponse } from './schemas.js';
+import type { RechargeReply } from './schemas.js';
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -28,7 +28,7 @@ function pairs(postData: string): Array<[string, string]> {
  * Send it as the response body of the page where the payer clicked "recharge".
  */
 export function rechargeToHtmlForm(
-  reply: Pick<RechargeResponse, 'post_type' | 'post_url' | 'post_data'>,
+  reply: Pick<RechargeReply, 'post_type' | 'post_url' | 'post_data'>,
 ): string {
   // The form's action comes from the gateway's reply: never let a `javascript:` or malformed URL run.
   if (!/^https?:$/.test(urlProtocol(reply.post_url))) {
@@ -68,7 +68,7 @@ export interface RechargeQr {
 
 /** For post_type `native` (scan to pay): the QR text, and the gateway's PNG when it sent one. */
 export function rechargeToQrPayload(
-  reply: Pick<RechargeResponse, 'post_type' | 'post_url' | 'post_data'>,
+  reply: Pick<RechargeReply, 'post_type' | 'post_url' | 'post_data'>,
 ): RechargeQr {
   let png: Buffer | undefined;
   if (reply.post_data) {

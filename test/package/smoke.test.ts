@@ -92,7 +92,7 @@ import { aesEncrypt } from 'campus-pay/crypto';
 import type { Sandbox } from 'campus-pay/sandbox';
 import { RedisTokenStore } from 'campus-pay/redis';
 const o: OneCardClientOptions = { gatewayUrl: 'http://x', appKey: 'k', desKey: 'd', privateKey: 'p', platformPublicKey: 'q' };
-const status: 1 | 2 | 3 = OrderStatus.PAID;
+const status: 'paid' = OrderStatus[2].state;
 const n: ZhixiaoSchemas.PaymentNotification | undefined = undefined;
 declare const sb: Sandbox;
 export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisTokenStore, isGatewayError];

@@ -5,7 +5,7 @@
 import { MemoryTokenStore, OneCardClient, OutcomeUnknownError, ZhixiaoPayClient } from '../../src/index.js';
 import type { FaultKind } from '../../src/sandbox/faults.js';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { CASES, type Ctx, type MethodCase } from './cases.js';
+import { type Ctx, METHOD_CASES } from '../helpers/method-cases.js';
 
 export const FAULTS: Array<{ kind: FaultKind; label: string; reachesGateway: boolean }> = [
   { kind: 'slow', label: 'latency beyond the timeout', reachesGateway: true },
@@ -41,13 +41,13 @@ const SLOW_MS = 1200;
 const WORKERS = 8;
 
 export async function runMatrix(httpClient: 'axios' | 'node' = 'axios'): Promise<Cell[]> {
-  const shares = Array.from({ length: WORKERS }, (_, w) => CASES.filter((_c, i) => i % WORKERS === w));
+  const shares = Array.from({ length: WORKERS }, (_, w) => METHOD_CASES.filter((_c, i) => i % WORKERS === w));
   const results = (await Promise.all(shares.map((s) => runCases(s, httpClient)))).flat();
-  const order = (c: Cell) => CASES.findIndex((x) => x.method === c.method && x.gateway === c.gateway);
+  const order = (c: Cell) => METHOD_CASES.findIndex((x) => x.method === c.method && x.gateway === c.gateway);
   return results.sort((a, b) => order(a) - order(b));
 }
 
-async function runCases(cases: MethodCase[], httpClient: 'axios' | 'node'): Promise<Cell[]> {
+async function runCases(cases: typeof METHOD_CASES, httpClient: 'axios' | 'node'): Promise<Cell[]> {
   const sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
   sb.faults.set({ slowMs: SLOW_MS });
   const transport = { retryBaseMs: 1, httpClient };
@@ -67,7 +67,7 @@ async function runCases(cases: MethodCase[], httpClient: 'axios' | 'node'): Prom
           (...args: unknown[]) => Promise<unknown>
         >;
         await ctx.onecard.queryCard({ idtype: 'acc', id: '10001' }); // a valid token before the fault, so the fault hits the call
-        const input = await c.prepare(ctx);
+        const input = c.prepare ? await c.prepare(ctx) : c.input;
         const before = c.measure?.(sb);
         sb.faults.next(f.kind, 1);
         const callOpts = f.kind === 'slow' ? { timeoutMs: TIMEOUT_MS } : {};
@@ -110,7 +110,7 @@ async function runCases(cases: MethodCase[], httpClient: 'axios' | 'node'): Prom
 /** The published table: one row per method, one column per fault. */
 export function toMarkdown(cells: Cell[]): string {
   const head = `| gateway | method | ${FAULTS.map((f) => f.label).join(' | ')} |\n|---|---|${FAULTS.map(() => '---').join('|')}|`;
-  const rows = CASES.map((c) => {
+  const rows = METHOD_CASES.map((c) => {
     const row = FAULTS.map((f) => {
       const cell = cells.find((x) => x.method === c.method && x.gateway === c.gateway && x.fault === f.kind)!;
       const text =

@@ -6,6 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import { randomBytes, randomInt } from 'node:crypto';
 import { rsaSha1Verify } from '../core/crypto.js';
 import { encodeForm } from '../core/form.js';
+import type { Handlers } from '../core/method.js';
 import { formatCompactTime, formatGatewayTime, parseBeijingTime } from '../core/time.js';
 import { BUSINESS_ERRORS } from '../onecard/codes.js';
 import { decryptJson, encodeReply, NO_TOKEN, signString, wrapperOf } from '../onecard/envelope.js';
@@ -55,7 +56,7 @@ const fen = (v: unknown, field: string): number => {
   return Number.isSafeInteger(n) && n > 0 ? n : fail('60002', `${field} 金额错误`);
 };
 
-type Handler = (b: Record<string, unknown>, appKey: string) => Record<string, unknown>;
+type OneCardHandlers = Handlers<typeof oneCardMethods, [appKey: string]>;
 const NAME_BY_WIRE = new Map(
   Object.entries(oneCardMethods).map(([name, m]) => [m.wire, name as OneCardMethodName]),
 );
@@ -281,7 +282,7 @@ export class OneCardSandbox {
       return { account: c.account, tranamt: String(amount) };
     },
     bindPayAccount: (b) => {
-      const c = this.#card(b.account ?? b.acc);
+      const c = this.#card(b.account ?? (b as { acc?: unknown }).acc); // the spec's example spells it acc
       this.ledger.bindings.set(`${String(b.pay_type)}:${String(b.openid ?? '')}`, c.account);
       return { pay_type: b.pay_type, openid: b.openid ?? '', account: c.account };
     },
@@ -336,7 +337,7 @@ export class OneCardSandbox {
       if (fen(b.order_amount, 'order_amount') !== o.order_amount) fail('60002', '订单金额不符');
       return rechargeView(o);
     },
-  } satisfies Record<OneCardMethodName, Handler>;
+  } satisfies OneCardHandlers;
 
   /** Methods seen in deployments but not in v2.41, against the same ledger. */
   #deployedMethods() {
@@ -414,7 +415,7 @@ export class OneCardSandbox {
         if (typeof b.idno === 'string') c.cert = b.idno;
         return { account: c.account };
       },
-    } satisfies Partial<Record<OneCardMethodName, Handler>>;
+    } satisfies Partial<OneCardHandlers>;
   }
 
   /** Moves a paid recharge to 80 (订单转入退款 refund started), as the payment system does on a refund. */

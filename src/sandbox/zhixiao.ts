@@ -1,5 +1,6 @@
 /** The Zhixiao gateway, server side: orders, payment through the pay page, notifications, refunds. */
 import { aesDecrypt, safeEqual } from '../core/crypto.js';
+import type { Handlers } from '../core/method.js';
 import { formatGatewayTime } from '../core/time.js';
 import { encodeReply, requestSign, type ZhixiaoCredentials } from '../zhixiao/envelope.js';
 import { type ZhixiaoMethodName, zhixiaoMethods } from '../zhixiao/methods.js';
@@ -133,7 +134,7 @@ export class ZhixiaoSandbox {
   /** One route per table interface: an interface added to the table without one here does not compile. */
   readonly #routes = {
     createOrder: (b) => {
-      for (const f of ['body', 'out_trade_no', 'total_fee', 'notify_url'])
+      for (const f of ['body', 'out_trade_no', 'total_fee', 'notify_url'] as const)
         if (!b[f]) fail(-2, `${f} 不能为空`);
       if (Buffer.byteLength(String(b.body)) > 128) fail(-2, 'body 超过 128 字节');
       if (Buffer.byteLength(String(b.out_trade_no)) > 40) fail(-2, 'out_trade_no 超过 40 字节');
@@ -203,7 +204,7 @@ export class ZhixiaoSandbox {
       if (!b.user_no) fail(-2, 'user_no 不能为空');
       return {
         ...(b.school_id ? { school_id: b.school_id } : {}),
-        user_no: b.user_no,
+        user_no: String(b.user_no),
         user_name: '张三',
         sex: '1',
         identity_type: '1',
@@ -215,13 +216,14 @@ export class ZhixiaoSandbox {
         ? this.#byTradeNo(b.out_trade_no)
         : (this.orders.get(String(b.zx_order_no)) ?? fail(-1, '订单不存在'));
       if (o.status !== 2) fail(-1, '订单未支付，不能开票');
-      if (b.pay_type === undefined && b.payer_type === undefined) fail(-2, '开票类型不能为空');
-      if (Number(b.pay_type ?? b.payer_type) === 2 && !b.payer_taxnum) fail(-2, '单位开票需要纳税人识别号');
+      const type = (b as { pay_type?: unknown }).pay_type ?? b.payer_type; // sent under both names
+      if (type === undefined) fail(-2, '开票类型不能为空');
+      if (Number(type) === 2 && !b.payer_taxnum) fail(-2, '单位开票需要纳税人识别号');
       if (o.invoiced) fail(-1, '订单已开票');
       o.invoiced = true;
       return '开票成功';
     },
-  } satisfies Record<ZhixiaoMethodName, (b: Record<string, unknown>) => unknown>;
+  } satisfies Handlers<typeof zhixiaoMethods, [], string>; // 2.8 answers a message
 
   /** The payer's choice on the pay page. */
   settle(orderId: string, paid: boolean): ZhixiaoOrder {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { oneCardMethods, zhixiaoMethods } from '../../src/index.js';
 import { METHOD_CASES } from '../helpers/method-cases.js';
-import { FAULTS, runMatrix } from './matrix.js';
+import { FAULTS, publishedTable, runMatrix } from './matrix.js';
 
 describe('fault matrix: every method × every sandbox fault, over real HTTP', () => {
   it('has a case for every method of both tables', () => {
@@ -16,6 +16,17 @@ describe('fault matrix: every method × every sandbox fault, over real HTTP', ()
         .map((c) => c.method)
         .sort(),
     ).toEqual(names(zhixiaoMethods));
+  });
+
+  it('docs/reliability.md publishes a passing row for every method, in table order', () => {
+    // Only the first two columns are compared: whether a cut reply reads as a bad signature or a bad
+    // body depends on where the cut falls, and either is right for a query.
+    const rows = publishedTable().split('\n').slice(2);
+    const key = (row: string) => row.split(' | ').slice(0, 2).join(' | ');
+    expect(rows.map(key), 'docs/reliability.md: run npm run reliability').toEqual(
+      METHOD_CASES.map((c) => `| ${c.gateway} | \`${c.method}\``),
+    );
+    expect(rows.filter((row) => row.includes('FAIL'))).toEqual([]);
   });
 
   // Both senders: the retry and never-resend rules must not depend on how the bytes are sent.

@@ -2,6 +2,8 @@
  * The fault matrix: every client method × every sandbox fault, run over real HTTP. Used by the test
  * (which asserts each cell) and by `npm run reliability` (which publishes the table).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MemoryTokenStore, OneCardClient, OutcomeUnknownError, ZhixiaoPayClient } from '../../src/index.js';
 import type { FaultKind } from '../../src/sandbox/faults.js';
 import { startSandbox } from '../../src/sandbox/index.js';
@@ -124,4 +126,17 @@ export function toMarkdown(cells: Cell[]): string {
     return `| ${c.gateway} | \`${c.method}\` | ${row.join(' | ')} |`;
   });
   return [head, ...rows].join('\n');
+}
+
+/** Where the table is published, between these markers. */
+export const RELIABILITY_DOC = join(import.meta.dirname, '..', '..', 'docs', 'reliability.md');
+export const MARKERS = { start: '<!-- fault-matrix:start -->', end: '<!-- fault-matrix:end -->' } as const;
+
+/** The table docs/reliability.md publishes: its rows between the markers, without the date stamp. */
+export function publishedTable(doc = readFileSync(RELIABILITY_DOC, 'utf8')): string {
+  const inner = doc.slice(doc.indexOf(MARKERS.start), doc.indexOf(MARKERS.end));
+  return inner
+    .split('\n')
+    .filter((line) => line.startsWith('|'))
+    .join('\n');
 }

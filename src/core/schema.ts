@@ -95,11 +95,20 @@ export type Extra = {
 type Flat<T> = { [K in keyof T]: T[K] } & {};
 
 /**
+ * A reply schema over `shape`. Named, so the published declarations keep `S` as written, JSDoc on each
+ * key included, and editors show it on the reply type's fields there too.
+ */
+export type ReplySchema<S extends z.ZodRawShape> = z.ZodPipe<
+  z.ZodObject<S, z.core.$loose>,
+  z.ZodTransform<Flat<z.output<z.ZodObject<S>> & Extra>, z.output<z.ZodObject<S, z.core.$loose>>>
+>;
+
+/**
  * A reply object: the spec's fields by name, and everything a deployment adds kept under `extra`
  * rather than mixed in, so a typo in a field name never type-checks. Its output is the reply's type
  * (`z.output<typeof XxxResponse>`): JSDoc written on the shape's keys is what editors show.
  */
-export function replyObject<S extends z.ZodRawShape>(shape: S) {
+export function replyObject<S extends z.ZodRawShape>(shape: S): ReplySchema<S> {
   const known = new Set(Object.keys(shape));
   return z.looseObject(shape).transform((v) => {
     const out: Record<string, unknown> = {};
@@ -133,6 +142,22 @@ export function meaningOf<M extends StatusTable>(
   code: string | undefined,
 ): M[keyof M]['state'] | 'unknown' {
   return code !== undefined && Object.hasOwn(table, code) ? (table[code]!.state as StateOf<M>) : 'unknown';
+}
+
+/** A reply with one more field, `key`: what its raw code means (see meaningOf). */
+export type WithState<R extends z.ZodType, K extends string, M extends StatusTable> = z.ZodPipe<
+  R,
+  z.ZodTransform<z.output<R> & { [P in K]: M[keyof M]['state'] | 'unknown' }, z.output<R>>
+>;
+
+/** Adds `key` to a reply: the state its raw code (`codeOf`) has in `table`, `'unknown'` when unlisted. */
+export function withState<R extends z.ZodType<object>, K extends string, M extends StatusTable>(
+  reply: R,
+  key: K,
+  table: M,
+  codeOf: (v: z.output<R>) => string | undefined,
+): WithState<R, K, M> {
+  return reply.transform((v) => ({ ...v, [key]: meaningOf(table, codeOf(v)) })) as WithState<R, K, M>;
 }
 
 /** Runs a schema and throws our ValidationError, naming the method, the field and the rule. */

@@ -66,13 +66,16 @@ export interface OneCardClientOptions extends TransportOptions {
 type Table = typeof oneCardMethods;
 /** What a table method takes and returns. */
 export type OneCardRequest<M extends OneCardMethodName> = z.input<Table[M]['request']>;
-export type OneCardReply<M extends OneCardMethodName> = z.output<Table[M]['response']>;
+/** What a table method returns: its client method's reply type (named, so editors show each field's meaning). */
+export type OneCardReply<M extends OneCardMethodName> = Awaited<ReturnType<OneCardClient[M]>>;
+/** The table's reply schema output, which the client methods must return exactly (test/types/one-source.test.ts). */
+type TableReply<M extends OneCardMethodName> = z.output<Table[M]['response']>;
 /** The compiler checks that the client has one method per table entry, with the entry's types. */
 type OneCardApi = {
   [M in Exclude<OneCardMethodName, 'getAccessToken'>]: (
     req: OneCardRequest<M>,
     opts?: CallOptions,
-  ) => Promise<OneCardReply<M>>;
+  ) => Promise<TableReply<M>>;
 };
 
 /** Process-wide default, so two clients for the same app key never fetch competing tokens. */
@@ -143,8 +146,8 @@ export class OneCardClient implements OneCardApi {
     return this.#tokens.fetches;
   }
 
-  #run<M extends OneCardMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<OneCardReply<M>> {
-    return this.#pipeline.run(name, oneCardMethods[name], req, opts) as Promise<OneCardReply<M>>;
+  #run<M extends OneCardMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<TableReply<M>> {
+    return this.#pipeline.run(name, oneCardMethods[name], req, opts) as Promise<TableReply<M>>;
   }
 
   /** 2.2.1.1 获取访问令牌 Fetches a new token. Normally the client does this itself; each fetch invalidates the last. */

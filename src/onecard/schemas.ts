@@ -13,7 +13,6 @@ import {
   fen,
   gbk,
   httpUrl,
-  meaningOf,
   optFen,
   optString,
   replyFen,
@@ -22,6 +21,7 @@ import {
   replyString,
   requiredBytes,
   type StateOf,
+  withState,
 } from '../core/schema.js';
 
 /** 身份标识类型 Identity type: 学工号 sno, 证件号 id, 手机号 phone, 帐号 acc, 卡号 cardid, 二维码 barcode. */
@@ -405,8 +405,8 @@ export type RechargeOrderStatusCode = keyof typeof RechargeOrderStatus;
 /** What a recharge order status means: a state of RechargeOrderStatus, or `'unknown'`. */
 export type RechargeOrderState = StateOf<typeof RechargeOrderStatus>;
 
-/** 2.2.4.5 reply. */
-export const QueryRechargeOrderResponse = replyObject({
+/** 2.2.4.5 reply: the fields the gateway sends. */
+const rechargeOrderFields = replyObject({
   /** 一卡通账号 Card account. */
   account: optString,
   /** 电子账户类型 E-account type. */
@@ -423,11 +423,14 @@ export const QueryRechargeOrderResponse = replyObject({
   sttl_date: optString,
   /** 订单状态, raw: 10 / 40 / 50 / 60 / 77 / 78 / 80 (and "0" in the spec's example); see RechargeOrderStatus. */
   order_status: replyString,
-}).transform((v) => ({
-  ...v,
-  /** What order_status means; `'unknown'` for a code the spec does not list (never an error). */
-  order_state: meaningOf(RechargeOrderStatus, v.order_status.trim()),
-}));
+});
+/** 2.2.4.5 reply, with `order_state`: what order_status means; 'unknown' for a code the spec does not list (never an error). */
+export const QueryRechargeOrderResponse = withState(
+  rechargeOrderFields,
+  'order_state',
+  RechargeOrderStatus,
+  (v) => v.order_status.trim(),
+);
 export type QueryRechargeOrderReply = z.output<typeof QueryRechargeOrderResponse>;
 
 // 2.2.4.4 交易通知 recharge notification (inbound)

@@ -39,10 +39,13 @@ export interface ZhixiaoPayClientOptions extends TransportOptions {
 type Table = typeof zhixiaoMethods;
 /** What a table method takes and returns. */
 export type ZhixiaoRequest<M extends ZhixiaoMethodName> = z.input<Table[M]['request']>;
-export type ZhixiaoReply<M extends ZhixiaoMethodName> = z.output<Table[M]['response']>;
+/** What a table method returns: its client method's reply type (named, so editors show each field's meaning). */
+export type ZhixiaoReply<M extends ZhixiaoMethodName> = Awaited<ReturnType<ZhixiaoPayClient[M]>>;
+/** The table's reply schema output, which the client methods must return exactly (test/types/one-source.test.ts). */
+type TableReply<M extends ZhixiaoMethodName> = z.output<Table[M]['response']>;
 /** The compiler checks that the client has one method per table entry, with the entry's types. */
 type ZhixiaoApi = {
-  [M in ZhixiaoMethodName]: (req: ZhixiaoRequest<M>, opts?: CallOptions) => Promise<ZhixiaoReply<M>>;
+  [M in ZhixiaoMethodName]: (req: ZhixiaoRequest<M>, opts?: CallOptions) => Promise<TableReply<M>>;
 };
 
 export class ZhixiaoPayClient implements ZhixiaoApi {
@@ -71,8 +74,8 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     this.#pipeline = new Pipeline(protocol, new Transport(options), checkTimeZone(options.timeZone));
   }
 
-  #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<ZhixiaoReply<M>> {
-    return this.#pipeline.run(name, zhixiaoMethods[name], req, opts) as Promise<ZhixiaoReply<M>>;
+  #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<TableReply<M>> {
+    return this.#pipeline.run(name, zhixiaoMethods[name], req, opts) as Promise<TableReply<M>>;
   }
 
   /** 2.1 订单创建 Create an order; returns the pay page `url` (or `sp_data` for mini-programs). Never resent. */

@@ -10,12 +10,12 @@ import {
   bytes,
   fen,
   httpUrl,
-  meaningOf,
   optString,
   replyObject,
   replyString,
   requiredBytes,
   type StateOf,
+  withState,
 } from '../core/schema.js';
 
 const url = httpUrl();
@@ -143,8 +143,8 @@ export type OrderStatus = keyof typeof OrderStatus;
 /** What an order status means: a state of OrderStatus, or `'unknown'`. */
 export type OrderState = StateOf<typeof OrderStatus>;
 
-/** 2.2 reply. */
-export const QueryOrderResponse = replyObject({
+/** 2.2 reply: the fields the gateway sends. */
+const orderFields = replyObject({
   /** 商户订单号 Merchant order number; must equal the request's. */
   out_trade_no: replyString,
   /** 订单号 Zhixiao order id. */
@@ -153,11 +153,9 @@ export const QueryOrderResponse = replyObject({
   status: z.union([z.string().regex(/^-?\d+$/), z.number().int()]).transform(Number),
   /** 支付时间 Payment time (Beijing), when status is 2; undefined when absent, null or "". */
   time_end: optString,
-}).transform((v) => ({
-  ...v,
-  /** What status means; `'unknown'` for a value the spec does not list (never an error). */
-  state: meaningOf(OrderStatus, String(v.status)),
-}));
+});
+/** 2.2 reply, with `state`: what status means; 'unknown' for a value the spec does not list (never an error). */
+export const QueryOrderResponse = withState(orderFields, 'state', OrderStatus, (v) => String(v.status));
 export type QueryOrderReply = z.output<typeof QueryOrderResponse>;
 
 /** 2.3 订单取消 Cancel an order. */
@@ -180,8 +178,8 @@ export const RefundOrderRequest = z.strictObject({
 });
 export type RefundOrderRequest = z.input<typeof RefundOrderRequest>;
 
-/** 2.5 支付通知 Payment notification. */
-export const PaymentNotification = replyObject({
+/** 2.5 支付通知 Payment notification: the fields the gateway sends. */
+const paymentNoticeFields = replyObject({
   /** 商户订单号 Merchant order number: de-duplicate on it. */
   out_trade_no: replyString,
   /** 订单号 Zhixiao order id. */
@@ -202,11 +200,11 @@ export const PaymentNotification = replyObject({
       .transform(Number)
       .optional(),
   ),
-}).transform((v) => ({
-  ...v,
-  /** What pay_type means; `'unknown'` for another value. */
-  pay_channel: meaningOf(PayChannels, v.pay_type === undefined ? undefined : String(v.pay_type)),
-}));
+});
+/** 2.5 notice, with `pay_channel`: what pay_type means; 'unknown' for another value. */
+export const PaymentNotification = withState(paymentNoticeFields, 'pay_channel', PayChannels, (v) =>
+  v.pay_type === undefined ? undefined : String(v.pay_type),
+);
 export type PaymentNotificationFields = z.output<typeof PaymentNotification>;
 
 /** 2.6 身份认证 Identity by Alipay/WeChat uid. */

@@ -6,27 +6,30 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { optString, replyObject } from '../../src/core/schema.js';
 import {
-  type OneCardClient,
   type OneCardMethodName,
   type OneCardReply,
   OneCardSchemas,
+  type oneCardMethods,
   type ZhixiaoMethodName,
-  type ZhixiaoPayClient,
   type ZhixiaoReply,
   type ZhixiaoSchemas,
+  type zhixiaoMethods,
 } from '../../src/index.js';
+
+type OneCardTable = typeof oneCardMethods;
+type ZhixiaoTable = typeof zhixiaoMethods;
 
 /** Exact equality: neither a missing optional field nor an added one slips through. */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type AllTrue<R> = { [K in keyof R]: true };
 
 describe('one source per reply shape', () => {
-  it('every client method returns exactly its table schema’s output', () => {
+  it('every client method (OneCardReply<M>, ZhixiaoReply<M>) returns exactly its table schema’s output', () => {
     type OneCard = {
-      [M in OneCardMethodName]: Equal<Awaited<ReturnType<OneCardClient[M]>>, OneCardReply<M>>;
+      [M in OneCardMethodName]: Equal<OneCardReply<M>, z.output<OneCardTable[M]['response']>>;
     };
     type Zhixiao = {
-      [M in ZhixiaoMethodName]: Equal<Awaited<ReturnType<ZhixiaoPayClient[M]>>, ZhixiaoReply<M>>;
+      [M in ZhixiaoMethodName]: Equal<ZhixiaoReply<M>, z.output<ZhixiaoTable[M]['response']>>;
     };
     expectTypeOf<OneCard>().toEqualTypeOf<AllTrue<OneCard>>();
     expectTypeOf<Zhixiao>().toEqualTypeOf<AllTrue<Zhixiao>>();

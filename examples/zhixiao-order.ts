@@ -1,7 +1,7 @@
 /** Zhixiao: create an order → the payer pays → notification → query → partial refund. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OrderStatus, ZhixiaoPayClient, type ZhixiaoSchemas } from 'campus-pay';
+import { ZhixiaoPayClient, type ZhixiaoSchemas } from 'campus-pay';
 import { connect, run, yuan } from './connect.js';
 
 run(async () => {
@@ -32,7 +32,7 @@ run(async () => {
       `notification: ${notice.out_trade_no} paid at ${notice.time_end} (pay_type ${notice.pay_type})`,
     );
     const q = await client.queryOrder({ out_trade_no });
-    console.log(`queryOrder: status ${q.status === OrderStatus.PAID ? 'paid' : q.status}`);
+    console.log(`queryOrder: status ${q.status} (${q.state})`);
     await client.refundOrder({ out_trade_no, refund_fee: 9_800 });
     console.log(`refunded ${yuan(9_800)}`);
   } finally {

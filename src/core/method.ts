@@ -75,3 +75,22 @@ export interface JournalSpec {
    */
   duplicate?(err: GatewayError): boolean;
 }
+
+/**
+ * What a gateway emulator's handler for a table method reads: the request's fields by name, as they
+ * arrived on the wire (amounts and times as text, nothing validated), so each value is `unknown`.
+ */
+export type WireRequest<S extends MethodSpec> = { readonly [K in keyof z.output<S['request']>]?: unknown };
+
+/** What the handler answers: the reply as the gateway writes it, before the SDK's tolerant reading. */
+export type WireReply<S extends MethodSpec> = z.input<S['response']>;
+
+/**
+ * One handler per method of table `T`, typed from its schemas: a method added to the table without a
+ * handler, a handler reading a field the request does not have, or one leaving out a required reply
+ * field does not compile. `Args` are what every handler gets after the request; `Also` is another
+ * answer the gateway may give instead of a reply object.
+ */
+export type Handlers<T extends Record<string, MethodSpec>, Args extends unknown[] = [], Also = never> = {
+  [M in keyof T]: (request: WireRequest<T[M]>, ...args: Args) => WireReply<T[M]> | Also;
+};

@@ -86,11 +86,30 @@ export const optString = z.preprocess(blank, replyString.optional());
 /** An optional reply amount in fen: absent, null or "" → undefined. */
 export const optFen = z.preprocess(blank, replyFen.optional());
 
+/** What every reply object has beside the spec's fields. */
+export type Extra = {
+  /** Fields the reply carries beyond the spec's, as received (e.g. `acc_status`, `cardid`). */
+  extra: Record<string, unknown>;
+};
+
+/** One object type rather than an intersection, so editors and the API docs show the fields in one list. */
+type Flat<T> = { [K in keyof T]: T[K] } & {};
+
+/**
+ * A reply schema over `shape`. Named, so the published declarations keep `S` as written, JSDoc on each
+ * key included, and editors show it on the reply type's fields there too.
+ */
+export type ReplySchema<S extends z.ZodRawShape> = z.ZodPipe<
+  z.ZodObject<S, z.core.$loose>,
+  z.ZodTransform<Flat<z.output<z.ZodObject<S>> & Extra>, z.output<z.ZodObject<S, z.core.$loose>>>
+>;
+
 /**
  * A reply object: the spec's fields by name, and everything a deployment adds kept under `extra`
- * rather than mixed in, so a typo in a field name never type-checks.
+ * rather than mixed in, so a typo in a field name never type-checks. Its output is the reply's type
+ * (`z.output<typeof XxxResponse>`): JSDoc written on the shape's keys is what editors show.
  */
-export function replyObject<S extends z.ZodRawShape>(shape: S) {
+export function replyObject<S extends z.ZodRawShape>(shape: S): ReplySchema<S> {
   const known = new Set(Object.keys(shape));
   return z.looseObject(shape).transform((v) => {
     const out: Record<string, unknown> = {};
@@ -99,7 +118,7 @@ export function replyObject<S extends z.ZodRawShape>(shape: S) {
       if (known.has(k)) out[k] = val;
       else extra[k] = val;
     }
-    return { ...out, extra } as z.output<z.ZodObject<S>> & { extra: Record<string, unknown> };
+    return { ...out, extra } as Flat<z.output<z.ZodObject<S>> & Extra>;
   });
 }
 
@@ -110,15 +129,36 @@ export const replyList = <T extends z.ZodType>(item: T) =>
     z.array(item),
   );
 
+/** A closed set of codes, written once: each code the spec lists with its state and the spec's wording. */
+export type StatusTable = Readonly<Record<string, { readonly state: string; readonly meaning: string }>>;
+/** The state a code of `M` reads as: one of the table's, or `'unknown'` for a code it does not list. */
+export type StateOf<M extends StatusTable> = M[keyof M]['state'] | 'unknown';
+
 /**
- * A closed set in a reply, read openly: the raw code is kept, its meaning is `'unknown'` when the table
+ * A closed set in a reply, read openly: the raw code is kept, its state is `'unknown'` when the table
  * does not know it. A gateway that adds a status must not turn a valid reply into an error.
  */
-export function meaningOf<M extends Record<string, string>>(
+export function meaningOf<M extends StatusTable>(
   table: M,
   code: string | undefined,
-): M[keyof M] | 'unknown' {
-  return code !== undefined && Object.hasOwn(table, code) ? (table[code] as M[keyof M]) : 'unknown';
+): M[keyof M]['state'] | 'unknown' {
+  return code !== undefined && Object.hasOwn(table, code) ? (table[code]!.state as StateOf<M>) : 'unknown';
+}
+
+/** A reply with one more field, `key`: what its raw code means (see meaningOf). */
+export type WithState<R extends z.ZodType, K extends string, M extends StatusTable> = z.ZodPipe<
+  R,
+  z.ZodTransform<z.output<R> & { [P in K]: M[keyof M]['state'] | 'unknown' }, z.output<R>>
+>;
+
+/** Adds `key` to a reply: the state its raw code (`codeOf`) has in `table`, `'unknown'` when unlisted. */
+export function withState<R extends z.ZodType<object>, K extends string, M extends StatusTable>(
+  reply: R,
+  key: K,
+  table: M,
+  codeOf: (v: z.output<R>) => string | undefined,
+): WithState<R, K, M> {
+  return reply.transform((v) => ({ ...v, [key]: meaningOf(table, codeOf(v)) })) as WithState<R, K, M>;
 }
 
 /** Runs a schema and throws our ValidationError, naming the method, the field and the rule. */

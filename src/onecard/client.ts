@@ -73,13 +73,16 @@ export interface OneCardClientOptions extends TransportOptions, JournalClientOpt
 type Table = typeof oneCardMethods;
 /** What a table method takes and returns. */
 export type OneCardRequest<M extends OneCardMethodName> = z.input<Table[M]['request']>;
-export type OneCardReply<M extends OneCardMethodName> = z.output<Table[M]['response']>;
+/** What a table method returns: its client method's reply type (named, so editors show each field's meaning). */
+export type OneCardReply<M extends OneCardMethodName> = Awaited<ReturnType<OneCardClient[M]>>;
+/** The table's reply schema output, which the client methods must return exactly (test/types/one-source.test.ts). */
+type TableReply<M extends OneCardMethodName> = z.output<Table[M]['response']>;
 /** The compiler checks that the client has one method per table entry, with the entry's types. */
 type OneCardApi = {
   [M in Exclude<OneCardMethodName, 'getAccessToken'>]: (
     req: OneCardRequest<M>,
     opts?: CallOptions,
-  ) => Promise<OneCardReply<M>>;
+  ) => Promise<TableReply<M>>;
 };
 
 /** Process-wide default, so two clients for the same app key never fetch competing tokens. */
@@ -154,52 +157,52 @@ export class OneCardClient implements OneCardApi {
     return this.#tokens.fetches;
   }
 
-  #run<M extends OneCardMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<OneCardReply<M>> {
-    return this.#pipeline.run(name, oneCardMethods[name], req, opts) as Promise<OneCardReply<M>>;
+  #run<M extends OneCardMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<TableReply<M>> {
+    return this.#pipeline.run(name, oneCardMethods[name], req, opts) as Promise<TableReply<M>>;
   }
 
   /** 2.2.1.1 获取访问令牌 Fetches a new token. Normally the client does this itself; each fetch invalidates the last. */
-  getAccessToken(opts?: CallOptions): Promise<s.AccessTokenResponse> {
+  getAccessToken(opts?: CallOptions): Promise<s.AccessTokenReply> {
     return this.#run('getAccessToken', {}, opts);
   }
 
   /** 2.2.2.1 卡信息查询 Cards of an identity (student number, ID, phone, account, card number or barcode). */
-  queryCard(req: s.QueryCardRequest, opts?: CallOptions): Promise<s.QueryCardResponse> {
+  queryCard(req: s.QueryCardRequest, opts?: CallOptions): Promise<s.QueryCardReply> {
     return this.#run('queryCard', req, opts);
   }
 
   /** 2.2.2.2 电子账户信息查询 E-accounts and balances of a card account. */
-  queryAccInfo(req: s.QueryAccInfoRequest, opts?: CallOptions): Promise<s.QueryAccInfoResponse> {
+  queryAccInfo(req: s.QueryAccInfoRequest, opts?: CallOptions): Promise<s.QueryAccInfoReply> {
     return this.#run('queryAccInfo', req, opts);
   }
 
   /** 2.2.3.1 查询密码校验 Checks a query password. Not resent (a wrong password must not count twice). */
-  checkPassword(req: s.CheckPasswordRequest, opts?: CallOptions): Promise<s.CheckPasswordResponse> {
+  checkPassword(req: s.CheckPasswordRequest, opts?: CallOptions): Promise<s.CheckPasswordReply> {
     return this.#run('checkPassword', req, opts);
   }
 
   /** 2.2.3.2 账户内电子账户间转账 Moves `tranamt` fen between two e-accounts. Never resent. */
-  transfer(req: s.TransferRequest, opts?: CallOptions): Promise<s.TransferResponse> {
+  transfer(req: s.TransferRequest, opts?: CallOptions): Promise<s.TransferReply> {
     return this.#run('transfer', req, opts);
   }
 
   /** 2.2.3.3 账户二维码/条码获取 A 22-digit payment code valid `expires` seconds. */
-  getBarcode(req: s.GetBarcodeRequest, opts?: CallOptions): Promise<s.GetBarcodeResponse> {
+  getBarcode(req: s.GetBarcodeRequest, opts?: CallOptions): Promise<s.GetBarcodeReply> {
     return this.#run('getBarcode', req, opts);
   }
 
   /** 2.2.3.4 二维码支付交易 Charges a scanned payment code `tranamt` fen. Never resent. */
-  payByBarcode(req: s.PayByBarcodeRequest, opts?: CallOptions): Promise<s.PayByBarcodeResponse> {
+  payByBarcode(req: s.PayByBarcodeRequest, opts?: CallOptions): Promise<s.PayByBarcodeReply> {
     return this.#run('payByBarcode', req, opts);
   }
 
   /** 2.2.4.1 校园卡与支付系统账号绑定 Binds a card to an Alipay/WeChat account. */
-  bindPayAccount(req: s.BindPayAccountRequest, opts?: CallOptions): Promise<s.BindPayAccountResponse> {
+  bindPayAccount(req: s.BindPayAccountRequest, opts?: CallOptions): Promise<s.BindPayAccountReply> {
     return this.#run('bindPayAccount', req, opts);
   }
 
   /** 2.2.4.2 校园卡与支付系统账号解绑 Unbinds it. */
-  unbindPayAccount(req: s.UnbindPayAccountRequest, opts?: CallOptions): Promise<s.UnbindPayAccountResponse> {
+  unbindPayAccount(req: s.UnbindPayAccountRequest, opts?: CallOptions): Promise<s.UnbindPayAccountReply> {
     return this.#run('unbindPayAccount', req, opts);
   }
 
@@ -207,7 +210,7 @@ export class OneCardClient implements OneCardApi {
    * 2.2.4.3 校园卡充值请求 Starts a recharge; returns post_type / post_url / post_data for the payer
    * (see `rechargeToHtmlForm`, `rechargeToQrPayload`). Never resent; query with queryRechargeOrder.
    */
-  recharge(req: s.RechargeRequest, opts?: CallOptions): Promise<s.RechargeResponse> {
+  recharge(req: s.RechargeRequest, opts?: CallOptions): Promise<s.RechargeReply> {
     return this.#run('recharge', req, opts);
   }
 
@@ -215,15 +218,12 @@ export class OneCardClient implements OneCardApi {
   queryRechargeOrder(
     req: s.QueryRechargeOrderRequest,
     opts?: CallOptions,
-  ): Promise<s.QueryRechargeOrderResponse> {
+  ): Promise<s.QueryRechargeOrderReply> {
     return this.#run('queryRechargeOrder', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 电子账户汇总: count and total balance of one e-account type. */
-  queryAccInfoTotal(
-    req: d.QueryAccInfoTotalRequest,
-    opts?: CallOptions,
-  ): Promise<d.QueryAccInfoTotalResponse> {
+  queryAccInfoTotal(req: d.QueryAccInfoTotalRequest, opts?: CallOptions): Promise<d.QueryAccInfoTotalReply> {
     return this.#run('queryAccInfoTotal', req, opts);
   }
 
@@ -231,42 +231,42 @@ export class OneCardClient implements OneCardApi {
   querySnoNameFromBarcode(
     req: d.QuerySnoNameFromBarcodeRequest,
     opts?: CallOptions,
-  ): Promise<d.QuerySnoNameFromBarcodeResponse> {
+  ): Promise<d.QuerySnoNameFromBarcodeReply> {
     return this.#run('querySnoNameFromBarcode', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 修改查询密码 Sets a new query password. Never resent. */
-  modifyPassword(req: d.ModifyPasswordRequest, opts?: CallOptions): Promise<d.AckResponse> {
+  modifyPassword(req: d.ModifyPasswordRequest, opts?: CallOptions): Promise<d.AckReply> {
     return this.#run('modifyPassword', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 挂失 Reports a card lost. Never resent. */
-  lostCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
+  lostCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckReply> {
     return this.#run('lostCard', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 解挂 Cancels a loss report. Never resent. */
-  unlostCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
+  unlostCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckReply> {
     return this.#run('unlostCard', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 冻结 Freezes a card. Never resent. */
-  freezeCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
+  freezeCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckReply> {
     return this.#run('freezeCard', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 解冻 Unfreezes a card. Never resent. */
-  unfreezeCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckResponse> {
+  unfreezeCard(req: d.CardStateRequest, opts?: CallOptions): Promise<d.AckReply> {
     return this.#run('unfreezeCard', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 开户 Opens a (virtual) card account; the field is `depcode`. Never resent. */
-  openAccount(req: d.OpenAccountRequest, opts?: CallOptions): Promise<d.OpenAccountResponse> {
+  openAccount(req: d.OpenAccountRequest, opts?: CallOptions): Promise<d.OpenAccountReply> {
     return this.#run('openAccount', req, opts);
   }
 
   /** Seen in deployments, not in v2.41 — 修改账户信息 Changes a card account's details. Never resent. */
-  modifyAccount(req: d.ModifyAccountRequest, opts?: CallOptions): Promise<d.AckResponse> {
+  modifyAccount(req: d.ModifyAccountRequest, opts?: CallOptions): Promise<d.AckReply> {
     return this.#run('modifyAccount', req, opts);
   }
 

@@ -1,7 +1,7 @@
 /** Turning a recharge reply (2.2.4.3) into what the payer's browser or phone needs. */
 import { ValidationError } from '../core/errors.js';
 import { decodeFormPairs } from '../core/form.js';
-import type { RechargeResponse } from './schemas.js';
+import type { RechargeReply } from './schemas.js';
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -29,7 +29,7 @@ function pairs(postData: string, helper: string): Array<[string, string]> {
  * Send it as the response body of the page where the payer clicked "recharge".
  */
 export function rechargeToHtmlForm(
-  reply: Pick<RechargeResponse, 'post_type' | 'post_url' | 'post_data'>,
+  reply: Pick<RechargeReply, 'post_type' | 'post_url' | 'post_data'>,
 ): string {
   // The form's action comes from the gateway's reply: never let a `javascript:` or malformed URL run.
   if (!/^https?:$/.test(urlProtocol(reply.post_url))) {
@@ -77,7 +77,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
  * PNG gives no `png`: the QR text alone still works, a damaged image would not.
  */
 export function rechargeToQrPayload(
-  reply: Pick<RechargeResponse, 'post_type' | 'post_url' | 'post_data'>,
+  reply: Pick<RechargeReply, 'post_type' | 'post_url' | 'post_data'>,
 ): RechargeQr {
   const [first, ...more] = pairs(reply.post_data, 'rechargeToQrPayload');
   const b64 = first && more.length === 0 ? first[1] || first[0] : '';

@@ -11,13 +11,14 @@ const account = requiredBytes(10);
 export const QueryAccInfoTotalRequest = z.strictObject({ /** 电子账户类型 */ acctype: requiredBytes(3) });
 export type QueryAccInfoTotalRequest = z.input<typeof QueryAccInfoTotalRequest>;
 export const QueryAccInfoTotalResponse = replyObject({
+  /** 电子账户类型 E-account type; must equal the request's. */
   acctype: optString,
   /** 账户数 Number of accounts. */
   total_count: optString,
   /** 总金额 Total balance in fen. */
   total_amt: optFen,
 });
-export type QueryAccInfoTotalResponse = z.output<typeof QueryAccInfoTotalResponse>;
+export type QueryAccInfoTotalReply = z.output<typeof QueryAccInfoTotalResponse>;
 
 // query.snoname.frombarcode 通过二维码查询学工号和姓名
 export const QuerySnoNameFromBarcodeRequest = z.strictObject({
@@ -25,14 +26,18 @@ export const QuerySnoNameFromBarcodeRequest = z.strictObject({
 });
 export type QuerySnoNameFromBarcodeRequest = z.input<typeof QuerySnoNameFromBarcodeRequest>;
 export const QuerySnoNameFromBarcodeResponse = replyObject({
+  /** 学工号 Student/staff number. */
   sno: optString,
+  /** 姓名 Name. */
   name: optString,
+  /** 支付方式 Payment type of the code. */
   paytype: optString,
+  /** 支付账号 Paying account of the code (`###` = card account). */
   payacc: optString,
   /** 支付账户名 Name of the paying e-account. */
   accname: optString,
 });
-export type QuerySnoNameFromBarcodeResponse = z.output<typeof QuerySnoNameFromBarcodeResponse>;
+export type QuerySnoNameFromBarcodeReply = z.output<typeof QuerySnoNameFromBarcodeResponse>;
 
 // modify.pwd 修改查询密码
 export const ModifyPasswordRequest = z.strictObject({
@@ -47,8 +52,11 @@ export const CardStateRequest = z.strictObject({ /** 一卡通账号 */ account 
 export type CardStateRequest = z.input<typeof CardStateRequest>;
 
 /** A reply with no documented fields beyond retcode/errmsg. */
-export const AckResponse = replyObject({ account: optString });
-export type AckResponse = z.output<typeof AckResponse>;
+export const AckResponse = replyObject({
+  /** 一卡通账号 Card account, when the deployment echoes it. */
+  account: optString,
+});
+export type AckReply = z.output<typeof AckResponse>;
 
 const personFields = {
   /** 学工号 */
@@ -91,11 +99,22 @@ const personFields = {
 export const OpenAccountRequest = z.strictObject(personFields);
 export type OpenAccountRequest = z.input<typeof OpenAccountRequest>;
 export const OpenAccountResponse = replyObject({
-  /** 新开的一卡通账号 */ account: replyString,
-  /** 学工号, echoed by deployments beside account. */ sno: optString,
+  /** 新开的一卡通账号 The new card account. */
+  account: replyString,
+  /** 学工号 Student/staff number, echoed by deployments beside account. */
+  sno: optString,
 });
-export type OpenAccountResponse = z.output<typeof OpenAccountResponse>;
+export type OpenAccountReply = z.output<typeof OpenAccountResponse>;
 
 // modify.acc 修改账户信息: the account plus the fields to change (open.acc's names).
 export const ModifyAccountRequest = z.strictObject({ account, ...z.object(personFields).partial().shape });
 export type ModifyAccountRequest = z.input<typeof ModifyAccountRequest>;
+
+/** @deprecated since 0.2.0: named replies are `XxxReply`. */
+export type QueryAccInfoTotalResponse = QueryAccInfoTotalReply;
+/** @deprecated since 0.2.0 */
+export type QuerySnoNameFromBarcodeResponse = QuerySnoNameFromBarcodeReply;
+/** @deprecated since 0.2.0 */
+export type AckResponse = AckReply;
+/** @deprecated since 0.2.0 */
+export type OpenAccountResponse = OpenAccountReply;

@@ -13,7 +13,6 @@ import {
   fen,
   gbk,
   httpUrl,
-  meaningOf,
   optFen,
   optString,
   replyFen,
@@ -21,6 +20,8 @@ import {
   replyObject,
   replyString,
   requiredBytes,
+  type StateOf,
+  withState,
 } from '../core/schema.js';
 
 /** 身份标识类型 Identity type: 学工号 sno, 证件号 id, 手机号 phone, 帐号 acc, 卡号 cardid, 二维码 barcode. */
@@ -28,29 +29,27 @@ export const IdType = z.enum(['sno', 'id', 'phone', 'acc', 'cardid', 'barcode'])
 /** 电子账户类型 E-account type: `###` is the card account, others are e-account codes (≤ 3 bytes). */
 const acctype = requiredBytes(3);
 const account = requiredBytes(10);
-/** Fields a reply may add beyond the spec's, as received. */
-type Extra = { extra: Record<string, unknown> };
 
 // 2.2.1.1 获取访问令牌 access token
 export const AccessTokenRequest = z.strictObject({});
 export type AccessTokenRequest = z.input<typeof AccessTokenRequest>;
 /** 2.2.1.1 reply. */
-export interface AccessTokenReply extends Extra {
+export const AccessTokenResponse = replyObject({
   /** 访问令牌 The token (never logged). */
-  access_token: string;
+  access_token: z.string().min(1),
   /**
    * 过期时间 Lifetime in seconds (arrives as a string, e.g. "7200"). Undefined when missing or not a
    * number: the token is then used for the 2-minute fetch interval (a served token is never thrown away).
    */
-  expires_in?: number | undefined;
-}
-export const AccessTokenResponse: z.ZodType<AccessTokenReply> = replyObject({
-  access_token: z.string().min(1),
-  expires_in: z.unknown().transform((v) => {
-    const n = typeof v === 'number' || typeof v === 'string' ? Number(v) : Number.NaN;
-    return Number.isFinite(n) ? n : undefined;
-  }),
+  expires_in: z
+    .unknown()
+    .transform((v) => {
+      const n = typeof v === 'number' || typeof v === 'string' ? Number(v) : Number.NaN;
+      return Number.isFinite(n) ? n : undefined;
+    })
+    .optional(),
 });
+export type AccessTokenReply = z.output<typeof AccessTokenResponse>;
 
 // 2.2.2.1 卡信息查询 card query
 export const QueryCardRequest = z.strictObject({
@@ -62,82 +61,59 @@ export const QueryCardRequest = z.strictObject({
 export type QueryCardRequest = z.input<typeof QueryCardRequest>;
 
 /** 2.2.2.1 card 结构: one card of the identity. Optional fields come back undefined when absent, null or "". */
-export interface CardInfo extends Extra {
+export const Card = replyObject({
   /** 一卡通帐号 Card account. */
-  account: string;
-  /** 用户姓名 Name (可空). */
-  name?: string | undefined;
-  /** 未领取余额 Unclaimed balance, fen. */
-  unsettle_amount?: number | undefined;
-  /** 库余额 Card balance, fen. */
-  db_balance?: number | undefined;
-  /** 挂失标识 `0` 正常 normal / `1` 挂失 reported lost. */
-  lostflag?: string | undefined;
-  /** 冻结标识 `0` 正常 normal / `1` 冻结 frozen. */
-  freezeflag?: string | undefined;
-  /** 身份信息标识 `0` no identity data / `1` present. */
-  idflag?: string | undefined;
-  /** 扫码业务开通标识 `0` code payment off / `1` on. */
-  barflag?: string | undefined;
-  /** 开户时间 Opened, yyyyMMdd. */
-  createdate?: string | undefined;
-  /** 过期时间 Expires, yyyyMMdd. */
-  expdate?: string | undefined;
-  /** 卡类型 Card type code. */
-  cardtype?: string | undefined;
-  /** 卡类型名 Card type name. */
-  cardname?: string | undefined;
-  /** 绑定银行卡号 Bound bank card (可空). */
-  bankacc?: string | undefined;
-  /** 学号 Student/staff number (可空). */
-  sno?: string | undefined;
-  /** 手机号 Phone (可空). */
-  phone?: string | undefined;
-  /** 证件类型 ID document type, `001` 身份证 (可空). */
-  certtype?: string | undefined;
-  /** 证件号 ID document number (可空). */
-  cert?: string | undefined;
-  /** 自动转账警戒额 Auto-transfer threshold, fen. */
-  autotrans_limite?: number | undefined;
-  /** 自动转账额 Auto-transfer amount, fen. */
-  autotrans_amt?: number | undefined;
-  /** 转账标识 `0` 禁止 none / `1` 自助 self-service / `2` 自助及自动 self-service and automatic. */
-  autotrans_flag?: string | undefined;
-  /** 主副卡标识 `0` neither / `1` main / `2` secondary card. */
-  mscard?: string | undefined;
-  /** 副卡数量 Number of secondary cards (可空). */
-  scard_num?: string | undefined;
-}
-export const Card: z.ZodType<CardInfo> = replyObject({
   account: replyString,
+  /** 用户姓名 Name (可空). */
   name: optString,
+  /** 未领取余额 Unclaimed balance, fen. */
   unsettle_amount: optFen,
+  /** 库余额 Card balance, fen. */
   db_balance: optFen,
+  /** 挂失标识 `0` 正常 normal / `1` 挂失 reported lost. */
   lostflag: optString,
+  /** 冻结标识 `0` 正常 normal / `1` 冻结 frozen. */
   freezeflag: optString,
+  /** 身份信息标识 `0` no identity data / `1` present. */
   idflag: optString,
+  /** 扫码业务开通标识 `0` code payment off / `1` on. */
   barflag: optString,
+  /** 开户时间 Opened, yyyyMMdd. */
   createdate: optString,
+  /** 过期时间 Expires, yyyyMMdd. */
   expdate: optString,
+  /** 卡类型 Card type code. */
   cardtype: optString,
+  /** 卡类型名 Card type name. */
   cardname: optString,
+  /** 绑定银行卡号 Bound bank card (可空). */
   bankacc: optString,
+  /** 学号 Student/staff number (可空). */
   sno: optString,
+  /** 手机号 Phone (可空). */
   phone: optString,
+  /** 证件类型 ID document type, `001` 身份证 (可空). */
   certtype: optString,
+  /** 证件号 ID document number (可空). */
   cert: optString,
+  /** 自动转账警戒额 Auto-transfer threshold, fen. */
   autotrans_limite: optFen,
+  /** 自动转账额 Auto-transfer amount, fen. */
   autotrans_amt: optFen,
+  /** 转账标识 `0` 禁止 none / `1` 自助 self-service / `2` 自助及自动 self-service and automatic. */
   autotrans_flag: optString,
+  /** 主副卡标识 `0` neither / `1` main / `2` secondary card. */
   mscard: optString,
+  /** 副卡数量 Number of secondary cards (可空). */
   scard_num: optString,
 });
+export type CardInfo = z.output<typeof Card>;
 /** 2.2.2.1 reply. */
-export interface QueryCardReply extends Extra {
+export const QueryCardResponse = replyObject({
   /** 卡信息 Every card of the identity (a single object or null from some deployments becomes a list). */
-  card: CardInfo[];
-}
-export const QueryCardResponse: z.ZodType<QueryCardReply> = replyObject({ card: replyList(Card) });
+  card: replyList(Card),
+});
+export type QueryCardReply = z.output<typeof QueryCardResponse>;
 
 // 2.2.2.2 电子账户信息查询 e-account query
 export const QueryAccInfoRequest = z.strictObject({
@@ -148,50 +124,37 @@ export const QueryAccInfoRequest = z.strictObject({
 });
 export type QueryAccInfoRequest = z.input<typeof QueryAccInfoRequest>;
 /** 2.2.2.2 accinfo 结构: one e-account. */
-export interface AccInfoFields extends Extra {
+export const AccInfo = replyObject({
   /** 电子账户名 E-account name. */
-  name?: string | undefined;
-  /** 电子账户类型 E-account type (`###` = card account). */
-  type: string;
-  /** 电子账户余额 Balance, fen. */
-  balance: number;
-  /** 自动转账警戒额 / 自动转账额, fen. */
-  autotrans_limite?: number | undefined;
-  autotrans_amt?: number | undefined;
-  /** 转账标识 0 / 1 / 2. */
-  autotrans_flag?: string | undefined;
-  /** 单次支付限额 Single-payment limit, fen. */
-  singlelimit?: number | undefined;
-  /** 当天支付限额 Daily limit, fen. */
-  daycostlimit?: number | undefined;
-  /** 当天支付累计 Spent today, fen. */
-  daycostamt?: number | undefined;
-  /** 免密金额 Amount payable without password, fen. */
-  nonpwdlimit?: number | undefined;
-}
-export const AccInfo: z.ZodType<AccInfoFields> = replyObject({
   name: optString,
+  /** 电子账户类型 E-account type (`###` = card account). */
   type: replyString,
+  /** 电子账户余额 Balance, fen. */
   balance: replyFen,
+  /** 自动转账警戒额 Auto-transfer threshold, fen. */
   autotrans_limite: optFen,
+  /** 自动转账额 Auto-transfer amount, fen. */
   autotrans_amt: optFen,
+  /** 转账标识 `0` 禁止 none / `1` 自助 self-service / `2` 自助及自动 self-service and automatic. */
   autotrans_flag: optString,
+  /** 单次支付限额 Single-payment limit, fen. */
   singlelimit: optFen,
+  /** 当天支付限额 Daily limit, fen. */
   daycostlimit: optFen,
+  /** 当天支付累计 Spent today, fen. */
   daycostamt: optFen,
+  /** 免密金额 Amount payable without password, fen. */
   nonpwdlimit: optFen,
 });
+export type AccInfoFields = z.output<typeof AccInfo>;
 /** 2.2.2.2 reply. */
-export interface QueryAccInfoReply extends Extra {
+export const QueryAccInfoResponse = replyObject({
   /** 一卡通账户 Card account. */
-  account?: string | undefined;
-  /** 电子账户 The e-accounts. */
-  accinfo: AccInfo[];
-}
-export const QueryAccInfoResponse: z.ZodType<QueryAccInfoReply> = replyObject({
   account: optString,
+  /** 电子账户 The e-accounts. */
   accinfo: replyList(AccInfo),
 });
+export type QueryAccInfoReply = z.output<typeof QueryAccInfoResponse>;
 
 // 2.2.3.1 查询密码校验 query-password check
 export const CheckPasswordRequest = z.strictObject({
@@ -202,16 +165,13 @@ export const CheckPasswordRequest = z.strictObject({
 });
 export type CheckPasswordRequest = z.input<typeof CheckPasswordRequest>;
 /** 2.2.3.1 reply. */
-export interface CheckPasswordReply extends Extra {
+export const CheckPasswordResponse = replyObject({
   /** 一卡通帐号 The first card whose password matched. */
-  account: string;
-  /** 学工号 Student/staff number (可空). */
-  sno?: string | undefined;
-}
-export const CheckPasswordResponse: z.ZodType<CheckPasswordReply> = replyObject({
   account: replyString,
+  /** 学工号 Student/staff number (可空). */
   sno: optString,
 });
+export type CheckPasswordReply = z.output<typeof CheckPasswordResponse>;
 
 // 2.2.3.2 账户内电子账户间转账 transfer between e-accounts
 export const TransferRequest = z.strictObject({
@@ -227,11 +187,11 @@ export const TransferRequest = z.strictObject({
 });
 export type TransferRequest = z.input<typeof TransferRequest>;
 /** 2.2.3.2 reply. */
-export interface TransferReply extends Extra {
+export const TransferResponse = replyObject({
   /** 交易金额 Amount moved, fen; must equal the request's. */
-  tranamt?: number | undefined;
-}
-export const TransferResponse: z.ZodType<TransferReply> = replyObject({ tranamt: optFen });
+  tranamt: optFen,
+});
+export type TransferReply = z.output<typeof TransferResponse>;
 
 // 2.2.3.3 账户二维码/条码获取 payment code
 /** 支付方式 1 校园卡账户 card account, 2 绑定银行卡 bound bank card, 3 自定义银行卡 given bank card. */
@@ -244,24 +204,19 @@ export const GetBarcodeRequest = z.strictObject({
 });
 export type GetBarcodeRequest = z.input<typeof GetBarcodeRequest>;
 /** 2.2.3.3 reply. */
-export interface GetBarcodeReply extends Extra {
-  account?: string | undefined;
-  /** 支付方式 as sent. */
-  paytype?: string | undefined;
-  /** 支付账号 (可空). */
-  payacc?: string | undefined;
-  /** 条码数据 The 22-digit code (a JSON number that lost digits is refused). */
-  barcode: string;
-  /** 二维码超时时间 Seconds the code is valid (60). */
-  expires: number;
-}
-export const GetBarcodeResponse: z.ZodType<GetBarcodeReply> = replyObject({
+export const GetBarcodeResponse = replyObject({
+  /** 一卡通账户 Card account. */
   account: optString,
+  /** 支付方式 Payment type, as sent. */
   paytype: optString,
+  /** 支付账号 Paying account, as sent (可空). */
   payacc: optString,
+  /** 条码数据 The 22-digit code (a JSON number that lost digits is refused). */
   barcode: replyString,
+  /** 二维码超时时间 Seconds the code is valid (60). */
   expires: replyFen,
 });
+export type GetBarcodeReply = z.output<typeof GetBarcodeResponse>;
 
 // 2.2.3.4 二维码支付交易 charge a scanned code
 export const PayByBarcodeRequest = z.strictObject({
@@ -283,16 +238,13 @@ export const PayByBarcodeRequest = z.strictObject({
 });
 export type PayByBarcodeRequest = z.input<typeof PayByBarcodeRequest>;
 /** 2.2.3.4 reply. */
-export interface PayByBarcodeReply extends Extra {
+export const PayByBarcodeResponse = replyObject({
   /** 一卡通账户 The paying card account. */
-  account?: string | undefined;
-  /** 交易金额 Amount charged, fen; must equal the request's. */
-  tranamt?: number | undefined;
-}
-export const PayByBarcodeResponse: z.ZodType<PayByBarcodeReply> = replyObject({
   account: optString,
+  /** 交易金额 Amount charged, fen; must equal the request's. */
   tranamt: optFen,
 });
+export type PayByBarcodeReply = z.output<typeof PayByBarcodeResponse>;
 
 // 2.2.4.1 / 2.2.4.2 绑定 / 解绑 payment-system account
 /** 支付系统类型 for binding: 支付宝 alipay, 微信 weixin. */
@@ -306,31 +258,28 @@ export const BindPayAccountRequest = z.strictObject({
 });
 export type BindPayAccountRequest = z.input<typeof BindPayAccountRequest>;
 /** 2.2.4.1 reply. */
-export interface BindPayAccountReply extends Extra {
-  pay_type?: string | undefined;
-  /** 支付系统用户唯一标识 (可空). */
-  openid?: string | undefined;
-  account?: string | undefined;
-}
-export const BindPayAccountResponse: z.ZodType<BindPayAccountReply> = replyObject({
+export const BindPayAccountResponse = replyObject({
+  /** 支付系统类型 Payment system (alipay / weixin), as sent. */
   pay_type: optString,
+  /** 支付系统用户唯一标识 Payer id in the payment system (可空). */
   openid: optString,
+  /** 一卡通账号 Card account. */
   account: optString,
 });
+export type BindPayAccountReply = z.output<typeof BindPayAccountResponse>;
 export const UnbindPayAccountRequest = z.strictObject({
   pay_type: BindPayType,
   openid: bytes(128).optional(),
 });
 export type UnbindPayAccountRequest = z.input<typeof UnbindPayAccountRequest>;
 /** 2.2.4.2 reply. */
-export interface UnbindPayAccountReply extends Extra {
-  pay_type?: string | undefined;
-  openid?: string | undefined;
-}
-export const UnbindPayAccountResponse: z.ZodType<UnbindPayAccountReply> = replyObject({
+export const UnbindPayAccountResponse = replyObject({
+  /** 支付系统类型 Payment system (alipay / weixin), as sent. */
   pay_type: optString,
+  /** 支付系统用户唯一标识 Payer id in the payment system (可空). */
   openid: optString,
 });
+export type UnbindPayAccountReply = z.output<typeof UnbindPayAccountResponse>;
 
 // 2.2.4.3 校园卡充值请求 recharge
 /** 请求类型 wap, web, nativejs (微信公众号), native (扫码), ios, android. */
@@ -409,32 +358,25 @@ export const RechargeRequest = z
   });
 export type RechargeRequest = z.input<typeof RechargeRequest>;
 /** 2.2.4.3 reply: what to hand the payer's browser (see rechargeToHtmlForm, rechargeToQrPayload). */
-export interface RechargeReply extends Extra {
-  account?: string | undefined;
-  acctype?: string | undefined;
-  /** 一卡通业务流水 OneCard serial. */
-  out_id: string;
-  /** 对接系统订单号 Your order number; must equal the request's. */
-  order_no: string;
-  /** 订单金额 Amount, fen; must equal the request's. */
-  order_amount?: number | undefined;
-  /** 数据提交方式 get, post, nativejs, native (扫码: post_url is the QR content). */
-  post_type: string;
-  /** 实际支付系统 url, or the QR content for native. */
-  post_url: string;
-  /** 向支付系统提交的数据: URL-encoded form data ("" when none was sent). */
-  post_data: string;
-}
-export const RechargeResponse: z.ZodType<RechargeReply> = replyObject({
+export const RechargeResponse = replyObject({
+  /** 要充值的一卡通账号 Card account credited; must equal the request's. */
   account: optString,
+  /** 电子账户类型 E-account type credited; must equal the request's. */
   acctype: optString,
+  /** 一卡通业务流水 OneCard serial. */
   out_id: replyString,
+  /** 对接系统订单号 Your order number; must equal the request's. */
   order_no: replyString,
+  /** 订单金额 Amount, fen; must equal the request's. */
   order_amount: optFen,
+  /** 数据提交方式 get, post, nativejs, native (扫码: post_url is the QR content). */
   post_type: replyString,
+  /** 实际支付系统 url, or the QR content for native. */
   post_url: replyString,
+  /** 向支付系统提交的数据: URL-encoded form data ("" when none was sent). */
   post_data: z.preprocess((v) => (v === null || v === undefined ? '' : v), replyString),
 });
+export type RechargeReply = z.output<typeof RechargeResponse>;
 
 // 2.2.4.5 订单状态查询 recharge order status
 export const QueryRechargeOrderRequest = z
@@ -452,23 +394,11 @@ export const QueryRechargeOrderRequest = z
 export type QueryRechargeOrderRequest = z.input<typeof QueryRechargeOrderRequest>;
 
 /**
- * 订单状态 Recharge order status → meaning. The spec's table lists 10–80; its own example answers `"0"`,
- * which is the notice's "paid" (2.2.4.4): read as paid.
+ * 订单状态 Recharge order status: each code with its state and the spec's wording. The spec's table lists
+ * 10–80; its own example answers `"0"`, which is the notice's "paid" (2.2.4.4): read as paid.
  */
-export const RechargeOrderStates = {
-  '0': 'paid',
-  '10': 'pending',
-  '40': 'paid',
-  '50': 'crediting',
-  '60': 'credited',
-  '77': 'failed',
-  '78': 'not_found',
-  '80': 'refunding',
-} as const;
-export type RechargeOrderState = (typeof RechargeOrderStates)[keyof typeof RechargeOrderStates] | 'unknown';
-
-/** 订单状态 Recharge order status, with its meaning. */
 export const RechargeOrderStatus = {
+  '0': { state: 'paid', meaning: "支付成功 paid (the spec's example and the 2.2.4.4 notice)" },
   '10': { state: 'pending', meaning: '一卡通交易申请已生成 ordered, payment outcome unknown' },
   '40': { state: 'paid', meaning: '己应答支付交易处理结果 paid, not yet credited to the card' },
   '50': { state: 'crediting', meaning: '已通知第三方支付系统圈存结果 paid, being credited' },
@@ -478,67 +408,58 @@ export const RechargeOrderStatus = {
   '80': { state: 'refunding', meaning: '订单转入退款 refund started' },
 } as const;
 export type RechargeOrderStatusCode = keyof typeof RechargeOrderStatus;
+/** What a recharge order status means: a state of RechargeOrderStatus, or `'unknown'`. */
+export type RechargeOrderState = StateOf<typeof RechargeOrderStatus>;
 
-/** 2.2.4.5 reply. */
-export interface QueryRechargeOrderReply extends Extra {
-  account?: string | undefined;
-  acctype?: string | undefined;
-  /** 对接系统订单号; must equal the request's when both are given. */
-  order_no?: string | undefined;
-  /** 订单金额, fen; must equal the request's. */
-  order_amount?: number | undefined;
-  /** 一卡通业务流水. */
-  out_id?: string | undefined;
-  /** 支付时间 yyyyMMddHHmmss. */
-  pay_time?: string | undefined;
-  /** 清算日期 yyyyMMdd. */
-  sttl_date?: string | undefined;
-  /** 订单状态, raw: 10 / 40 / 50 / 60 / 77 / 78 / 80 (and "0" in the spec's example). */
-  order_status: string;
-  /** What order_status means; `'unknown'` for a code the spec does not list (never an error). */
-  order_state: RechargeOrderState;
-}
-export const QueryRechargeOrderResponse: z.ZodType<QueryRechargeOrderReply> = replyObject({
+/** 2.2.4.5 reply: the fields the gateway sends. */
+const rechargeOrderFields = replyObject({
+  /** 一卡通账号 Card account. */
   account: optString,
+  /** 电子账户类型 E-account type. */
   acctype: optString,
+  /** 对接系统订单号 Your order number; must equal the request's when both are given. */
   order_no: optString,
+  /** 订单金额 Amount, fen; must equal the request's. */
   order_amount: optFen,
+  /** 一卡通业务流水 OneCard serial. */
   out_id: optString,
+  /** 支付时间 Paid at, yyyyMMddHHmmss. */
   pay_time: optString,
+  /** 清算日期 Settlement date, yyyyMMdd. */
   sttl_date: optString,
+  /** 订单状态, raw: 10 / 40 / 50 / 60 / 77 / 78 / 80 (and "0" in the spec's example); see RechargeOrderStatus. */
   order_status: replyString,
-}).transform((v) => ({ ...v, order_state: meaningOf(RechargeOrderStates, v.order_status.trim()) }));
+});
+/** 2.2.4.5 reply, with `order_state`: what order_status means; 'unknown' for a code the spec does not list (never an error). */
+export const QueryRechargeOrderResponse = withState(
+  rechargeOrderFields,
+  'order_state',
+  RechargeOrderStatus,
+  (v) => v.order_status.trim(),
+);
+export type QueryRechargeOrderReply = z.output<typeof QueryRechargeOrderResponse>;
 
 // 2.2.4.4 交易通知 recharge notification (inbound)
 /** 2.2.4.4 the notice's business fields. */
-export interface RechargeNotificationFields extends Extra {
+export const RechargeNotification = replyObject({
   /** 要充值的一卡通账号 Card account. */
-  account: string;
-  /** 电子账户类型. */
-  acctype?: string | undefined;
-  /** 对接系统订单号 Your order number: de-duplicate on it. */
-  order_no: string;
-  /** 订单金额, fen. */
-  order_amount: number;
-  /** 一卡通业务流水. */
-  out_id: string;
-  /** 支付时间 yyyyMMddHHmmss. */
-  pay_time?: string | undefined;
-  /** 清算日期 yyyyMMdd. */
-  sttl_date?: string | undefined;
-  /** 订单状态 `0` paid; anything else failed. */
-  order_status: string;
-}
-export const RechargeNotification: z.ZodType<RechargeNotificationFields> = replyObject({
   account: replyString,
+  /** 电子账户类型 E-account type. */
   acctype: optString,
+  /** 对接系统订单号 Your order number: de-duplicate on it. */
   order_no: replyString,
+  /** 订单金额 Amount, fen. */
   order_amount: replyFen,
+  /** 一卡通业务流水 OneCard serial. */
   out_id: replyString,
+  /** 支付时间 Paid at, yyyyMMddHHmmss. */
   pay_time: optString,
+  /** 清算日期 Settlement date, yyyyMMdd. */
   sttl_date: optString,
+  /** 订单状态 `0` paid; anything else failed. */
   order_status: replyString,
 });
+export type RechargeNotificationFields = z.output<typeof RechargeNotification>;
 
 /** @deprecated since 0.2.0: named replies are `XxxReply`. */
 export type AccessTokenResponse = AccessTokenReply;

@@ -41,10 +41,13 @@ export interface ZhixiaoPayClientOptions extends TransportOptions, JournalClient
 type Table = typeof zhixiaoMethods;
 /** What a table method takes and returns. */
 export type ZhixiaoRequest<M extends ZhixiaoMethodName> = z.input<Table[M]['request']>;
-export type ZhixiaoReply<M extends ZhixiaoMethodName> = z.output<Table[M]['response']>;
+/** What a table method returns: its client method's reply type (named, so editors show each field's meaning). */
+export type ZhixiaoReply<M extends ZhixiaoMethodName> = Awaited<ReturnType<ZhixiaoPayClient[M]>>;
+/** The table's reply schema output, which the client methods must return exactly (test/types/one-source.test.ts). */
+type TableReply<M extends ZhixiaoMethodName> = z.output<Table[M]['response']>;
 /** The compiler checks that the client has one method per table entry, with the entry's types. */
 type ZhixiaoApi = {
-  [M in ZhixiaoMethodName]: (req: ZhixiaoRequest<M>, opts?: CallOptions) => Promise<ZhixiaoReply<M>>;
+  [M in ZhixiaoMethodName]: (req: ZhixiaoRequest<M>, opts?: CallOptions) => Promise<TableReply<M>>;
 };
 
 export class ZhixiaoPayClient implements ZhixiaoApi {
@@ -75,42 +78,42 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);
   }
 
-  #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<ZhixiaoReply<M>> {
-    return this.#pipeline.run(name, zhixiaoMethods[name], req, opts) as Promise<ZhixiaoReply<M>>;
+  #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<TableReply<M>> {
+    return this.#pipeline.run(name, zhixiaoMethods[name], req, opts) as Promise<TableReply<M>>;
   }
 
   /** 2.1 订单创建 Create an order; returns the pay page `url` (or `sp_data` for mini-programs). Never resent. */
-  createOrder(req: s.CreateOrderRequest, opts?: CallOptions): Promise<s.CreateOrderResponse> {
+  createOrder(req: s.CreateOrderRequest, opts?: CallOptions): Promise<s.CreateOrderReply> {
     return this.#run('createOrder', req, opts);
   }
 
-  /** 2.2 订单查询 Query an order: `status` 1 pending, 2 paid, 3 failed (see `OrderStatus`). Retried when safe. */
-  queryOrder(req: s.QueryOrderRequest, opts?: CallOptions): Promise<s.QueryOrderResponse> {
+  /** 2.2 订单查询 Query an order: `status` 1 pending, 2 paid, 3 failed, spelled out in `state` (`OrderStatus`). Retried when safe. */
+  queryOrder(req: s.QueryOrderRequest, opts?: CallOptions): Promise<s.QueryOrderReply> {
     return this.#run('queryOrder', req, opts);
   }
 
   /** 2.3 订单取消 Cancel an unpaid order. Never resent. */
-  cancelOrder(req: s.CancelOrderRequest, opts?: CallOptions): Promise<s.OrderRefResponse> {
+  cancelOrder(req: s.CancelOrderRequest, opts?: CallOptions): Promise<s.OrderRefReply> {
     return this.#run('cancelOrder', req, opts);
   }
 
   /** 2.4 订单退款 Refund `refund_fee` fen of a paid order (partial refunds allowed). Never resent. */
-  refundOrder(req: s.RefundOrderRequest, opts?: CallOptions): Promise<s.OrderRefResponse> {
+  refundOrder(req: s.RefundOrderRequest, opts?: CallOptions): Promise<s.OrderRefReply> {
     return this.#run('refundOrder', req, opts);
   }
 
   /** 2.6 身份认证 Identity of an Alipay/WeChat uid. Needs `paths.getIdentity`. */
-  getIdentity(req: s.GetIdentityRequest, opts?: CallOptions): Promise<s.GetIdentityResponse> {
+  getIdentity(req: s.GetIdentityRequest, opts?: CallOptions): Promise<s.GetIdentityReply> {
     return this.#run('getIdentity', req, opts);
   }
 
   /** 2.7 获取用户信息及卡包跳转地址 User info and card-pack `schema_url`. Needs `paths.getUserCard`. */
-  getUserCard(req: s.GetUserCardRequest, opts?: CallOptions): Promise<s.GetUserCardResponse> {
+  getUserCard(req: s.GetUserCardRequest, opts?: CallOptions): Promise<s.GetUserCardReply> {
     return this.#run('getUserCard', req, opts);
   }
 
   /** 2.8 票据创建 Invoice a paid order. Needs `paths.createInvoice`. Never resent. */
-  createInvoice(req: s.CreateInvoiceRequest, opts?: CallOptions): Promise<s.CreateInvoiceResponse> {
+  createInvoice(req: s.CreateInvoiceRequest, opts?: CallOptions): Promise<s.CreateInvoiceReply> {
     return this.#run('createInvoice', req, opts);
   }
 

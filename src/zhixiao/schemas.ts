@@ -10,23 +10,29 @@ import {
   bytes,
   fen,
   httpUrl,
-  meaningOf,
   optString,
   replyObject,
   replyString,
   requiredBytes,
+  type StateOf,
+  withState,
 } from '../core/schema.js';
 
 const url = httpUrl();
 /** A string the spec gives no length limit: required and non-empty only. */
 const text = z.string().min(1, { message: 'must not be empty' });
-type Extra = { extra: Record<string, unknown> };
 
 /** 开票类型 Invoice payer type: 1 个人 person, 2 单位 company. */
 export const PayerType = z.union([z.literal(1), z.literal(2)]);
 
-/** 支付类型 Payment channel: 1 微信 WeChat, 2 支付宝 Alipay. */
-export const PayType = z.union([z.literal(1), z.literal(2)]);
+/** 支付类型 Payment channel: each code with its channel and the spec's wording. */
+export const PayChannels = {
+  1: { state: 'weixin', meaning: '微信 WeChat' },
+  2: { state: 'alipay', meaning: '支付宝 Alipay' },
+} as const;
+
+/** 支付类型 Payment channel in a request: a code of PayChannels (1 微信 WeChat, 2 支付宝 Alipay). */
+export const PayType = z.literal(Object.keys(PayChannels).map(Number) as (keyof typeof PayChannels)[]);
 
 const invoiceFields = {
   /** 开票抬头 Invoice title (no length limit in the spec). */
@@ -96,20 +102,14 @@ export const CreateOrderRequest = z
 export type CreateOrderRequest = z.input<typeof CreateOrderRequest>;
 
 /** 2.1 reply. */
-export interface CreateOrderReply extends Extra {
-  /** 商户订单号; must equal the request's. */
-  out_trade_no: string;
-  /** 订单号 Zhixiao order id. */
-  order_id: string;
-  /** 订单支付页面 Payment page (not for mini-program payment; undefined when absent, null or ""). */
-  url?: string | undefined;
-  /** 小程序支付参数, parsed from the JSON string the gateway sends. */
-  sp_data?: unknown;
-}
-export const CreateOrderResponse: z.ZodType<CreateOrderReply> = replyObject({
+export const CreateOrderResponse = replyObject({
+  /** 商户订单号 Merchant order number; must equal the request's. */
   out_trade_no: replyString,
+  /** 订单号 Zhixiao order id. */
   order_id: replyString,
+  /** 订单支付页面 Payment page (not for mini-program payment; undefined when absent, null or ""). */
   url: optString,
+  /** 小程序支付参数 Mini-program payment parameters, parsed from the JSON string the gateway sends. */
   sp_data: z
     .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()])
     .optional()
@@ -124,6 +124,7 @@ export const CreateOrderResponse: z.ZodType<CreateOrderReply> = replyObject({
       }
     }),
 });
+export type CreateOrderReply = z.output<typeof CreateOrderResponse>;
 
 const byTradeNo = z.strictObject({ /** 商户订单号 ≤ 40 bytes */ out_trade_no: requiredBytes(40) });
 
@@ -131,46 +132,43 @@ const byTradeNo = z.strictObject({ /** 商户订单号 ≤ 40 bytes */ out_trade
 export const QueryOrderRequest = byTradeNo;
 export type QueryOrderRequest = z.input<typeof QueryOrderRequest>;
 
-/** 支付状态 Order status: 1 待支付 pending, 2 支付成功 paid, 3 支付失败 failed. */
-export const OrderStatus = { PENDING: 1, PAID: 2, FAILED: 3 } as const;
-export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+/** 支付状态 Order status: each code with its state and the spec's wording. */
+export const OrderStatus = {
+  1: { state: 'pending', meaning: '待支付 awaiting payment' },
+  2: { state: 'paid', meaning: '支付成功 paid' },
+  3: { state: 'failed', meaning: '支付失败 failed (or cancelled)' },
+} as const;
+/** A status code of OrderStatus. */
+export type OrderStatus = keyof typeof OrderStatus;
+/** What an order status means: a state of OrderStatus, or `'unknown'`. */
+export type OrderState = StateOf<typeof OrderStatus>;
 
-/** 支付状态 meaning: 1 待支付, 2 支付成功, 3 支付失败. */
-export const OrderStates = { '1': 'pending', '2': 'paid', '3': 'failed' } as const;
-export type OrderState = (typeof OrderStates)[keyof typeof OrderStates] | 'unknown';
-
-/** 2.2 reply. */
-export interface QueryOrderReply extends Extra {
-  /** 商户订单号; must equal the request's. */
-  out_trade_no: string;
-  order_id: string;
-  /** 支付状态, raw: 1 pending, 2 paid, 3 failed (see OrderStatus). */
-  status: number;
-  /** What status means; `'unknown'` for a value the spec does not list (never an error). */
-  state: OrderState;
-  /** 支付时间 Payment time (Beijing), when status is 2; undefined when absent, null or "". */
-  time_end?: string | undefined;
-}
-export const QueryOrderResponse: z.ZodType<QueryOrderReply> = replyObject({
+/** 2.2 reply: the fields the gateway sends. */
+const orderFields = replyObject({
+  /** 商户订单号 Merchant order number; must equal the request's. */
   out_trade_no: replyString,
+  /** 订单号 Zhixiao order id. */
   order_id: replyString,
+  /** 支付状态, raw: 1 pending, 2 paid, 3 failed (see OrderStatus). */
   status: z.union([z.string().regex(/^-?\d+$/), z.number().int()]).transform(Number),
+  /** 支付时间 Payment time (Beijing), when status is 2; undefined when absent, null or "". */
   time_end: optString,
-}).transform((v) => ({ ...v, state: meaningOf(OrderStates, String(v.status)) }));
+});
+/** 2.2 reply, with `state`: what status means; 'unknown' for a value the spec does not list (never an error). */
+export const QueryOrderResponse = withState(orderFields, 'state', OrderStatus, (v) => String(v.status));
+export type QueryOrderReply = z.output<typeof QueryOrderResponse>;
 
 /** 2.3 订单取消 Cancel an order. */
 export const CancelOrderRequest = byTradeNo;
 export type CancelOrderRequest = z.input<typeof CancelOrderRequest>;
 /** 2.3 / 2.4 reply. */
-export interface OrderRefReply extends Extra {
-  /** 商户订单号; must equal the request's. */
-  out_trade_no: string;
-  order_id: string;
-}
-export const OrderRefResponse: z.ZodType<OrderRefReply> = replyObject({
+export const OrderRefResponse = replyObject({
+  /** 商户订单号 Merchant order number; must equal the request's. */
   out_trade_no: replyString,
+  /** 订单号 Zhixiao order id. */
   order_id: replyString,
 });
+export type OrderRefReply = z.output<typeof OrderRefResponse>;
 
 /** 2.4 订单退款 Refund an order, in part or in whole. */
 export const RefundOrderRequest = z.strictObject({
@@ -179,34 +177,22 @@ export const RefundOrderRequest = z.strictObject({
   refund_fee: fen(10),
 });
 export type RefundOrderRequest = z.input<typeof RefundOrderRequest>;
-/** 支付类型 meaning: 1 微信 WeChat, 2 支付宝 Alipay. */
-export const PayChannels = { '1': 'weixin', '2': 'alipay' } as const;
 
-/** 2.5 支付通知 Payment notification. */
-export interface PaymentNotificationFields extends Extra {
-  /** 商户订单号: de-duplicate on it. */
-  out_trade_no: string;
-  order_id: string;
-  /** 支付成功时间 Payment time. */
-  time_end: string;
-  /** 用户编号 (null or a number from some deployments → a string or undefined). */
-  user_no?: string | undefined;
-  /** 用户姓名. */
-  user_name?: string | undefined;
-  /** 用户 uid (Alipay/WeChat). */
-  uid?: string | undefined;
-  /** 支付类型, raw: 1 微信, 2 支付宝. */
-  pay_type?: number | undefined;
-  /** What pay_type means; `'unknown'` for another value. */
-  pay_channel: (typeof PayChannels)[keyof typeof PayChannels] | 'unknown';
-}
-export const PaymentNotification: z.ZodType<PaymentNotificationFields> = replyObject({
+/** 2.5 支付通知 Payment notification: the fields the gateway sends. */
+const paymentNoticeFields = replyObject({
+  /** 商户订单号 Merchant order number: de-duplicate on it. */
   out_trade_no: replyString,
+  /** 订单号 Zhixiao order id. */
   order_id: replyString,
+  /** 支付成功时间 Payment time. */
   time_end: replyString,
+  /** 用户编号 User number (null or a number from some deployments → a string or undefined). */
   user_no: optString,
+  /** 用户姓名 User name. */
   user_name: optString,
+  /** 用户 uid User id at Alipay/WeChat. */
   uid: optString,
+  /** 支付类型, raw: 1 微信, 2 支付宝 (see PayChannels). */
   pay_type: z.preprocess(
     (v) => (v === null || v === '' ? undefined : v),
     z
@@ -214,25 +200,33 @@ export const PaymentNotification: z.ZodType<PaymentNotificationFields> = replyOb
       .transform(Number)
       .optional(),
   ),
-}).transform((v) => ({
-  ...v,
-  pay_channel: meaningOf(PayChannels, v.pay_type === undefined ? undefined : String(v.pay_type)),
-}));
+});
+/** 2.5 notice, with `pay_channel`: what pay_type means; 'unknown' for another value. */
+export const PaymentNotification = withState(paymentNoticeFields, 'pay_channel', PayChannels, (v) =>
+  v.pay_type === undefined ? undefined : String(v.pay_type),
+);
+export type PaymentNotificationFields = z.output<typeof PaymentNotification>;
 
 /** 2.6 身份认证 Identity by Alipay/WeChat uid. */
 export const GetIdentityRequest = z.strictObject({ /** 用户 uid (no limit in the spec) */ uid: text });
 export type GetIdentityRequest = z.input<typeof GetIdentityRequest>;
 
 const person = {
+  /** 用户编号 User number (usually the student number). */
   user_no: replyString,
+  /** 用户姓名 User name. */
   user_name: optString,
   /** 性别 0 未知 / 1 男 / 2 女. */
   sex: optString,
   /** 身份类型 0 临时用户 temporary / 1 学生 student / 2 教师 teacher. */
   identity_type: optString,
 };
-export const GetIdentityResponse = replyObject({ /** 用户的知校 id */ open_id: replyString, ...person });
-export type GetIdentityResponse = z.output<typeof GetIdentityResponse>;
+export const GetIdentityResponse = replyObject({
+  /** 用户的知校 id The user's Zhixiao id. */
+  open_id: replyString,
+  ...person,
+});
+export type GetIdentityReply = z.output<typeof GetIdentityResponse>;
 
 /** 2.7 用户信息及卡包跳转地址 User info and the Alipay card-pack URL. */
 export const GetUserCardRequest = z.strictObject({
@@ -242,8 +236,12 @@ export const GetUserCardRequest = z.strictObject({
   school_id: z.string().optional(),
 });
 export type GetUserCardRequest = z.input<typeof GetUserCardRequest>;
-export const GetUserCardResponse = replyObject({ ...person, /** 校园卡跳转地址 */ schema_url: replyString });
-export type GetUserCardResponse = z.output<typeof GetUserCardResponse>;
+export const GetUserCardResponse = replyObject({
+  ...person,
+  /** 校园卡跳转地址 Campus-card page URL (Alipay card pack). */
+  schema_url: replyString,
+});
+export type GetUserCardReply = z.output<typeof GetUserCardResponse>;
 
 /** 2.8 票据创建 Issue an invoice for a paid order. Give out_trade_no or zx_order_no. */
 export const CreateInvoiceRequest = z
@@ -264,8 +262,11 @@ export const CreateInvoiceRequest = z
 export type CreateInvoiceRequest = z.input<typeof CreateInvoiceRequest>;
 
 /** 2.8's reply is a message (开票成功), sometimes JSON. */
-export const CreateInvoiceResponse = replyObject({ message: optString });
-export type CreateInvoiceResponse = z.output<typeof CreateInvoiceResponse>;
+export const CreateInvoiceResponse = replyObject({
+  /** 返回信息 The gateway's message, e.g. 开票成功. */
+  message: optString,
+});
+export type CreateInvoiceReply = z.output<typeof CreateInvoiceResponse>;
 
 /** @deprecated since 0.2.0: named replies are `XxxReply`. */
 export type CreateOrderResponse = CreateOrderReply;
@@ -273,6 +274,12 @@ export type CreateOrderResponse = CreateOrderReply;
 export type QueryOrderResponse = QueryOrderReply;
 /** @deprecated since 0.2.0 */
 export type OrderRefResponse = OrderRefReply;
+/** @deprecated since 0.2.0 */
+export type GetIdentityResponse = GetIdentityReply;
+/** @deprecated since 0.2.0 */
+export type GetUserCardResponse = GetUserCardReply;
+/** @deprecated since 0.2.0 */
+export type CreateInvoiceResponse = CreateInvoiceReply;
 
 /** PaymentNotificationFields, under the schema's name. */
 export type PaymentNotification = z.output<typeof PaymentNotification>;

@@ -2,10 +2,12 @@
  * The fault matrix: every client method × every sandbox fault, run over real HTTP. Used by the test
  * (which asserts each cell) and by `npm run reliability` (which publishes the table).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MemoryTokenStore, OneCardClient, OutcomeUnknownError, ZhixiaoPayClient } from '../../src/index.js';
 import type { FaultKind } from '../../src/sandbox/faults.js';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { CASES, type Ctx, type MethodCase } from './cases.js';
+import { type Ctx, METHOD_CASES } from '../helpers/method-cases.js';
 
 export const FAULTS: Array<{ kind: FaultKind; label: string; reachesGateway: boolean }> = [
   { kind: 'slow', label: 'latency beyond the timeout', reachesGateway: true },
@@ -41,13 +43,13 @@ const SLOW_MS = 1200;
 const WORKERS = 8;
 
 export async function runMatrix(httpClient: 'axios' | 'node' = 'axios'): Promise<Cell[]> {
-  const shares = Array.from({ length: WORKERS }, (_, w) => CASES.filter((_c, i) => i % WORKERS === w));
+  const shares = Array.from({ length: WORKERS }, (_, w) => METHOD_CASES.filter((_c, i) => i % WORKERS === w));
   const results = (await Promise.all(shares.map((s) => runCases(s, httpClient)))).flat();
-  const order = (c: Cell) => CASES.findIndex((x) => x.method === c.method && x.gateway === c.gateway);
+  const order = (c: Cell) => METHOD_CASES.findIndex((x) => x.method === c.method && x.gateway === c.gateway);
   return results.sort((a, b) => order(a) - order(b));
 }
 
-async function runCases(cases: MethodCase[], httpClient: 'axios' | 'node'): Promise<Cell[]> {
+async function runCases(cases: typeof METHOD_CASES, httpClient: 'axios' | 'node'): Promise<Cell[]> {
   const sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
   sb.faults.set({ slowMs: SLOW_MS });
   const transport = { retryBaseMs: 1, httpClient };
@@ -67,7 +69,7 @@ async function runCases(cases: MethodCase[], httpClient: 'axios' | 'node'): Prom
           (...args: unknown[]) => Promise<unknown>
         >;
         await ctx.onecard.queryCard({ idtype: 'acc', id: '10001' }); // a valid token before the fault, so the fault hits the call
-        const input = await c.prepare(ctx);
+        const input = c.prepare ? await c.prepare(ctx) : c.input;
         const before = c.measure?.(sb);
         // next() skips OneCard token calls unless told: the token row asks for it.
         sb.faults.next(f.kind, { includeToken: c.method === 'getAccessToken' });
@@ -111,7 +113,7 @@ async function runCases(cases: MethodCase[], httpClient: 'axios' | 'node'): Prom
 /** The published table: one row per method, one column per fault. */
 export function toMarkdown(cells: Cell[]): string {
   const head = `| gateway | method | ${FAULTS.map((f) => f.label).join(' | ')} |\n|---|---|${FAULTS.map(() => '---').join('|')}|`;
-  const rows = CASES.map((c) => {
+  const rows = METHOD_CASES.map((c) => {
     const row = FAULTS.map((f) => {
       const cell = cells.find((x) => x.method === c.method && x.gateway === c.gateway && x.fault === f.kind)!;
       const text =
@@ -125,4 +127,17 @@ export function toMarkdown(cells: Cell[]): string {
     return `| ${c.gateway} | \`${c.method}\` | ${row.join(' | ')} |`;
   });
   return [head, ...rows].join('\n');
+}
+
+/** Where the table is published, between these markers. */
+export const RELIABILITY_DOC = join(import.meta.dirname, '..', '..', 'docs', 'reliability.md');
+export const MARKERS = { start: '<!-- fault-matrix:start -->', end: '<!-- fault-matrix:end -->' } as const;
+
+/** The table docs/reliability.md publishes: its rows between the markers, without the date stamp. */
+export function publishedTable(doc = readFileSync(RELIABILITY_DOC, 'utf8')): string {
+  const inner = doc.slice(doc.indexOf(MARKERS.start), doc.indexOf(MARKERS.end));
+  return inner
+    .split('\n')
+    .filter((line) => line.startsWith('|'))
+    .join('\n');
 }

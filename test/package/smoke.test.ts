@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -92,7 +92,7 @@ import { aesEncrypt } from 'campus-pay/crypto';
 import type { Sandbox } from 'campus-pay/sandbox';
 import { RedisTokenStore } from 'campus-pay/redis';
 const o: OneCardClientOptions = { gatewayUrl: 'http://x', appKey: 'k', desKey: 'd', privateKey: 'p', platformPublicKey: 'q' };
-const status: 1 | 2 | 3 = OrderStatus.PAID;
+const status: 'paid' = OrderStatus[2].state;
 const n: ZhixiaoSchemas.PaymentNotification | undefined = undefined;
 declare const sb: Sandbox;
 export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisTokenStore, isGatewayError];
@@ -107,6 +107,14 @@ export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisToken
     },
     90_000,
   );
+
+  it('keeps each reply field’s meaning in the published types, where editors show it', () => {
+    for (const file of ['index.d.ts', 'index.d.cts']) {
+      const dts = readFileSync(join(dir, 'node_modules', 'campus-pay', 'dist', file), 'utf8');
+      expect(dts, file).toContain('/** 库余额 Card balance, fen. */');
+      expect(dts, file).toContain('/** 支付状态, raw: 1 pending, 2 paid, 3 failed (see OrderStatus). */');
+    }
+  });
 
   it('runs the CLI from the installed package', () => {
     // The bin npm linked, run as npx would run it (with whichever node is on PATH).

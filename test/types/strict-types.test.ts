@@ -42,7 +42,7 @@ describe('strict request and reply types', () => {
     expectTypeOf(read).returns.toEqualTypeOf<readonly [number, number | undefined, unknown]>();
   });
 
-  it('amounts are numbers of fen in requests; named interfaces for replies', () => {
+  it('amounts are numbers of fen in requests; named types for replies', () => {
     expectTypeOf<OneCardRequest<'payByBarcode'>['tranamt']>().toEqualTypeOf<number>();
     expectTypeOf<OneCardReply<'queryCard'>>().toEqualTypeOf<OneCardSchemas.QueryCardReply>();
     expectTypeOf<OneCardSchemas.CardInfo['db_balance']>().toEqualTypeOf<number | undefined>();

@@ -5,16 +5,17 @@
  */
 import { randomInt } from 'node:crypto';
 import { encodeForm } from '../../core/form.js';
+import type { Handlers } from '../../core/method.js';
 import { ONECARD_BUSINESS_CODES } from '../../onecard/codes.js';
-import type { OneCardMethodName } from '../../onecard/methods.js';
+import type { oneCardMethods } from '../../onecard/methods.js';
 import { refuse } from '../business-error.js';
 import { fen } from '../formats.js';
 import type { OneCardTokens } from './front.js';
 import type { Cardholder, OneCardLedger } from './ledger.js';
 import { type OneCardSettlement, rechargeView } from './settlement.js';
 
-export type OneCardHandler = (b: Record<string, unknown>, appKey: string) => Record<string, unknown>;
-export type OneCardHandlers = Record<OneCardMethodName, OneCardHandler>;
+/** Typed from the method table: the request's fields by name (as text off the wire), the reply it answers. */
+export type OneCardHandlers = Handlers<typeof oneCardMethods, [appKey: string]>;
 
 export interface OneCardHandlerContext {
   ledger: OneCardLedger;

@@ -2,13 +2,14 @@
  * The Zhixiao interface handlers: orders, refunds, identity, user card and invoices. They see params
  * whose fields already passed the format table (`formats.ts`) and refuse with ret_code -1 or -2.
  */
-import type { ZhixiaoMethodName } from '../../zhixiao/methods.js';
+import type { Handlers } from '../../core/method.js';
+import type { zhixiaoMethods } from '../../zhixiao/methods.js';
 import { refuse } from '../business-error.js';
 import { fen } from '../formats.js';
 import type { ZhixiaoSettlement } from './settlement.js';
 
-export type ZhixiaoHandler = (b: Record<string, unknown>) => unknown;
-export type ZhixiaoHandlers = Record<ZhixiaoMethodName, ZhixiaoHandler>;
+/** Typed from the method table: the request's fields by name (as text off the wire), the reply it answers (2.8: a message). */
+export type ZhixiaoHandlers = Handlers<typeof zhixiaoMethods, [], string>;
 
 export interface ZhixiaoHandlerContext {
   settlement: ZhixiaoSettlement;
@@ -76,7 +77,7 @@ export function zhixiaoHandlers(ctx: ZhixiaoHandlerContext): ZhixiaoHandlers {
     }),
     getUserCard: (b) => ({
       ...(b.school_id ? { school_id: b.school_id } : {}),
-      user_no: b.user_no,
+      user_no: String(b.user_no),
       user_name: '张三',
       sex: '1',
       identity_type: '1',

@@ -155,13 +155,13 @@ describe('call options are checked before any I/O, the session fetch included', 
       'an unrelated key',
       { retries: 3 },
       'options.retries',
-      'is not an option (known: signal, timeoutMs, deadlineMs)',
+      'is not an option (known: signal, timeoutMs, deadlineMs, journalKey)',
     ],
     [
       'idempotent outside call()',
       { idempotent: true },
       'options.idempotent',
-      'is not an option (known: signal, timeoutMs, deadlineMs)',
+      'is not an option (known: signal, timeoutMs, deadlineMs, journalKey)',
     ],
   ])('%s', async (_what, opts, path, message) => {
     const { p, seen } = pipeline();

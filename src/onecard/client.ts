@@ -11,20 +11,24 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
+import type { JournalEntry } from '../core/journal.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
+import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
+import { Settlement, type SettlementOptions } from '../core/settle.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import { type OneCardMethodName, oneCardMethods } from './methods.js';
 import { ONECARD_ACKS, parseOneCardNotification } from './notifications.js';
 import { type InvalidTokenPolicy, oneCardProtocol } from './protocol.js';
+import { oneCardResolver } from './resolve.js';
 import type * as s from './schemas.js';
 import type * as d from './schemas-deployed.js';
 import { TokenManager, type TokenManagerOptions } from './token.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface OneCardClientOptions extends TransportOptions {
+export interface OneCardClientOptions extends TransportOptions, SettlementOptions {
   /** The one gateway URL, e.g. `http://card.example.edu.cn:8899/onecard/uap/gateway.action`. */
   gatewayUrl: string;
   /** app_key issued for your application. */
@@ -87,6 +91,7 @@ export class OneCardClient implements OneCardApi {
   readonly #maxNoticeAgeMs: number | undefined;
   readonly #tokens: TokenManager;
   readonly #pipeline: Pipeline<string>;
+  readonly #settlement: Settlement;
 
   constructor(options: OneCardClientOptions) {
     this.gatewayUrl = requireOption(options, 'gatewayUrl', 'url');
@@ -136,6 +141,28 @@ export class OneCardClient implements OneCardApi {
       moneyOnInvalidToken: policy,
     });
     this.#pipeline = new Pipeline(protocol, new Transport(options), this.#timeZone);
+    this.#settlement = new Settlement({
+      gateway: 'onecard',
+      tenant: `${this.gatewayUrl}#${this.appKey}`,
+      resolver: oneCardResolver(this, options.orderLifeMs),
+      options,
+    });
+  }
+
+  /** `gatewayUrl#appKey`: the credential set whose journal entries this client reads and writes. */
+  get tenant(): string {
+    return this.#settlement.tenant;
+  }
+
+  /**
+   * Brings one money call to a final state (docs/settlement.md): a journal entry, or a reference
+   * `{ method, orderKey, amount }` for callers with no journal. A recharge is polled with
+   * queryRechargeOrder (2.2.4.5) until final or `deadlineMs`; a transfer or barcode payment, which no
+   * v2.41 query reports, becomes `needs-review` with the account's balances as evidence. With a journal,
+   * the entry is moved forward and `onSettled` announces a final state once.
+   */
+  resolve(target: JournalEntry | OrderRef, opts?: ResolveOptions): Promise<ResolveResult> {
+    return resolveOrder(this.#settlement, target, opts);
   }
 
   /** Token fetches this client made, for metrics. */

@@ -10,18 +10,22 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
+import type { JournalEntry } from '../core/journal.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
+import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
+import { Settlement, type SettlementOptions } from '../core/settle.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import type { ZhixiaoCredentials } from './envelope.js';
 import { type ZhixiaoMethodName, zhixiaoMethods } from './methods.js';
 import { buildZhixiaoNotification, parseZhixiaoNotification, ZHIXIAO_ACKS } from './notifications.js';
 import { zhixiaoProtocol } from './protocol.js';
+import { zhixiaoResolver } from './resolve.js';
 import type * as s from './schemas.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface ZhixiaoPayClientOptions extends TransportOptions {
+export interface ZhixiaoPayClientOptions extends TransportOptions, SettlementOptions {
   /** Gateway base URL, e.g. `https://pay.example.edu.cn`. */
   baseUrl: string;
   /** 请求发起方的 appid. */
@@ -50,6 +54,7 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
   readonly appId: string;
   readonly #credentials: ZhixiaoCredentials;
   readonly #pipeline: Pipeline<undefined>;
+  readonly #settlement: Settlement;
 
   constructor(options: ZhixiaoPayClientOptions) {
     this.baseUrl = requireOption(options, 'baseUrl', 'url').replace(/\/+$/, '');
@@ -69,6 +74,28 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     }
     const protocol = zhixiaoProtocol({ baseUrl: this.baseUrl, credentials: this.#credentials, paths });
     this.#pipeline = new Pipeline(protocol, new Transport(options), checkTimeZone(options.timeZone));
+    this.#settlement = new Settlement({
+      gateway: 'zhixiao',
+      tenant: `${this.baseUrl}#${this.appId}`,
+      resolver: zhixiaoResolver(this, options.orderLifeMs),
+      options,
+    });
+  }
+
+  /** `baseUrl#appId`: the credential set whose journal entries this client reads and writes. */
+  get tenant(): string {
+    return this.#settlement.tenant;
+  }
+
+  /**
+   * Brings one money call to a final state (docs/settlement.md): a journal entry, or a reference
+   * `{ method, orderKey, amount }` for callers with no journal. An order is polled with queryOrder (2.2)
+   * until final or `deadlineMs`; a refund, which no v1.27 query reports, becomes `needs-review` with the
+   * order's answer as evidence. With a journal, the entry is moved forward and `onSettled` announces a
+   * final state once.
+   */
+  resolve(target: JournalEntry | OrderRef, opts?: ResolveOptions): Promise<ResolveResult> {
+    return resolveOrder(this.#settlement, target, opts);
   }
 
   #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<ZhixiaoReply<M>> {

@@ -14,14 +14,14 @@ import {
 import type { JournalEntry } from '../core/journal.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
-import { Settlement, type SettlementOptions } from '../core/settle.js';
+import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import { type OneCardMethodName, oneCardMethods } from './methods.js';
 import { ONECARD_ACKS, parseOneCardNotification } from './notifications.js';
 import { type InvalidTokenPolicy, oneCardProtocol } from './protocol.js';
-import { oneCardResolver } from './resolve.js';
+import { oneCardNoticeFacts, oneCardResolver } from './resolve.js';
 import type * as s from './schemas.js';
 import type * as d from './schemas-deployed.js';
 import { TokenManager, type TokenManagerOptions } from './token.js';
@@ -329,14 +329,25 @@ export class OneCardClient implements OneCardApi {
     );
   }
 
-  /** A Node `(req, res)` endpoint answering `ok` once `onNotification` resolves. */
-  nodeNotificationHandler(options: HandlerOptions<s.RechargeNotification>): NodeHandler {
-    return makeNodeHandler((i) => this.parseNotification(i), ONECARD_ACKS, options);
+  /**
+   * A Node `(req, res)` endpoint answering `ok` once the notice is settled and `onNotification` resolved.
+   * With a `journal` or `onSettled`, a paid notice moves the recharge's entry (made if missing) and is
+   * announced once; `onNotification` is then optional.
+   */
+  nodeNotificationHandler(options?: HandlerOptions<s.RechargeNotification>): NodeHandler {
+    return makeNodeHandler((i) => this.parseNotification(i), ONECARD_ACKS, options, this.#settles());
   }
 
-  /** A web `Request → Response` endpoint answering `ok` once `onNotification` resolves. */
-  webNotificationHandler(options: HandlerOptions<s.RechargeNotification>): WebHandler {
-    return makeWebHandler((i) => this.parseNotification(i), ONECARD_ACKS, options);
+  /** A web `Request → Response` endpoint, settling as nodeNotificationHandler does. */
+  webNotificationHandler(options?: HandlerOptions<s.RechargeNotification>): WebHandler {
+    return makeWebHandler((i) => this.parseNotification(i), ONECARD_ACKS, options, this.#settles());
+  }
+
+  #settles() {
+    const settlement = this.#settlement;
+    return settlement.active
+      ? (n: s.RechargeNotification) => settleNotice(settlement, oneCardNoticeFacts(n))
+      : undefined;
   }
 
   /** @deprecated since 0.2.0: renamed parseNotification, as on ZhixiaoPayClient. */

@@ -13,14 +13,14 @@ import {
 import type { JournalEntry } from '../core/journal.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
-import { Settlement, type SettlementOptions } from '../core/settle.js';
+import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import type { ZhixiaoCredentials } from './envelope.js';
 import { type ZhixiaoMethodName, zhixiaoMethods } from './methods.js';
 import { buildZhixiaoNotification, parseZhixiaoNotification, ZHIXIAO_ACKS } from './notifications.js';
 import { zhixiaoProtocol } from './protocol.js';
-import { zhixiaoResolver } from './resolve.js';
+import { zhixiaoNoticeFacts, zhixiaoResolver } from './resolve.js';
 import type * as s from './schemas.js';
 
 export type { CallOptions } from '../core/pipeline.js';
@@ -155,14 +155,26 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     return parseZhixiaoNotification(this.#credentials, input);
   }
 
-  /** A Node `(req, res)` endpoint (Express, Koa via ctx.req/ctx.res, Fastify via reply.raw) answering `success`. */
-  nodeNotificationHandler(options: HandlerOptions<s.PaymentNotification>): NodeHandler {
-    return makeNodeHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options);
+  /**
+   * A Node `(req, res)` endpoint (Express, Koa via ctx.req/ctx.res, Fastify via reply.raw) answering
+   * `success` once the notice is settled and `onNotification` resolved. With a `journal` or `onSettled`,
+   * the order's entry moves to succeeded (made if missing) and is announced once; `onNotification` is then
+   * optional.
+   */
+  nodeNotificationHandler(options?: HandlerOptions<s.PaymentNotification>): NodeHandler {
+    return makeNodeHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options, this.#settles());
   }
 
-  /** A web `Request → Response` endpoint (Hono, Next.js route handlers, Bun, Deno) answering `success`. */
-  webNotificationHandler(options: HandlerOptions<s.PaymentNotification>): WebHandler {
-    return makeWebHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options);
+  /** A web `Request → Response` endpoint (Hono, Next.js route handlers, Bun, Deno), settling the same way. */
+  webNotificationHandler(options?: HandlerOptions<s.PaymentNotification>): WebHandler {
+    return makeWebHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options, this.#settles());
+  }
+
+  #settles() {
+    const settlement = this.#settlement;
+    return settlement.active
+      ? (n: s.PaymentNotification) => settleNotice(settlement, zhixiaoNoticeFacts(n))
+      : undefined;
   }
 
   /** Builds a correctly signed notification body for your tests. */

@@ -35,16 +35,59 @@ export type {
   NotificationInput,
   WebHandler,
 } from './core/handlers.js';
-export type { MethodKind, MethodSpec } from './core/method.js';
+export {
+  applyTransition,
+  FINAL_STATES,
+  isFinal,
+  JOURNAL_RANK,
+  type JournalEntry,
+  JournalError,
+  type JournalFilter,
+  type JournalGateway,
+  type JournalQuery,
+  type JournalState,
+  type JournalStore,
+  type JournalTransition,
+  journalId,
+  MemoryJournalStore,
+  matchesFilter,
+} from './core/journal.js';
+export { isJournalEntry, isJournalTransition } from './core/journal-check.js';
+export { FileJournalStore, type JournalFileProblem } from './core/journal-file.js';
+export type { JournalClientOptions } from './core/journal-hook.js';
+export type { JournalSpec, MethodKind, MethodSpec } from './core/method.js';
 export { fenToYuan, yuanToFen } from './core/money.js';
-export type { AttemptLog, Logger } from './core/observe.js';
+export type { AttemptLog, JournalLog, Logger } from './core/observe.js';
 export type { CallOptions } from './core/pipeline.js';
+export {
+  type LedgerRow,
+  type LedgerRows,
+  type LedgerState,
+  type Reconcilable,
+  type ReconcileOptions,
+  type ReconcileProgress,
+  type ReconcileResult,
+  type ReconcileRun,
+  type ReconcileStatus,
+  reconcile,
+  SETTLEMENT,
+} from './core/reconcile.js';
+export type { OrderRef, ResolveOptions, ResolveResult } from './core/resolve.js';
+export type {
+  OnSettled,
+  SettledSource,
+  SettledState,
+  Settlement,
+  SettlementEvent,
+  SettlementOptions,
+} from './core/settle.js';
 export {
   DEFAULT_STORE_TIMEOUT_MS,
   StoreError,
   type StoreFailure,
   type StoreKind,
 } from './core/store-call.js';
+export type { SweepFailure, SweepOptions, SweepProgress, SweepSummary } from './core/sweep.js';
 export { formatCompactTime, formatGatewayTime, parseBeijingTime, parseGatewayTime } from './core/time.js';
 export {
   MemoryTokenStore,

@@ -12,6 +12,7 @@ import {
   type WebHandler,
 } from '../core/handlers.js';
 import type { JournalEntry } from '../core/journal.js';
+import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import {
   type LedgerRows,
@@ -21,7 +22,7 @@ import {
   SETTLEMENT,
 } from '../core/reconcile.js';
 import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
-import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
+import { Settlement, type SettlementOptions, settleNotice, settleReply } from '../core/settle.js';
 import { type SweepOptions, type SweepSummary, sweepJournal } from '../core/sweep.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
@@ -36,7 +37,7 @@ import { TokenManager, type TokenManagerOptions } from './token.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface OneCardClientOptions extends TransportOptions, SettlementOptions {
+export interface OneCardClientOptions extends TransportOptions, JournalClientOptions, SettlementOptions {
   /** The one gateway URL, e.g. `http://card.example.edu.cn:8899/onecard/uap/gateway.action`. */
   gatewayUrl: string;
   /** app_key issued for your application. */
@@ -148,13 +149,17 @@ export class OneCardClient implements OneCardApi {
       tokens: () => this.#tokens,
       moneyOnInvalidToken: policy,
     });
-    this.#pipeline = new Pipeline(protocol, new Transport(options), this.#timeZone);
+    const transport = new Transport(options);
+    const tenant = `${this.gatewayUrl}#${this.appKey}`;
+    const announce = (e: JournalEntry) => this.#settlement.announce(e, 'reply');
+    const journal = paymentJournal(options, 'onecard', tenant, transport.logger, announce);
     this.#settlement = new Settlement({
       gateway: 'onecard',
-      tenant: `${this.gatewayUrl}#${this.appKey}`,
+      tenant,
       resolver: oneCardResolver(this, options.orderLifeMs),
       options,
     });
+    this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);
   }
 
   /** `gatewayUrl#appKey`: the credential set whose journal entries this client reads and writes. */
@@ -202,7 +207,9 @@ export class OneCardClient implements OneCardApi {
   }
 
   #run<M extends OneCardMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<OneCardReply<M>> {
-    return this.#pipeline.run(name, oneCardMethods[name], req, opts) as Promise<OneCardReply<M>>;
+    const spec = oneCardMethods[name];
+    const out = this.#pipeline.run(name, spec, req, opts) as Promise<OneCardReply<M>>;
+    return settleReply(this.#settlement, name, spec, req, out);
   }
 
   /** 2.2.1.1 获取访问令牌 Fetches a new token. Normally the client does this itself; each fetch invalidates the last. */

@@ -11,6 +11,7 @@ import {
   type WebHandler,
 } from '../core/handlers.js';
 import type { JournalEntry } from '../core/journal.js';
+import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import {
   type LedgerRows,
@@ -20,7 +21,7 @@ import {
   SETTLEMENT,
 } from '../core/reconcile.js';
 import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
-import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
+import { Settlement, type SettlementOptions, settleNotice, settleReply } from '../core/settle.js';
 import { type SweepOptions, type SweepSummary, sweepJournal } from '../core/sweep.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
@@ -33,7 +34,7 @@ import type * as s from './schemas.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface ZhixiaoPayClientOptions extends TransportOptions, SettlementOptions {
+export interface ZhixiaoPayClientOptions extends TransportOptions, JournalClientOptions, SettlementOptions {
   /** Gateway base URL, e.g. `https://pay.example.edu.cn`. */
   baseUrl: string;
   /** 请求发起方的 appid. */
@@ -81,13 +82,17 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
       paths[name] = path;
     }
     const protocol = zhixiaoProtocol({ baseUrl: this.baseUrl, credentials: this.#credentials, paths });
-    this.#pipeline = new Pipeline(protocol, new Transport(options), checkTimeZone(options.timeZone));
+    const transport = new Transport(options);
+    const tenant = `${this.baseUrl}#${this.appId}`;
+    const announce = (e: JournalEntry) => this.#settlement.announce(e, 'reply');
+    const journal = paymentJournal(options, 'zhixiao', tenant, transport.logger, announce);
     this.#settlement = new Settlement({
       gateway: 'zhixiao',
-      tenant: `${this.baseUrl}#${this.appId}`,
+      tenant,
       resolver: zhixiaoResolver(this, options.orderLifeMs),
       options,
     });
+    this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);
   }
 
   /** `baseUrl#appId`: the credential set whose journal entries this client reads and writes. */
@@ -130,7 +135,9 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
   }
 
   #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<ZhixiaoReply<M>> {
-    return this.#pipeline.run(name, zhixiaoMethods[name], req, opts) as Promise<ZhixiaoReply<M>>;
+    const spec = zhixiaoMethods[name];
+    const out = this.#pipeline.run(name, spec, req, opts) as Promise<ZhixiaoReply<M>>;
+    return settleReply(this.#settlement, name, spec, req, out);
   }
 
   /** 2.1 订单创建 Create an order; returns the pay page `url` (or `sp_data` for mini-programs). Never resent. */

@@ -11,22 +11,26 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
-import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
+import type { JournalClientOptions } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
+import { SETTLEMENT } from '../core/reconcile.js';
+import { type SettlementOptions, settleReply } from '../core/settle.js';
+import { SettlingClient } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import { type OneCardMethodName, oneCardMethods } from './methods.js';
 import { ONECARD_ACKS, parseOneCardNotification } from './notifications.js';
 import { type InvalidTokenPolicy, oneCardProtocol } from './protocol.js';
+import { oneCardNoticeFacts, oneCardResolver } from './resolve.js';
 import type * as s from './schemas.js';
 import type * as d from './schemas-deployed.js';
 import { TokenManager, type TokenManagerOptions } from './token.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface OneCardClientOptions extends TransportOptions, JournalClientOptions {
+export interface OneCardClientOptions extends TransportOptions, JournalClientOptions, SettlementOptions {
   /** The one gateway URL, e.g. `http://card.example.edu.cn:8899/onecard/uap/gateway.action`. */
   gatewayUrl: string;
   /** app_key issued for your application. */
@@ -88,7 +92,7 @@ type OneCardApi = {
 /** Process-wide default, so two clients for the same app key never fetch competing tokens. */
 const defaultTokenStore = new MemoryTokenStore();
 
-export class OneCardClient implements OneCardApi {
+export class OneCardClient extends SettlingClient implements OneCardApi {
   readonly gatewayUrl: string;
   readonly appKey: string;
   readonly #desKey: string;
@@ -99,6 +103,7 @@ export class OneCardClient implements OneCardApi {
   readonly #pipeline: Pipeline<string>;
 
   constructor(options: OneCardClientOptions) {
+    super();
     this.gatewayUrl = requireOption(options, 'gatewayUrl', 'url');
     this.appKey = requireOption(options, 'appKey');
     requireOption(options, 'desKey');
@@ -148,7 +153,8 @@ export class OneCardClient implements OneCardApi {
     });
     const transport = new Transport(options);
     const tenant = `${this.gatewayUrl}#${this.appKey}`;
-    const journal = paymentJournal(options, 'onecard', tenant, transport.logger);
+    const resolver = oneCardResolver(this, options.orderLifeMs);
+    const journal = this.settleWith(options, 'onecard', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);
   }
 
@@ -158,7 +164,9 @@ export class OneCardClient implements OneCardApi {
   }
 
   #run<M extends OneCardMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<TableReply<M>> {
-    return this.#pipeline.run(name, oneCardMethods[name], req, opts) as Promise<TableReply<M>>;
+    const spec = oneCardMethods[name];
+    const out = this.#pipeline.run(name, spec, req, opts) as Promise<TableReply<M>>;
+    return settleReply(this[SETTLEMENT], name, spec, req, out);
   }
 
   /** 2.2.1.1 获取访问令牌 Fetches a new token. Normally the client does this itself; each fetch invalidates the last. */
@@ -313,14 +321,28 @@ export class OneCardClient implements OneCardApi {
     );
   }
 
-  /** A Node `(req, res)` endpoint answering `ok` once `onNotification` resolves. */
-  nodeNotificationHandler(options: HandlerOptions<s.RechargeNotification>): NodeHandler {
-    return makeNodeHandler((i) => this.parseNotification(i), ONECARD_ACKS, options);
+  /**
+   * A Node `(req, res)` endpoint answering `ok` once the notice is settled and `onNotification` resolved.
+   * With a `journal` or `onSettled`, a paid notice moves the recharge's entry (made if missing) and is
+   * announced once; `onNotification` is then optional.
+   */
+  nodeNotificationHandler(options?: HandlerOptions<s.RechargeNotification>): NodeHandler {
+    return makeNodeHandler(
+      (i) => this.parseNotification(i),
+      ONECARD_ACKS,
+      options,
+      this.noticeSettler(oneCardNoticeFacts),
+    );
   }
 
-  /** A web `Request → Response` endpoint answering `ok` once `onNotification` resolves. */
-  webNotificationHandler(options: HandlerOptions<s.RechargeNotification>): WebHandler {
-    return makeWebHandler((i) => this.parseNotification(i), ONECARD_ACKS, options);
+  /** A web `Request → Response` endpoint, settling as nodeNotificationHandler does. */
+  webNotificationHandler(options?: HandlerOptions<s.RechargeNotification>): WebHandler {
+    return makeWebHandler(
+      (i) => this.parseNotification(i),
+      ONECARD_ACKS,
+      options,
+      this.noticeSettler(oneCardNoticeFacts),
+    );
   }
 
   /** @deprecated since 0.2.0: renamed parseNotification, as on ZhixiaoPayClient. */

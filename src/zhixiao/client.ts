@@ -10,20 +10,24 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
-import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
+import type { JournalClientOptions } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
+import { SETTLEMENT } from '../core/reconcile.js';
+import { type SettlementOptions, settleReply } from '../core/settle.js';
+import { SettlingClient } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import type { ZhixiaoCredentials } from './envelope.js';
 import { type ZhixiaoMethodName, zhixiaoMethods } from './methods.js';
 import { buildZhixiaoNotification, parseZhixiaoNotification, ZHIXIAO_ACKS } from './notifications.js';
 import { zhixiaoProtocol } from './protocol.js';
+import { zhixiaoNoticeFacts, zhixiaoResolver } from './resolve.js';
 import type * as s from './schemas.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface ZhixiaoPayClientOptions extends TransportOptions, JournalClientOptions {
+export interface ZhixiaoPayClientOptions extends TransportOptions, JournalClientOptions, SettlementOptions {
   /** Gateway base URL, e.g. `https://pay.example.edu.cn`. */
   baseUrl: string;
   /** 请求发起方的 appid. */
@@ -50,13 +54,14 @@ type ZhixiaoApi = {
   [M in ZhixiaoMethodName]: (req: ZhixiaoRequest<M>, opts?: CallOptions) => Promise<TableReply<M>>;
 };
 
-export class ZhixiaoPayClient implements ZhixiaoApi {
+export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
   readonly baseUrl: string;
   readonly appId: string;
   readonly #credentials: ZhixiaoCredentials;
   readonly #pipeline: Pipeline<undefined>;
 
   constructor(options: ZhixiaoPayClientOptions) {
+    super();
     this.baseUrl = requireOption(options, 'baseUrl', 'url').replace(/\/+$/, '');
     this.appId = requireOption(options, 'appId');
     this.#credentials = {
@@ -74,12 +79,16 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     }
     const protocol = zhixiaoProtocol({ baseUrl: this.baseUrl, credentials: this.#credentials, paths });
     const transport = new Transport(options);
-    const journal = paymentJournal(options, 'zhixiao', `${this.baseUrl}#${this.appId}`, transport.logger);
+    const tenant = `${this.baseUrl}#${this.appId}`;
+    const resolver = zhixiaoResolver(this, options.orderLifeMs);
+    const journal = this.settleWith(options, 'zhixiao', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);
   }
 
   #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<TableReply<M>> {
-    return this.#pipeline.run(name, zhixiaoMethods[name], req, opts) as Promise<TableReply<M>>;
+    const spec = zhixiaoMethods[name];
+    const out = this.#pipeline.run(name, spec, req, opts) as Promise<TableReply<M>>;
+    return settleReply(this[SETTLEMENT], name, spec, req, out);
   }
 
   /** 2.1 订单创建 Create an order; returns the pay page `url` (or `sp_data` for mini-programs). Never resent. */
@@ -135,14 +144,29 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     return parseZhixiaoNotification(this.#credentials, input);
   }
 
-  /** A Node `(req, res)` endpoint (Express, Koa via ctx.req/ctx.res, Fastify via reply.raw) answering `success`. */
-  nodeNotificationHandler(options: HandlerOptions<s.PaymentNotification>): NodeHandler {
-    return makeNodeHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options);
+  /**
+   * A Node `(req, res)` endpoint (Express, Koa via ctx.req/ctx.res, Fastify via reply.raw) answering
+   * `success` once the notice is settled and `onNotification` resolved. With a `journal` or `onSettled`,
+   * the order's entry moves to succeeded (made if missing) and is announced once; `onNotification` is then
+   * optional.
+   */
+  nodeNotificationHandler(options?: HandlerOptions<s.PaymentNotification>): NodeHandler {
+    return makeNodeHandler(
+      (i) => this.parseNotification(i),
+      ZHIXIAO_ACKS,
+      options,
+      this.noticeSettler(zhixiaoNoticeFacts),
+    );
   }
 
-  /** A web `Request → Response` endpoint (Hono, Next.js route handlers, Bun, Deno) answering `success`. */
-  webNotificationHandler(options: HandlerOptions<s.PaymentNotification>): WebHandler {
-    return makeWebHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options);
+  /** A web `Request → Response` endpoint (Hono, Next.js route handlers, Bun, Deno), settling the same way. */
+  webNotificationHandler(options?: HandlerOptions<s.PaymentNotification>): WebHandler {
+    return makeWebHandler(
+      (i) => this.parseNotification(i),
+      ZHIXIAO_ACKS,
+      options,
+      this.noticeSettler(zhixiaoNoticeFacts),
+    );
   }
 
   /** Builds a correctly signed notification body for your tests. */

@@ -7,17 +7,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type KeyInput, loadPrivateKey } from '../core/crypto.js';
+import { ApiCalls, type ApiFront, readBody, sleep } from './api.js';
 import { FaultControls, type Faults } from './faults.js';
 import { type NotificationRecord, Notifier, type NotifierOptions } from './notifier.js';
-import { OneCardSandbox, type OneCardSandboxOptions } from './onecard.js';
-import { dashboard, type PayPageModel, payPage } from './pages.js';
+import { OneCardSandbox, type OneCardSandboxOptions } from './onecard/index.js';
+import { dashboard, payPage, sandboxState } from './pages.js';
 import type { ReplyStyle } from './reply-style.js';
-import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao.js';
+import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao/index.js';
 
 export type { Faults } from './faults.js';
 export type { NotificationAttempt, NotificationRecord, NotifierOptions } from './notifier.js';
 export type { ReplyStyle } from './reply-style.js';
-export { ZHIXIAO_SANDBOX_PATHS } from './zhixiao.js';
+export { ZHIXIAO_SANDBOX_PATHS } from './zhixiao/index.js';
 
 /** The Zhixiao test credentials printed in the v1.27 spec. */
 export const ZHIXIAO_SPEC_TEST_CREDENTIALS = {
@@ -93,22 +94,8 @@ export interface Sandbox {
 
 const pem = (k: KeyObject, type: 'pkcs8' | 'spki') => k.export({ format: 'pem', type }).toString();
 const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function readBody(req: IncomingMessage, limit = 1 << 20): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) req.destroy(new Error('body too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
+/** Wires the two gateways to one HTTP server: their API paths, the pay pages, the dashboard. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const oc = options.onecard ?? {};
   const merchant = oc.merchantPrivateKey
@@ -123,59 +110,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const zx = { ...ZHIXIAO_SPEC_TEST_CREDENTIALS, ...zxCredentials };
 
   let url = '';
-  const notifier = new Notifier(options.notifications);
   const faults = new FaultControls();
   if (options.faults) faults.set(options.faults);
+  const notifier = new Notifier(options.notifications, faults);
   const onecard = new OneCardSandbox(
-    { appKey, desKey, merchantPublicKey: publicOf(merchant), platformPrivateKey: platform },
+    { appKey, desKey, merchantPublicKey: createPublicKey(merchant), platformPrivateKey: platform },
     notifier,
     () => url,
     oc,
   );
   const zhixiao = new ZhixiaoSandbox(zx, notifier, () => url, orderTtlMs === undefined ? {} : { orderTtlMs });
-
-  const apiPaths = new Set<string>(zhixiao.paths);
   const style = options.replyStyle ?? replyStyleFromEnv();
   onecard.replyStyle = style;
   zhixiao.replyStyle = style;
 
-  /** Gateway API calls being handled now (a `slow` one included, after its client gave up). */
-  let inFlight = 0;
-  async function api(req: IncomingMessage, res: ServerResponse, path: string) {
-    inFlight++;
-    try {
-      await apiCall(req, res, path);
-    } finally {
-      inFlight--;
-    }
-  }
-
-  /** A gateway API call, with the fault knobs applied around the real processing. */
-  async function apiCall(req: IncomingMessage, res: ServerResponse, path: string) {
-    const form = new URLSearchParams(await readBody(req));
-    const delay = faults.delayMs();
-    if (delay) await sleep(delay);
-    if (faults.roll('dropBeforeProcess')) return void req.socket.destroy();
-    if (faults.roll('serverError')) {
-      res.writeHead(502, { 'Content-Type': 'text/html' });
-      return void res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
-    }
-    const isOneCard = path === ONECARD_GATEWAY_PATH;
-    const bad = faults.roll('badSignature');
-    const body = isOneCard
-      ? onecard.encode(onecard.handle(form), bad)
-      : zhixiao.encode(zhixiao.handle(path, form), bad);
-    if (faults.roll('dropAfterProcess')) return void req.socket.destroy();
-    const sent = faults.roll('emptyBody')
-      ? ''
-      : faults.roll('truncated')
-        ? body.slice(0, Math.floor(body.length / 2))
-        : body;
-    res.writeHead(200, {
-      'Content-Type': isOneCard ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
-    });
-    res.end(sent);
-  }
+  const gateways = { onecard, zhixiao };
+  const fronts = new Map<string, ApiFront>([
+    [ONECARD_GATEWAY_PATH, onecard.api],
+    ...zhixiao.paths.map((p): [string, ApiFront] => [p, zhixiao.api]),
+  ]);
+  const calls = new ApiCalls(faults);
 
   function json(res: ServerResponse, status: number, value: unknown) {
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -189,30 +143,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   async function route(req: IncomingMessage, res: ServerResponse) {
     const { pathname } = new URL(req.url ?? '/', 'http://sandbox');
-    if (req.method === 'POST' && (pathname === ONECARD_GATEWAY_PATH || apiPaths.has(pathname)))
-      return api(req, res, pathname);
+    const front = fronts.get(pathname);
+    if (req.method === 'POST' && front) return calls.serve(front, pathname, req, res);
     const pay = /^\/pay\/(zhixiao|onecard)\/([^/]+)(?:\/(pay|fail))?$/.exec(pathname);
     if (pay) {
-      const [, gw, ref, action] = pay as unknown as [
-        string,
-        'zhixiao' | 'onecard',
-        string,
-        'pay' | 'fail' | undefined,
-      ];
-      if (action && req.method === 'POST') {
-        // After paying, the payer's browser goes back to the merchant's return_url: for OneCard with the
-        // signed front-end notice as its query (a GET, 2.2.4.4), for Zhixiao as is.
-        if (gw === 'zhixiao') {
-          const o = zhixiao.settle(ref, action === 'pay');
-          return json(res, 200, { state: describe(gw, o.status), return_to: o.return_url });
-        }
-        const o = onecard.settle(ref, action === 'pay');
-        const returnTo = o.return_url ? withQuery(o.return_url, onecard.notificationBody(o)) : undefined;
-        return json(res, 200, { state: describe(gw, o.order_status), return_to: returnTo });
-      }
+      const [, name, ref, action] = pay as unknown as [string, 'zhixiao' | 'onecard', string, string?];
+      // After paying, the payer's browser goes back to the merchant's return_url.
+      if (action && req.method === 'POST')
+        return json(res, 200, gateways[name].payOrFail(ref, action === 'pay'));
       if (req.method === 'POST') await readBody(req); // the recharge's post_data arrives here
-      const model = payModel(gw, ref);
-      return model ? html(res, payPage(model)) : json(res, 404, { error: `no such ${gw} order` });
+      const model = gateways[name].payPage(ref);
+      return model ? html(res, payPage(model)) : json(res, 404, { error: `no such ${name} order` });
     }
     const notes = /^\/api\/notifications\/(zhixiao|onecard)\/([^/]+)$/.exec(pathname);
     if (notes) {
@@ -226,63 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     json(res, 404, { error: 'not found' });
   }
 
-  function payModel(gw: 'zhixiao' | 'onecard', ref: string): PayPageModel | undefined {
-    if (gw === 'zhixiao') {
-      const o = zhixiao.orders.get(ref);
-      if (!o) return undefined;
-      const rows: PayPageModel['rows'] = [
-        ['Order 订单', o.body],
-        ['out_trade_no', o.out_trade_no],
-        ['order_id', o.order_id],
-      ];
-      return {
-        gateway: gw,
-        ref,
-        title: o.body,
-        amount: o.total_fee,
-        rows,
-        state: describe(gw, o.status),
-        payable: o.status === 1,
-      };
-    }
-    const r = onecard.ledger.recharges.get(ref);
-    if (!r) return undefined;
-    const rows: PayPageModel['rows'] = [
-      ['Card account 一卡通账号', r.account],
-      ['order_no', r.order_no],
-      ['out_id', r.out_id],
-    ];
-    return {
-      gateway: gw,
-      ref,
-      title: `Recharge ${r.order_no}`,
-      amount: r.order_amount,
-      rows,
-      state: describe(gw, r.order_status),
-      payable: r.order_status === '10',
-    };
-  }
-
-  function state() {
-    return {
-      cards: onecard.ledger.cardholders.map((c) => ({
-        account: c.account,
-        name: c.name,
-        sno: c.sno,
-        accounts: c.accounts,
-      })),
-      merchants: [...onecard.ledger.merchants],
-      recharges: [...onecard.ledger.recharges.values()],
-      orders: [...zhixiao.orders.values()],
-      notifications: notifier.log.map((n) => ({
-        gateway: n.gateway,
-        ref: n.ref,
-        url: n.url,
-        attempts: n.attempts.length,
-        acknowledged: n.acknowledged,
-      })),
-    };
-  }
+  const state = () => sandboxState(onecard, zhixiao, notifier.log);
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: Error) => {
@@ -305,7 +190,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       appKey,
       desKey,
       privateKey: pem(merchant, 'pkcs8'),
-      platformPublicKey: pem(publicOf(platform), 'spki'),
+      platformPublicKey: pem(createPublicKey(platform), 'spki'),
       proxy: false,
     },
     zhixiao: { baseUrl: url, ...zx, paths: { ...ZHIXIAO_SANDBOX_PATHS }, proxy: false },
@@ -313,12 +198,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     onecardGateway: onecard,
     zhixiaoGateway: zhixiao,
     notifications: notifier.log,
-    async idle() {
-      while (inFlight > 0) await sleep(5);
-    },
+    idle: () => calls.idle(),
     async waitForNotifications(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
-      while (notifier.log.some((n) => !n.acknowledged) && Date.now() < deadline) await sleep(20);
+      // A dropped notice (the dropNotice fault) will never be acknowledged: not worth waiting for.
+      const waiting = () => notifier.log.some((n) => !n.acknowledged && !n.dropped);
+      while (waiting() && Date.now() < deadline) await sleep(20);
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -329,34 +214,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 }
 
-function withQuery(url: string, query: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
-}
-
 /** CAMPUS_PAY_SANDBOX_REPLY_STYLE=null|omit runs any suite against a sandbox that writes empty fields that way. */
 function replyStyleFromEnv(): ReplyStyle {
   const v = process.env.CAMPUS_PAY_SANDBOX_REPLY_STYLE;
   return v === 'null' || v === 'omit' ? v : 'empty';
-}
-
-function publicOf(k: KeyObject): KeyObject {
-  return createPublicKey(k);
-}
-
-function describe(gw: 'zhixiao' | 'onecard', state: number | string): string {
-  if (gw === 'zhixiao')
-    return (
-      ({ 1: '待支付 pending', 2: '支付成功 paid', 3: '支付失败 failed' } as Record<string, string>)[
-        String(state)
-      ] ?? String(state)
-    );
-  return (
-    (
-      {
-        '10': '已下单 awaiting payment',
-        '60': '已入账 paid and credited',
-        '77': '支付失败 failed',
-      } as Record<string, string>
-    )[String(state)] ?? String(state)
-  );
 }

@@ -1,7 +1,9 @@
 /**
  * Delivers notifications the way the gateways do: POST to the merchant's URL, repeated with growing
- * intervals until the merchant answers the expected word. Every attempt is logged for the pages.
+ * intervals until the merchant answers the expected word. Every attempt is logged for the pages. The
+ * notice fault knobs (`dropNotice`, `duplicateNotice`, `lateNoticeMs`) apply here.
  */
+import type { FaultControls } from './faults.js';
 
 export interface NotificationAttempt {
   at: string;
@@ -19,6 +21,10 @@ export interface NotificationRecord {
   url: string;
   attempts: NotificationAttempt[];
   acknowledged: boolean;
+  /** Never sent: the `dropNotice` fault. */
+  dropped?: boolean;
+  /** The second delivery of a notice already acknowledged: the `duplicateNotice` fault. */
+  duplicate?: boolean;
 }
 
 export interface NotifierOptions {
@@ -35,12 +41,19 @@ export class Notifier {
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
 
-  constructor(options: NotifierOptions = {}) {
+  constructor(
+    options: NotifierOptions = {},
+    readonly faults?: FaultControls,
+  ) {
     this.#delays = options.retryDelaysMs ?? [0, 1_000, 2_000, 5_000, 15_000, 60_000];
     this.#max = options.maxAttempts ?? 50;
   }
 
-  /** Starts delivering; returns the record that fills in as attempts happen. */
+  /**
+   * Starts delivering; returns the record that fills in as attempts happen. Under `duplicateNotice` a
+   * second record delivers the same body once the first is acknowledged, as a gateway that missed the
+   * acknowledgement does.
+   */
   send(
     gateway: NotificationRecord['gateway'],
     ref: string,
@@ -48,14 +61,39 @@ export class Notifier {
     body: string,
     ack: string,
   ): NotificationRecord {
-    const record: NotificationRecord = { gateway, ref, url, attempts: [], acknowledged: false };
+    const record = this.#record(gateway, ref, url);
+    if (this.faults?.roll('dropNotice')) {
+      record.dropped = true;
+      return record;
+    }
+    const copy = this.faults?.roll('duplicateNotice')
+      ? this.#record(gateway, ref, url, { duplicate: true })
+      : undefined;
+    const then = copy && (() => this.#deliver(copy, body, ack, 0));
+    this.#deliver(record, body, ack, (this.#delays[0] ?? 0) + (this.faults?.noticeDelayMs() ?? 0), then);
+    return record;
+  }
+
+  /** A waiting record, in the log from the start (so `waitForNotifications` waits for it). */
+  #record(
+    gateway: NotificationRecord['gateway'],
+    ref: string,
+    url: string,
+    extra: Partial<NotificationRecord> = {},
+  ): NotificationRecord {
+    const record: NotificationRecord = { gateway, ref, url, attempts: [], acknowledged: false, ...extra };
     this.log.push(record);
+    return record;
+  }
+
+  /** Attempts until acknowledged (then runs `then`) or out of attempts. */
+  #deliver(record: NotificationRecord, body: string, ack: string, firstDelayMs: number, then?: () => void) {
     const attempt = async (n: number) => {
       if (this.#closed) return;
       let status = 0;
       let answer = '';
       try {
-        const res = await fetch(url, {
+        const res = await fetch(record.url, {
           method: 'POST',
           headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
           body,
@@ -68,12 +106,13 @@ export class Notifier {
       }
       const acknowledged = status === 200 && answer.trim() === ack;
       record.attempts.push({ at: new Date().toISOString(), status, answer, acknowledged });
-      if (acknowledged) record.acknowledged = true;
-      else if (n + 1 < this.#max)
+      if (acknowledged) {
+        record.acknowledged = true;
+        then?.();
+      } else if (n + 1 < this.#max)
         this.#schedule(() => attempt(n + 1), this.#delays[Math.min(n + 1, this.#delays.length - 1)]!);
     };
-    this.#schedule(() => attempt(0), this.#delays[0] ?? 0);
-    return record;
+    this.#schedule(() => attempt(0), firstDelayMs);
   }
 
   #schedule(fn: () => Promise<void>, ms: number) {

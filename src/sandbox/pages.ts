@@ -1,4 +1,7 @@
 /** The sandbox's web pages: a pay page where a developer plays the payer, and a ledger dashboard. */
+import type { NotificationRecord } from './notifier.js';
+import type { OneCardSandbox } from './onecard/index.js';
+import type { ZhixiaoSandbox } from './zhixiao/index.js';
 
 const esc = (s: unknown) =>
   String(s).replace(
@@ -72,6 +75,28 @@ export interface DashboardModel {
     attempts: number;
     acknowledged: boolean;
   }>;
+}
+
+/** What the dashboard shows, and `/api/state` answers (the CLI's `sandbox pay` reads it). */
+export function sandboxState(onecard: OneCardSandbox, zhixiao: ZhixiaoSandbox, log: NotificationRecord[]) {
+  return {
+    cards: onecard.ledger.cardholders.map((c) => ({
+      account: c.account,
+      name: c.name,
+      sno: c.sno,
+      accounts: c.accounts,
+    })),
+    merchants: [...onecard.ledger.merchants],
+    recharges: [...onecard.ledger.recharges.values()],
+    orders: [...zhixiao.orders.values()],
+    notifications: log.map((n) => ({
+      gateway: n.gateway,
+      ref: n.ref,
+      url: n.url,
+      attempts: n.attempts.length,
+      acknowledged: n.acknowledged,
+    })),
+  } satisfies DashboardModel;
 }
 
 export function dashboard(d: DashboardModel): string {

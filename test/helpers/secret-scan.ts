@@ -138,7 +138,7 @@ const SHAPES: Array<[label: string, re: RegExp]> = [
     'a signature next to a sign field',
     /\bsign(?:["']?\s*[:=]\s*["']?|%3D)(?:[A-Za-z0-9+/]|%2B|%2F){40,}|\bsign(?:["']?\s*[:=]\s*["']?)[0-9a-fA-F]{32}\b/,
   ],
-  // The sandbox cardholders' passwords (src/sandbox/onecard-ledger.ts) the tests send, as whole numbers
+  // The sandbox cardholders' passwords (src/sandbox/onecard/ledger.ts) the tests send, as whole numbers
   // only: as parts of longer digit runs they are account numbers, amounts or times. (000000 is left out.)
   ['a sandbox cardholder password', /(?<![0-9A-Za-z])(?:123456|654321)(?![0-9A-Za-z])/],
   // `000` is OneCard's "no token yet"; masks (<secret>, [redacted]) start with a bracket.
@@ -433,8 +433,8 @@ async function patchProject() {
   scanJournalStore(MemoryJournalStore.prototype, 'MemoryJournalStore');
   scanJournalStore(FileJournalStore.prototype, 'FileJournalStore');
   const { Transport } = await import('../../src/core/transport.js');
-  const { OneCardSandbox } = await import('../../src/sandbox/onecard.js');
-  const { ZhixiaoSandbox } = await import('../../src/sandbox/zhixiao.js');
+  const { OneCardSandbox } = await import('../../src/sandbox/onecard/index.js');
+  const { ZhixiaoSandbox } = await import('../../src/sandbox/zhixiao/index.js');
   const proto = Transport.prototype as unknown as Record<'hook' | 'once', AnyFn>;
   // Channel (c): what the hooks receive is documented as safe to log as is; hold it to that.
   patch(

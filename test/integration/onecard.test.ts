@@ -154,6 +154,22 @@ describe('OneCard over real HTTP against the sandbox', () => {
     }
   });
 
+  it('recharge without order_time: the client stamps one in the format the sandbox checks (14 digits, Beijing)', async () => {
+    const order_no = `R${Date.now()}t`;
+    await expect(
+      client.recharge({
+        client_type: 'web',
+        pay_type: 'alipay',
+        account: '10001',
+        acctype: '###',
+        order_no,
+        order_amount: 100,
+        return_url: 'http://example.edu/return',
+        notify_url: 'http://127.0.0.1:9/none',
+      }),
+    ).resolves.toMatchObject({ order_no, order_amount: 100 });
+  });
+
   it('the notifier repeats until the merchant answers ok', async () => {
     let calls = 0;
     const merchant = await startMerchant(

@@ -119,3 +119,47 @@ describe('the payer returns to the merchant after paying', () => {
     expect(await res.json()).toMatchObject({ return_to: 'https://merchant.test/back' });
   });
 });
+
+describe('OneCard notify_url and return_url null: 值为 null 时, 不发起通知', () => {
+  /** A recharge sent as given (call(), no client schema), then paid on the pay page. */
+  const payRecharge = async (urls: Record<string, unknown>) => {
+    const r = await onecard.call<{ out_id: string }>('synjones.onecard.paygw.recharge.card', {
+      client_type: 'web',
+      pay_type: 'alipay',
+      account: '10002',
+      acctype: '###',
+      order_no: `NULL${Date.now()}${Math.random().toString(36).slice(2, 8)}`,
+      order_amount: '100',
+      // yyyyMMddHHmmss in Beijing, computed here without the library.
+      order_time: new Date(Date.now() + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14),
+      ...urls,
+    });
+    const res = await fetch(`${sb.url}/pay/onecard/${r.out_id}/pay`, { method: 'POST' });
+    return { out_id: r.out_id, page: (await res.json()) as { state: string; return_to?: string } };
+  };
+  const noticesOf = (out_id: string) => sb.notifications.filter((n) => n.ref === out_id);
+  const balance = () =>
+    sb.onecardGateway.ledger.cardholders.find((c) => c.account === '10002')!.accounts[0]!.balance;
+
+  it.each([
+    ['JSON null', { notify_url: null, return_url: null }],
+    ['the text null', { notify_url: 'null', return_url: 'null' }],
+    ['left out', {}],
+  ])('%s: the card is credited, no notice is sent and the payer is not sent back', async (_n, urls) => {
+    const before = balance();
+    const { out_id, page } = await payRecharge(urls);
+    expect(balance()).toBe(before + 100);
+    expect(page.state).toContain('paid');
+    expect(page.return_to).toBeUndefined();
+    expect(noticesOf(out_id)).toEqual([]);
+  });
+
+  it('with URLs, the same recharge is notified and the payer sent back', async () => {
+    const { out_id, page } = await payRecharge({
+      notify_url: 'http://127.0.0.1:9/notify',
+      return_url: 'https://merchant.test/back',
+    });
+    expect(page.return_to).toMatch(/^https:\/\/merchant\.test\/back\?/);
+    expect(noticesOf(out_id)).toEqual([expect.objectContaining({ url: 'http://127.0.0.1:9/notify' })]);
+  });
+});

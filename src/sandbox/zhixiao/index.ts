@@ -1,0 +1,111 @@
+/**
+ * The Zhixiao gateway of the sandbox (`sandbox.zhixiaoGateway`), in three rooms this class wires: the
+ * front (`front.ts`: envelope, ret_codes, field formats), the interface handlers (`handlers.ts`) and
+ * settlement (`settlement.ts`: orders, the pay page's choice, notices).
+ */
+import type { ZhixiaoCredentials } from '../../zhixiao/envelope.js';
+import type { ApiFront } from '../api.js';
+import type { Notifier } from '../notifier.js';
+import type { PayPageModel } from '../pages.js';
+import type { ReplyStyle } from '../reply-style.js';
+import { ZhixiaoFront, type ZhixiaoReply } from './front.js';
+import { zhixiaoHandlers } from './handlers.js';
+import { type ZhixiaoOrder, ZhixiaoSettlement } from './settlement.js';
+
+export { ZHIXIAO_SANDBOX_PATHS, type ZhixiaoReply } from './front.js';
+export type { ZhixiaoOrder } from './settlement.js';
+
+const STATUS_WORDS: Record<number, string> = {
+  1: '待支付 pending',
+  2: '支付成功 paid',
+  3: '支付失败 failed',
+};
+
+export class ZhixiaoSandbox {
+  /** How empty optional reply fields are written ("" by default; null or left out, as real gateways do). */
+  replyStyle: ReplyStyle = 'empty';
+  readonly #settlement: ZhixiaoSettlement;
+  readonly #front: ZhixiaoFront;
+
+  constructor(
+    readonly credentials: ZhixiaoCredentials,
+    readonly notifier: Notifier,
+    readonly publicUrl: () => string,
+    options: { orderTtlMs?: number } = {},
+  ) {
+    this.#settlement = new ZhixiaoSettlement(credentials, notifier, options.orderTtlMs ?? 3_600_000);
+    this.#front = new ZhixiaoFront(credentials, zhixiaoHandlers({ settlement: this.#settlement, publicUrl }));
+  }
+
+  /** The orders, by order_id. */
+  get orders(): Map<string, ZhixiaoOrder> {
+    return this.#settlement.orders;
+  }
+
+  /** While true, every call answers ret_code -3 (账号被冻结), as a frozen merchant account does. */
+  get frozen(): boolean {
+    return this.#front.frozen;
+  }
+  set frozen(v: boolean) {
+    this.#front.frozen = v;
+  }
+
+  /** The paths the sandbox serves: the table's, and its own for 2.6–2.8. */
+  get paths(): string[] {
+    return this.#front.paths;
+  }
+
+  /** Handles one API POST. Path decides the interface. */
+  handle(path: string, form: URLSearchParams): ZhixiaoReply {
+    return this.#front.handle(path, form);
+  }
+
+  encode(reply: ZhixiaoReply, badSignature = false): string {
+    return this.#front.encode(reply, this.replyStyle, badSignature);
+  }
+
+  /** The face the HTTP layer talks to; calls go through `handle`, so a wrapper around it sees them all. */
+  readonly api: ApiFront = {
+    contentType: 'application/json; charset=utf-8',
+    describe: (path) => this.#front.describe(path),
+    process: (path, form) => {
+      const reply = this.handle(path, form);
+      return { committed: this.#front.committed(reply), body: (bad) => this.encode(reply, bad) };
+    },
+    busy: () => this.encode(this.#front.busy()),
+  };
+
+  /** The payer's choice on the pay page. */
+  settle(orderId: string, paid: boolean): ZhixiaoOrder {
+    return this.#settlement.settle(orderId, paid);
+  }
+
+  notificationBody(o: ZhixiaoOrder): string {
+    return this.#settlement.notificationBody(o);
+  }
+
+  /** What the pay page shows of an order. */
+  payPage(orderId: string): PayPageModel | undefined {
+    const o = this.orders.get(orderId);
+    if (!o) return undefined;
+    return {
+      gateway: 'zhixiao',
+      ref: orderId,
+      title: o.body,
+      amount: o.total_fee,
+      rows: [
+        ['Order 订单', o.body],
+        ['out_trade_no', o.out_trade_no],
+        ['order_id', o.order_id],
+      ],
+      state: STATUS_WORDS[o.status] ?? String(o.status),
+      payable: o.status === 1,
+    };
+  }
+
+  /** The payer pays or fails on the pay page, then goes back to return_url as is. */
+  payOrFail(orderId: string, paid: boolean): { state: string; return_to?: string | undefined } {
+    const o = this.settle(orderId, paid);
+    return { state: STATUS_WORDS[o.status] ?? String(o.status), return_to: o.return_url };
+  }
+}

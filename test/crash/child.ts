@@ -4,8 +4,7 @@
  * `crash`: makes every call of its config at once, each with a journal, and dies by SIGKILL at the crash
  * point: `before-send` once every intent is durable (create resolved) and before any request leaves;
  * `before-outcome` once every reply is in and before any outcome is written (the first advance). At
- * `before-reply` the parent kills it, while the replies are held. It never prints a result: if it does,
- * a call got past its crash point.
+ * `before-reply` the parent kills it, while the replies are held.
  *
  * `sweep`: a new process with the same journals sweeps each client twice and prints the summaries.
  *
@@ -14,6 +13,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import type { SettlementEvent } from '../../src/core/settle.js';
 import {
   FileJournalStore,
   type JournalStore,
@@ -22,28 +22,45 @@ import {
   ZhixiaoPayClient,
   type ZhixiaoPayClientOptions,
 } from '../../src/index.js';
-import type { SettlementEvent } from '../../src/core/settle.js';
 import { RedisJournalStore } from '../../src/redis/index.js';
 import type { ChildConfig, CrashPoint, GroupConfig } from './matrix.js';
 
 const cfg = JSON.parse(process.env.CAMPUS_PAY_WORKER!) as ChildConfig;
-const redis = new Map<string, Redis>();
+// One connection for every Redis journal of this process (they differ by prefix only).
+let redis: Redis | undefined;
 
 function storeOf(g: GroupConfig): JournalStore {
   const s = g.store;
   if (s.kind === 'file') return new FileJournalStore(s.path);
-  let client = redis.get(s.url);
-  if (!client) redis.set(s.url, (client = new Redis(s.url, { maxRetriesPerRequest: 1 })));
-  return new RedisJournalStore(client, { prefix: s.prefix });
+  redis ??= new Redis(s.url, { maxRetriesPerRequest: 1 });
+  return new RedisJournalStore(redis, { prefix: s.prefix });
 }
 
-/** Kills this process when the last of `total` calls arrives at the crash point; the others wait for it. */
-function barrier(total: number) {
+/**
+ * The crash point of `total` calls: each call that arrives waits there for ever, and the last one's
+ * arrival kills this process. A call that ends instead got past (or never reached) its crash point: once
+ * no call is left on its way, those are printed and the process exits, so the parent fails their cells.
+ */
+function crashPoint(total: number) {
   let arrived = 0;
-  return (): Promise<never> => {
-    arrived += 1;
+  const ended: string[] = [];
+  const check = () => {
     if (arrived === total) process.kill(process.pid, 'SIGKILL');
-    return new Promise<never>(() => undefined);
+    else if (ended.length > 0 && arrived + ended.length === total) {
+      process.stdout.write(`${JSON.stringify({ survived: ended })}\n`);
+      process.exit(0);
+    }
+  };
+  return {
+    arrive(): Promise<never> {
+      arrived += 1;
+      check();
+      return new Promise<never>(() => undefined);
+    },
+    ended(line: string) {
+      ended.push(line);
+      check();
+    },
   };
 }
 
@@ -80,7 +97,13 @@ const onSettled = (e: SettlementEvent) =>
 
 function clients(g: GroupConfig, journal: JournalStore) {
   // The crash points wait on the journal: no store timeout may end a call first.
-  const common = { journal, onSettled, journalTimeoutMs: 600_000, retryBaseMs: 1, orderLifeMs: cfg.orderLifeMs };
+  const common = {
+    journal,
+    onSettled,
+    journalTimeoutMs: 600_000,
+    retryBaseMs: 1,
+    orderLifeMs: cfg.orderLifeMs,
+  };
   return {
     onecard: new OneCardClient({ ...(g.onecard as OneCardClientOptions), ...common }),
     zhixiao: new ZhixiaoPayClient({ ...(g.zhixiao as ZhixiaoPayClientOptions), ...common }),
@@ -91,20 +114,18 @@ type Call = (req: unknown, opts?: { journalKey?: string }) => Promise<unknown>;
 
 if (cfg.mode === 'crash') {
   const total = cfg.groups.reduce((n, g) => n + g.calls.length, 0);
-  const arrive = barrier(total);
-  const calls = cfg.groups.flatMap((g) => {
-    const c = clients(g, crashing(storeOf(g), cfg.point, arrive));
-    return g.calls.map((call) => {
+  const point = crashPoint(total);
+  for (const g of cfg.groups) {
+    const c = clients(g, crashing(storeOf(g), cfg.point, point.arrive));
+    for (const call of g.calls) {
       const fn = (c[call.gateway] as unknown as Record<string, Call>)[call.method]!;
       const opts = call.journalKey ? { journalKey: call.journalKey } : undefined;
-      return fn.call(c[call.gateway], call.request, opts).then(
-        () => `${call.cell}: replied`,
-        (err: Error) => `${call.cell}: ${err.name} ${err.message}`,
+      fn.call(c[call.gateway], call.request, opts).then(
+        () => point.ended(`${call.cell}: replied`),
+        (err: Error) => point.ended(`${call.cell}: ${err.name} ${err.message}`),
       );
-    });
-  });
-  // Only reached when a call got past its crash point: the parent fails the cell with this line.
-  process.stdout.write(`${JSON.stringify({ survived: await Promise.all(calls) })}\n`);
+    }
+  }
 } else {
   const summaries = [];
   for (const g of cfg.groups) {
@@ -114,5 +135,5 @@ if (cfg.mode === 'crash') {
         summaries.push({ tenant: client.tenant, round, ...(await client.sweep({ olderThanMs: 0 })) });
   }
   process.stdout.write(`${JSON.stringify({ summaries })}\n`);
+  redis?.disconnect();
 }
-for (const r of redis.values()) r.disconnect();

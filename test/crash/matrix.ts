@@ -120,6 +120,10 @@ export async function runCrashMatrix(opts: { redisUrl?: string } = {}): Promise<
     faults: { dropNotice: 1 },
   });
   const hold = await holdingProxy(sb);
+  const fixtures = {
+    onecard: new OneCardClient({ ...sb.onecard, tokenStore: new MemoryTokenStore() }),
+    zhixiao: new ZhixiaoPayClient(sb.zhixiao),
+  };
   const redis = opts.redisUrl ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   try {
     const plans = new Map<CrashPoint, Array<{ group: GroupConfig; planned: Planned[] }>>();
@@ -141,7 +145,7 @@ export async function runCrashMatrix(opts: { redisUrl?: string } = {}): Promise<
           zhixiao: { ...sb.zhixiao, baseUrl: base },
           calls: [],
         };
-        const planned = await plan(sb, `${run}-${n}`, n, (m) => ({ ...m, point: p.point, store }));
+        const planned = await plan(sb, fixtures, `${run}-${n}`, n, { point: p.point, store });
         group.calls = planned.map((x) => x.call);
         plans.set(p.point, [...(plans.get(p.point) ?? []), { group, planned }]);
       }
@@ -201,12 +205,8 @@ export async function runCrashMatrix(opts: { redisUrl?: string } = {}): Promise<
 
     return planned.map((x) => {
       const sent = x.sent();
-      const entry = entries.find(
-        (e) =>
-          e.method === x.cell.method &&
-          e.orderKey === x.orderKey &&
-          e.tenant.endsWith(`#${x.cell.gateway === 'onecard' ? appKey(x.cell.point, x.cell.store) : sb.zhixiao.appId}`),
-      );
+      // Order keys are unique to their cell in this run.
+      const entry = entries.find((e) => e.method === x.cell.method && e.orderKey === x.orderKey);
       const mine = entry ? settled.filter((e) => e.entryId === entry.id) : [];
       const evidence = Object.keys(entry?.evidence ?? {}).filter((k) => k !== 'checkedAt');
       const expected = POINTS.find((p) => p.point === x.cell.point)!.sent;
@@ -235,7 +235,9 @@ export async function runCrashMatrix(opts: { redisUrl?: string } = {}): Promise<
 }
 
 function journalOf(s: StoreConfig, redis: Redis | undefined): JournalStore {
-  return s.kind === 'file' ? new FileJournalStore(s.path) : new RedisJournalStore(redis!, { prefix: s.prefix });
+  return s.kind === 'file'
+    ? new FileJournalStore(s.path)
+    : new RedisJournalStore(redis!, { prefix: s.prefix });
 }
 
 /**
@@ -244,52 +246,62 @@ function journalOf(s: StoreConfig, redis: Redis | undefined): JournalStore {
  */
 async function plan(
   sb: Sandbox,
+  fixtures: { onecard: OneCardClient; zhixiao: ZhixiaoPayClient },
   id: string,
   n: number,
-  cellOf: (m: { gateway: Gateway; method: string }) => Planned['cell'],
+  at: Pick<CrashCell, 'point' | 'store'>,
 ): Promise<Planned[]> {
   const ledger = sb.onecardGateway.ledger;
-  const oc = new OneCardClient({ ...sb.onecard, tokenStore: new MemoryTokenStore() });
-  const zx = new ZhixiaoPayClient(sb.zhixiao);
   const orders = (no: string) => [...sb.zhixiaoGateway.orders.values()].filter((o) => o.out_trade_no === no);
   const recharges = (no: string) => [...ledger.recharges.values()].filter((r) => r.order_no === no);
   const booked = (kind: string, amount: number) =>
     ledger.entries.filter((e) => e.kind === kind && e.amount === amount).length;
   const notify_url = 'http://127.0.0.1:9/notify';
-  const cell = (m: (typeof MONEY_METHODS)[number]) => cellOf(m);
-
-  const { barcode } = await oc.getBarcode({ account: '10002', paytype: '1' });
+  const { barcode } = await fixtures.onecard.getBarcode({ account: '10002', paytype: '1' });
   const refunded = `CF-${id}`;
-  const paid = await zx.createOrder({ body: '学费', out_trade_no: refunded, total_fee: 900, notify_url });
+  const paid = await fixtures.zhixiao.createOrder({
+    body: '学费',
+    out_trade_no: refunded,
+    total_fee: 900,
+    notify_url,
+  });
   sb.zhixiaoGateway.settle(paid.order_id, true);
+
   const [transfer, payByBarcode, recharge, createOrder, refundOrder] = MONEY_METHODS;
-  const call = (m: (typeof MONEY_METHODS)[number], request: Record<string, unknown>, journalKey?: string) => ({
-    cell: `${m.method} ${cellOf(m).point} ${cellOf(m).store}`,
-    ...m,
-    request,
-    ...(journalKey ? { journalKey } : {}),
+  const planned = (
+    m: (typeof MONEY_METHODS)[number],
+    orderKey: string,
+    request: Record<string, unknown>,
+    counts: Pick<Planned, 'sent' | 'pay'>,
+  ): Planned => ({
+    cell: { ...m, ...at },
+    orderKey,
+    call: {
+      cell: `${m.method} ${at.point} ${at.store}`,
+      ...m,
+      request,
+      // Methods without an order number are journaled by the key the caller gives.
+      ...(m === recharge || m === createOrder ? {} : { journalKey: orderKey }),
+    },
+    ...counts,
   });
   return [
-    {
-      cell: cell(transfer),
-      orderKey: `T-${id}`,
-      call: call(
-        transfer,
-        { account: '10001', tranamt: 10 + n, src_acctype: '###', dst_acctype: '001' },
-        `T-${id}`,
-      ),
-      sent: () => booked('transfer', 10 + n),
-    },
-    {
-      cell: cell(payByBarcode),
-      orderKey: `B-${id}`,
-      call: call(payByBarcode, { barcode, mercacc: '1000060', tranamt: 20 + n, dineseq: '1' }, `B-${id}`),
-      sent: () => booked('barcode_pay', -(20 + n)),
-    },
-    {
-      cell: cell(recharge),
-      orderKey: `CR-${id}`,
-      call: call(recharge, {
+    planned(
+      transfer,
+      `T-${id}`,
+      { account: '10001', tranamt: 10 + n, src_acctype: '###', dst_acctype: '001' },
+      { sent: () => booked('transfer', 10 + n) },
+    ),
+    planned(
+      payByBarcode,
+      `B-${id}`,
+      { barcode, mercacc: '1000060', tranamt: 20 + n, dineseq: '1' },
+      { sent: () => booked('barcode_pay', -(20 + n)) },
+    ),
+    planned(
+      recharge,
+      `CR-${id}`,
+      {
         client_type: 'web',
         pay_type: 'alipay',
         account: '10001',
@@ -298,23 +310,27 @@ async function plan(
         order_amount: 3000 + n,
         return_url: 'https://merchant.test/r',
         notify_url,
-      }),
-      sent: () => recharges(`CR-${id}`).length,
-      pay: () => sb.onecardGateway.settle(recharges(`CR-${id}`)[0]!.out_id, true),
-    },
-    {
-      cell: cell(createOrder),
-      orderKey: `CZ-${id}`,
-      call: call(createOrder, { body: '学费', out_trade_no: `CZ-${id}`, total_fee: 4000 + n, notify_url }),
-      sent: () => orders(`CZ-${id}`).length,
-      pay: () => sb.zhixiaoGateway.settle(orders(`CZ-${id}`)[0]!.order_id, true),
-    },
-    {
-      cell: cell(refundOrder),
-      orderKey: `F-${id}`,
-      call: call(refundOrder, { out_trade_no: refunded, refund_fee: 50 + n }, `F-${id}`),
-      sent: () => orders(refunded)[0]!.refunded / (50 + n),
-    },
+      },
+      {
+        sent: () => recharges(`CR-${id}`).length,
+        pay: () => sb.onecardGateway.settle(recharges(`CR-${id}`)[0]!.out_id, true),
+      },
+    ),
+    planned(
+      createOrder,
+      `CZ-${id}`,
+      { body: '学费', out_trade_no: `CZ-${id}`, total_fee: 4000 + n, notify_url },
+      {
+        sent: () => orders(`CZ-${id}`).length,
+        pay: () => sb.zhixiaoGateway.settle(orders(`CZ-${id}`)[0]!.order_id, true),
+      },
+    ),
+    planned(
+      refundOrder,
+      `F-${id}`,
+      { out_trade_no: refunded, refund_fee: 50 + n },
+      { sent: () => orders(refunded)[0]!.refunded / (50 + n) },
+    ),
   ];
 }
 

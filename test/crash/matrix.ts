@@ -30,10 +30,11 @@ import { holdingProxy } from './hold.js';
 
 export type CrashPoint = 'before-send' | 'before-reply' | 'before-outcome';
 
+/** The crash points, with the times the gateway has processed the call when the process dies. */
 export const POINTS: ReadonlyArray<{ point: CrashPoint; label: string; sent: number }> = [
-  { point: 'before-send', label: '(a) before send', sent: 0 },
-  { point: 'before-reply', label: '(b) before the reply', sent: 1 },
-  { point: 'before-outcome', label: '(c) before the outcome write', sent: 1 },
+  { point: 'before-send', label: '(a)', sent: 0 },
+  { point: 'before-reply', label: '(b)', sent: 1 },
+  { point: 'before-outcome', label: '(c)', sent: 1 },
 ];
 
 export type StoreKind = 'file' | 'redis';
@@ -208,7 +209,9 @@ export async function runCrashMatrix(opts: { redisUrl?: string } = {}): Promise<
       // Order keys are unique to their cell in this run.
       const entry = entries.find((e) => e.method === x.cell.method && e.orderKey === x.orderKey);
       const mine = entry ? settled.filter((e) => e.entryId === entry.id) : [];
-      const evidence = Object.keys(entry?.evidence ?? {}).filter((k) => k !== 'checkedAt');
+      const evidence = Object.keys(entry?.evidence ?? {})
+        .filter((k) => k !== 'checkedAt')
+        .sort();
       const expected = POINTS.find((p) => p.point === x.cell.point)!.sent;
       const problems = [...crashProblems.get(x.cell.point)!];
       const state = entry?.state;
@@ -347,7 +350,7 @@ export function cellText(c: CrashCell): string {
 /** The table of docs/reliability.md: rows = method, columns = crash point × journal. */
 export function toMarkdown(cells: CrashCell[]): string {
   const columns = POINTS.flatMap((p) => STORES.map((s) => ({ ...p, store: s })));
-  const head = `| method | ${columns.map((c) => `${c.label}, ${STORE_LABEL[c.store]}`).join(' | ')} |`;
+  const head = `| method | ${columns.map((c) => `${c.label} ${STORE_LABEL[c.store]}`).join(' | ')} |`;
   const rule = `|---|${columns.map(() => '---').join('|')}|`;
   const rows = MONEY_METHODS.map((m) => {
     const texts = columns.map((col) => {

@@ -4,7 +4,9 @@
  * line by line and scanned for secrets once it closes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { scanChildOutput } from './secret-scan.js';
+
+// The secret scan lives in vitest; a script run outside it (npm run reliability) has none to feed.
+const scan = process.env.VITEST ? (await import('./secret-scan.js')).scanChildOutput : undefined;
 
 /** How a worker ended, and everything it printed. */
 export interface WorkerExit {
@@ -40,7 +42,7 @@ export function startWorker(script: string, config: object, label: string): Work
   // 'close', not 'exit': 'exit' may come before the last stdout chunk has been read.
   const closed = new Promise<WorkerExit>((resolve) =>
     proc.once('close', (code, signal) => {
-      scanChildOutput(label, { stdout });
+      scan?.(label, { stdout });
       resolve({ code, signal, stdout });
     }),
   );

@@ -11,7 +11,6 @@ import { RedisServer, redisAvailable } from '../helpers/redis-server.js';
 import {
   type CrashCell,
   type CrashPoint,
-  cellText,
   MONEY_METHODS,
   POINTS,
   runCrashMatrix,

@@ -340,7 +340,7 @@ async function plan(
 const STORE_LABEL: Record<StoreKind, string> = { file: 'file', redis: 'Redis' };
 
 /** What the sweep concluded in one cell, in words. */
-export function cellText(c: CrashCell): string {
+function cellText(c: CrashCell): string {
   if (c.problems.length > 0) return `✗ ${c.problems.join('; ')}`;
   const sent = c.sent === 0 ? 'not sent' : 'sent once';
   const why = c.state === 'needs-review' ? ` (${c.evidence.join(', ')})` : '';

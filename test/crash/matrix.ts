@@ -9,7 +9,7 @@
  * processes in all, whatever the number of cells.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -199,7 +199,8 @@ export async function runCrashMatrix(opts: { redisUrl?: string } = {}): Promise<
       for await (const e of store.list({ states: STATES })) entries.push(e);
       await (store as { close?: () => Promise<void> }).close?.();
     }
-    const settled = readFileSync(events, 'utf8')
+    // No file: no process announced anything.
+    const settled = (existsSync(events) ? readFileSync(events, 'utf8') : '')
       .split('\n')
       .filter((l) => l)
       .map((l) => JSON.parse(l) as { entryId: string; state: JournalState });

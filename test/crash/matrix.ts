@@ -26,7 +26,7 @@ import { RedisJournalStore } from '../../src/redis/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { patience } from '../helpers/patience.js';
 import { lastJsonLine, startWorker } from '../helpers/worker.js';
-import { holdingProxy } from './hold.js';
+import { type HoldingProxy, holdingProxy } from './hold.js';
 
 export type CrashPoint = 'before-send' | 'before-reply' | 'before-outcome';
 
@@ -155,25 +155,7 @@ export async function runCrashMatrix(opts: { redisUrl?: string } = {}): Promise<
     const crashed = await Promise.all(
       POINTS.map(async (p) => {
         const groups = plans.get(p.point)!.map((g) => g.group);
-        const total = groups.reduce((k, g) => k + g.calls.length, 0);
-        const child = startWorker(
-          CHILD,
-          { mode: 'crash', point: p.point, events, groups } satisfies ChildConfig,
-          `crash child ${p.point}`,
-        );
-        let gaveUp = false;
-        const guard = setTimeout(() => {
-          gaveUp = true;
-          child.proc.kill('SIGKILL');
-        }, patience(20_000));
-        if (p.point === 'before-reply') void hold.whenHeld(total).then(() => child.proc.kill('SIGKILL'));
-        const exit = await child.closed;
-        clearTimeout(guard);
-        const problems: string[] = [];
-        if (gaveUp) problems.push('the crash point was never reached: the process was killed after waiting');
-        else if (exit.signal !== 'SIGKILL')
-          problems.push(`the process was not killed at the crash point: ${exit.stdout.trim()}`);
-        return [p.point, problems] as const;
+        return [p.point, await crash(p.point, groups, events, hold)] as const;
       }),
     );
     const crashProblems = new Map(crashed);
@@ -206,29 +188,13 @@ export async function runCrashMatrix(opts: { redisUrl?: string } = {}): Promise<
       .map((l) => JSON.parse(l) as { entryId: string; state: JournalState });
 
     return planned.map((x) => {
-      const sent = x.sent();
       // Order keys are unique to their cell in this run.
       const entry = entries.find((e) => e.method === x.cell.method && e.orderKey === x.orderKey);
-      const mine = entry ? settled.filter((e) => e.entryId === entry.id) : [];
-      const evidence = Object.keys(entry?.evidence ?? {})
-        .filter((k) => k !== 'checkedAt')
-        .sort();
-      const expected = POINTS.find((p) => p.point === x.cell.point)!.sent;
+      const said = entry ? settled.filter((e) => e.entryId === entry.id) : [];
       const problems = [...crashProblems.get(x.cell.point)!];
-      const state = entry?.state;
-      if (sent > 1) problems.push(`sent ${sent} times`);
-      else if (sent !== expected) problems.push(`sent ${sent} times, not ${expected}, at this crash point`);
-      if (!entry) problems.push('lost: no journal entry');
-      else if (state !== 'succeeded' && state !== 'failed' && state !== 'needs-review')
-        problems.push(`not settled by the sweep: ${state}`);
-      if (entry && sent > 0 && state === 'failed') problems.push('lost: booked, yet failed in the journal');
-      if (entry && sent === 0 && state === 'succeeded') problems.push('succeeded, yet never sent');
-      if (mine.length !== 1) problems.push(`${mine.length} onSettled events`);
-      else if (mine[0]!.state !== state) problems.push(`onSettled said ${mine[0]!.state}`);
-      if (state === 'needs-review' && evidence.length === 0) problems.push('needs-review without evidence');
       const error = entry && sweepErrors.get(entry.id);
       if (error) problems.push(`the sweep failed: ${error}`);
-      return { ...x.cell, sent, state, events: mine.length, evidence, problems };
+      return judge(x, entry, said, problems);
     });
   } finally {
     redis?.disconnect();
@@ -236,6 +202,57 @@ export async function runCrashMatrix(opts: { redisUrl?: string } = {}): Promise<
     await sb.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs one crash point's child and kills it there (at (b), once every money reply is held): the problems
+ * of every cell of that child when it did not die by SIGKILL at its point.
+ */
+async function crash(point: CrashPoint, groups: GroupConfig[], events: string, hold: HoldingProxy) {
+  const total = groups.reduce((k, g) => k + g.calls.length, 0);
+  const child = startWorker(
+    CHILD,
+    { mode: 'crash', point, events, groups } satisfies ChildConfig,
+    `crash child ${point}`,
+  );
+  let gaveUp = false;
+  const guard = setTimeout(() => {
+    gaveUp = true;
+    child.proc.kill('SIGKILL');
+  }, patience(20_000));
+  if (point === 'before-reply') void hold.whenHeld(total).then(() => child.proc.kill('SIGKILL'));
+  const exit = await child.closed;
+  clearTimeout(guard);
+  if (gaveUp) return ['the crash point was never reached: the process was killed after waiting'];
+  if (exit.signal !== 'SIGKILL')
+    return [`the process was not killed at the crash point: ${exit.stdout.trim()}`];
+  return [];
+}
+
+/** One cell against the rules: nothing lost, nothing sent twice, one event, evidence for a person. */
+function judge(
+  x: Planned,
+  entry: JournalEntry | undefined,
+  said: Array<{ state: JournalState }>,
+  problems: string[],
+): CrashCell {
+  const sent = x.sent();
+  const state = entry?.state;
+  const evidence = Object.keys(entry?.evidence ?? {})
+    .filter((k) => k !== 'checkedAt')
+    .sort();
+  const expected = POINTS.find((p) => p.point === x.cell.point)!.sent;
+  if (sent > 1) problems.push(`sent ${sent} times`);
+  else if (sent !== expected) problems.push(`sent ${sent} times, not ${expected}, at this crash point`);
+  if (!entry) problems.push('lost: no journal entry');
+  else if (state !== 'succeeded' && state !== 'failed' && state !== 'needs-review')
+    problems.push(`not settled by the sweep: ${state}`);
+  if (sent > 0 && state === 'failed') problems.push('lost: booked, yet failed in the journal');
+  if (sent === 0 && state === 'succeeded') problems.push('succeeded, yet never sent');
+  if (said.length !== 1) problems.push(`${said.length} onSettled events`);
+  else if (said[0]!.state !== state) problems.push(`onSettled said ${said[0]!.state}`);
+  if (state === 'needs-review' && evidence.length === 0) problems.push('needs-review without evidence');
+  return { ...x.cell, sent, state, events: said.length, evidence, problems };
 }
 
 function journalOf(s: StoreConfig, redis: Redis | undefined): JournalStore {

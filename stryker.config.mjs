@@ -7,12 +7,12 @@ export default {
   mutate: [
     'src/core/pipeline.ts',
     // guardOutcome: the never-resend rule. Line ranges: re-point them when the code moves.
-    'src/core/errors.ts:261-278',
+    'src/core/errors.ts:264-281',
     // The transport's retry decisions: NEVER_SENT, post() (which attempt is retried), backoff(),
     // aborted(), and toTransportError() (may the bytes have reached the gateway?). Not the senders,
     // hooks or option checks.
     'src/core/transport.ts:117-246',
-    'src/core/transport.ts:310-343',
+    'src/core/transport.ts:311-344',
     'src/onecard/envelope.ts',
     'src/zhixiao/envelope.ts',
     'src/onecard/protocol.ts',

@@ -13,12 +13,12 @@
  */
 import { appendFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import type { SettlementEvent } from '../../src/core/settle.js';
 import {
   FileJournalStore,
   type JournalStore,
   OneCardClient,
   type OneCardClientOptions,
+  type SettlementEvent,
   ZhixiaoPayClient,
   type ZhixiaoPayClientOptions,
 } from '../../src/index.js';

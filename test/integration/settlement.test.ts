@@ -4,12 +4,12 @@
  * (commitThenDrop). The journal is the one the client writes on its own, in the call path.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SettlementEvent } from '../../src/core/settle.js';
 import {
   MemoryJournalStore,
   MemoryTokenStore,
   OneCardClient,
   OutcomeUnknownError,
+  type SettlementEvent,
   ZhixiaoPayClient,
 } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';

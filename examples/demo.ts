@@ -4,7 +4,7 @@
  */
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OneCardClient, OutcomeUnknownError, ZhixiaoPayClient } from 'campus-pay';
+import { MemoryJournalStore, OneCardClient, OutcomeUnknownError, ZhixiaoPayClient } from 'campus-pay';
 import { startSandbox } from 'campus-pay/sandbox';
 import { yuan } from './connect.js';
 
@@ -146,6 +146,41 @@ async function main() {
     const over = await zhixiao.refundOrder({ out_trade_no, refund_fee: 10_001 }).catch((e: Error) => e);
     console.log(`  over-refund ${yuan(10_001)} → ${(over as Error).message}`);
 
+    step('A lost reply settled by a sweep: the payment journal remembers what was sent');
+    const journal = new MemoryJournalStore();
+    const books = new ZhixiaoPayClient({
+      ...sb.zhixiao,
+      journal,
+      onSettled: (e) =>
+        console.log(
+          `  ${bold('✓ onSettled')} ${e.orderKey}: ${e.state} ${yuan(e.amount)} (learned by the ${e.source})`,
+        ),
+    });
+    const lostNo = `ZX${Date.now()}L`;
+    sb.faults.next('commitThenDrop');
+    const unknown = await books
+      .createOrder({
+        body: '2026 秋季住宿费 housing',
+        out_trade_no: lostNo,
+        total_fee: 120_000,
+        notify_url: shop.url,
+      })
+      .catch((e: Error) => e);
+    if (unknown instanceof OutcomeUnknownError) {
+      console.log(`  ${bold('! outcome unknown')} ${unknown.message}`);
+      const entry = await journal.get(unknown.journalId!);
+      console.log(`  journal    ${lostNo}: ${entry?.state}`);
+    }
+    // The gateway booked it; the payer pays on its page, and the gateway's notice is lost as well.
+    const booked = [...sb.zhixiaoGateway.orders.values()].find((o) => o.out_trade_no === lostNo)!;
+    sb.faults.next('dropNotice');
+    await fetch(`${sb.url}/pay/zhixiao/${booked.order_id}/pay`, { method: 'POST' });
+    console.log(`  gateway    ${lostNo} paid ${yuan(booked.total_fee)}; its notice never arrives`);
+    const swept = await books.sweep({ olderThanMs: 0 });
+    console.log(
+      `  sweep      ${swept.total} unsettled entry → ${JSON.stringify(swept.states)}, ${swept.announced} event`,
+    );
+
     step('Bad input never leaves the process');
     const bad = await zhixiao
       .createOrder({ body: 'x', out_trade_no: 'B1', total_fee: 0.5, notify_url: shop.url })
@@ -153,7 +188,7 @@ async function main() {
     console.log(`  ${(bad as Error).message}`);
 
     console.log(
-      `\n${bold('✓ done')} — ${sb.notifications.length} notifications delivered and acknowledged; ${onecard.tokenFetches} token fetch.`,
+      `\n${bold('✓ done')} — ${sb.notifications.filter((n) => n.acknowledged).length} notifications delivered and acknowledged; ${onecard.tokenFetches} token fetch.`,
     );
   } finally {
     merchant.close();

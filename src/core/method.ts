@@ -86,11 +86,12 @@ export type WireRequest<S extends MethodSpec> = { readonly [K in keyof z.output<
 export type WireReply<S extends MethodSpec> = z.input<S['response']>;
 
 /**
- * One handler per method of table `T`, typed from its schemas: a method added to the table without a
- * handler, a handler reading a field the request does not have, or one leaving out a required reply
- * field does not compile. `Args` are what every handler gets after the request; `Also` is another
- * answer the gateway may give instead of a reply object.
+ * A gateway emulator's handler of method `S`, typed from its schemas: a handler reading a field the
+ * request does not have, or one leaving out a required reply field, does not compile. `Args` are what
+ * every handler gets after the request; `Also` is another answer the gateway may give instead of a reply
+ * object.
  */
-export type Handlers<T extends Record<string, MethodSpec>, Args extends unknown[] = [], Also = never> = {
-  [M in keyof T]: (request: WireRequest<T[M]>, ...args: Args) => WireReply<T[M]> | Also;
-};
+export type Handler<S extends MethodSpec, Args extends unknown[] = [], Also = never> = (
+  request: WireRequest<S>,
+  ...args: Args
+) => WireReply<S> | Also;

@@ -1,10 +1,11 @@
 /**
- * The sandbox's own check of every field it receives, driven by one table per gateway
- * (`onecard/formats.ts`, `zhixiao/formats.ts`) written from the specs' field tables: String(n) byte
- * limits, amounts as decimal integer strings, enumerations, times. It does not reuse the client's
- * schemas on purpose: it is an independent check, so a client that sends a wrong format fails against
- * the sandbox instead of agreeing with itself.
+ * The sandbox's own check of every field it receives, written per method beside its handler
+ * (`onecard/methods/`, `zhixiao/methods.ts`) from the specs' field tables: String(n) byte limits, amounts
+ * as decimal integer strings, enumerations, times. It does not reuse the client's schemas on purpose: it
+ * is an independent check, so a client that sends a wrong format fails against the sandbox instead of
+ * agreeing with itself.
  */
+import type { Handler, MethodSpec } from '../core/method.js';
 import { parseGatewayTime } from '../core/time.js';
 
 export interface FieldRule {
@@ -19,6 +20,29 @@ export interface Format {
   /** A rule across fields (one of two, required when…): what is wrong, naming the field, or undefined. */
   across?: (body: Record<string, unknown>) => string | undefined;
 }
+
+/**
+ * One method of an emulated gateway, in one place: the formats of the fields it receives (the spec's
+ * field table, not the client's schema) and its handler, which sees only bodies that passed them.
+ */
+export interface SandboxMethod<S extends MethodSpec, Args extends unknown[] = [], Also = never>
+  extends Format {
+  handle: Handler<S, Args, Also>;
+}
+
+/**
+ * One record per method of table `T`: a method added to the table without one, a handler reading a
+ * field the request does not have, or one leaving out a required reply field does not compile. Field
+ * names in `fields` are the spec's, deliberately not tied to the schema's keys: a key misspelt in the
+ * client's schema is then refused here rather than agreed with.
+ */
+export type SandboxMethods<
+  T extends Record<string, MethodSpec>,
+  Args extends unknown[] = [],
+  Also = never,
+> = {
+  [M in keyof T]: SandboxMethod<T[M], Args, Also>;
+};
 
 const isEmpty = (v: unknown) => v === undefined || v === null || v === '';
 

@@ -1,7 +1,7 @@
 /**
  * The OneCard gateway front: the envelope checks in the gateway's order with its system codes (spec
- * 1.2.2), the access token of each app key (2.2.1.1), the field formats (60002), then the method's
- * handler; replies signed with the platform key. Built on the library's own envelope functions, so
+ * 1.2.2), the access token of each app key (2.2.1.1), then the method's record: its field formats
+ * (60002), then its handler; replies signed with the platform key. Built on the library's own envelope functions, so
  * client and sandbox exercise the same code.
  */
 import type { KeyObject } from 'node:crypto';
@@ -13,8 +13,7 @@ import { type OneCardMethodName, oneCardMethods } from '../../onecard/methods.js
 import { BusinessError, refuse } from '../business-error.js';
 import { formatProblem } from '../formats.js';
 import { type ReplyStyle, styleReply } from '../reply-style.js';
-import { ONECARD_FORMATS } from './formats.js';
-import type { OneCardHandlers } from './handlers.js';
+import type { OneCardSandboxMethods } from './methods/index.js';
 
 export interface OneCardSandboxKeys {
   appKey: string;
@@ -84,7 +83,7 @@ export class OneCardFront {
     readonly keys: OneCardSandboxKeys,
     readonly appKeys: ReadonlySet<string>,
     readonly tokens: OneCardTokens,
-    readonly handlers: OneCardHandlers,
+    readonly methods: OneCardSandboxMethods,
   ) {}
 
   /** Whether a form is the token call and whether it moves money, read before any check (for the fault knobs). */
@@ -119,9 +118,10 @@ export class OneCardFront {
     }
     if (!this.tokens.accepts(f.app_key!, f.access_token!, method === TOKEN_METHOD)) return sys('40017');
     try {
-      const problem = formatProblem(ONECARD_FORMATS[name], body);
+      const m = this.methods[name];
+      const problem = formatProblem(m, body);
       if (problem) refuse('60002', `参数输入错误: ${problem}`);
-      const data = this.handlers[name](body, f.app_key!);
+      const data = m.handle(body, f.app_key!);
       return { errcode: '0', method, data: { retcode: '0', errmsg: '', ...data } };
     } catch (err) {
       if (!(err instanceof BusinessError)) throw err;

@@ -1,15 +1,15 @@
 /**
  * The OneCard gateway of the sandbox (`sandbox.onecardGateway`), in three rooms this class wires: the
- * front (`front.ts`: envelope, tokens, system codes, field formats), the method handlers
- * (`handlers.ts`) and settlement (`settlement.ts`: recharge orders, crediting, notices).
+ * front (`front.ts`: envelope, tokens, system codes), the methods (`methods/`: one record per method,
+ * its field formats and its handler) and settlement (`settlement.ts`: recharge orders, crediting, notices).
  */
 import type { ApiFront } from '../api.js';
 import type { Notifier } from '../notifier.js';
 import type { PayPageModel } from '../pages.js';
 import type { ReplyStyle } from '../reply-style.js';
 import { OneCardFront, type OneCardReply, type OneCardSandboxKeys, OneCardTokens } from './front.js';
-import { oneCardHandlers } from './handlers.js';
 import { OneCardLedger, type RechargeOrder } from './ledger.js';
+import { oneCardSandboxMethods } from './methods/index.js';
 import { OneCardSettlement } from './settlement.js';
 
 export type { OneCardReply, OneCardSandboxKeys } from './front.js';
@@ -59,7 +59,7 @@ export class OneCardSandbox {
       { desKey, platformPrivateKey },
       o.creditDelayMs ?? 0,
     );
-    const handlers = oneCardHandlers({
+    const methods = oneCardSandboxMethods({
       ledger: this.ledger,
       tokens: this.#tokens,
       settlement: this.#settlement,
@@ -67,7 +67,7 @@ export class OneCardSandbox {
       publicUrl,
     });
     const appKeys = new Set([keys.appKey, ...(o.extraAppKeys ?? [])]);
-    this.#front = new OneCardFront(keys, appKeys, this.#tokens, handlers);
+    this.#front = new OneCardFront(keys, appKeys, this.#tokens, methods);
   }
 
   /** Token fetches served, for tests. */

@@ -1,7 +1,7 @@
 /**
  * The Zhixiao gateway front: the path decides the interface; appid, frozen account, sign and param are
- * checked in the gateway's order with its ret_codes (spec 1.3), then the field formats (-2), then the
- * interface's handler. Replies are signed with the library's own envelope functions.
+ * checked in the gateway's order with its ret_codes (spec 1.3), then the interface's record: its field
+ * formats (-2), then its handler. Replies are signed with the library's own envelope functions.
  */
 import { aesDecrypt, safeEqual } from '../../core/crypto.js';
 import { encodeReply, requestSign, type ZhixiaoCredentials } from '../../zhixiao/envelope.js';
@@ -9,8 +9,7 @@ import { type ZhixiaoMethodName, zhixiaoMethods } from '../../zhixiao/methods.js
 import { BusinessError, refuse } from '../business-error.js';
 import { formatProblem } from '../formats.js';
 import { type ReplyStyle, styleReply } from '../reply-style.js';
-import { ZHIXIAO_FORMATS } from './formats.js';
-import type { ZhixiaoHandlers } from './handlers.js';
+import type { ZhixiaoSandboxMethods } from './methods.js';
 
 /** Paths the sandbox serves for 2.6–2.8 (the real vendor hands these out per customer). */
 export const ZHIXIAO_SANDBOX_PATHS = {
@@ -38,7 +37,7 @@ export class ZhixiaoFront {
 
   constructor(
     readonly credentials: ZhixiaoCredentials,
-    readonly handlers: ZhixiaoHandlers,
+    readonly methods: ZhixiaoSandboxMethods,
   ) {}
 
   /** The paths the sandbox serves: the table's, and its own for 2.6–2.8. */
@@ -71,9 +70,10 @@ export class ZhixiaoFront {
     const name = NAME_BY_PATH.get(path);
     if (!name) return { ret_code: -1, content: `接口不存在 ${path}` };
     try {
-      const problem = formatProblem(ZHIXIAO_FORMATS[name], body);
+      const m = this.methods[name];
+      const problem = formatProblem(m, body);
       if (problem) refuse('-2', `参数校验失败: ${problem}`);
-      return { ret_code: 0, content: this.handlers[name](body) };
+      return { ret_code: 0, content: m.handle(body) };
     } catch (err) {
       if (err instanceof BusinessError) return { ret_code: Number(err.code), content: err.message };
       throw err;

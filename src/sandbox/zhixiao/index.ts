@@ -1,7 +1,7 @@
 /**
  * The Zhixiao gateway of the sandbox (`sandbox.zhixiaoGateway`), in three rooms this class wires: the
- * front (`front.ts`: envelope, ret_codes, field formats), the interface handlers (`handlers.ts`) and
- * settlement (`settlement.ts`: orders, the pay page's choice, notices).
+ * front (`front.ts`: envelope, ret_codes), the interfaces (`methods.ts`: one record per interface, its
+ * field formats and its handler) and settlement (`settlement.ts`: orders, the pay page's choice, notices).
  */
 import type { ZhixiaoCredentials } from '../../zhixiao/envelope.js';
 import type { ApiFront } from '../api.js';
@@ -9,7 +9,7 @@ import type { Notifier } from '../notifier.js';
 import type { PayPageModel } from '../pages.js';
 import type { ReplyStyle } from '../reply-style.js';
 import { ZhixiaoFront, type ZhixiaoReply } from './front.js';
-import { zhixiaoHandlers } from './handlers.js';
+import { zhixiaoSandboxMethods } from './methods.js';
 import { type ZhixiaoOrder, ZhixiaoSettlement } from './settlement.js';
 
 export { ZHIXIAO_SANDBOX_PATHS, type ZhixiaoReply } from './front.js';
@@ -34,7 +34,10 @@ export class ZhixiaoSandbox {
     options: { orderTtlMs?: number } = {},
   ) {
     this.#settlement = new ZhixiaoSettlement(credentials, notifier, options.orderTtlMs ?? 3_600_000);
-    this.#front = new ZhixiaoFront(credentials, zhixiaoHandlers({ settlement: this.#settlement, publicUrl }));
+    this.#front = new ZhixiaoFront(
+      credentials,
+      zhixiaoSandboxMethods({ settlement: this.#settlement, publicUrl }),
+    );
   }
 
   /** The orders, by order_id. */

@@ -28,6 +28,12 @@ export interface MethodCase<In> {
    * production table, so a misclassified method fails the fault matrix.
    */
   repeatable: boolean;
+  /**
+   * The reply fields that echo the request, as the method's spec section marks them: `required` (不可空 /
+   * 是否必须 是) must come back equal, `optional` (可空) is compared when present. Written out from the
+   * specs (deployed-only methods have no table: all optional), not read from the production table.
+   */
+  echoes: { required?: string[]; optional?: string[] };
   /** A schema-valid input that sets every field the method takes: each bad input is one mutation of it. */
   input: In;
   /**
@@ -80,6 +86,7 @@ async function paidOrder(ctx: Ctx, fee = 100) {
 function cardState(flag: 'lostflag' | 'freezeflag', sets: boolean): MethodCase<{ account: string }> {
   return {
     repeatable: false,
+    echoes: { optional: ['account'] },
     input: { account: '10001' },
     prepare: async ({ sb }) => {
       holder(sb, '10002')[flag] = sets ? '0' : '1';
@@ -91,12 +98,17 @@ function cardState(flag: 'lostflag' | 'freezeflag', sets: boolean): MethodCase<{
 }
 
 export const ONECARD_CASES: OneCardCases = {
-  getAccessToken: { repeatable: true, input: {} },
-  queryCard: { repeatable: true, input: { idtype: 'sno', id: '2023000001' } },
-  queryAccInfo: { repeatable: true, input: { account: '10001', acctype: '###' } },
-  checkPassword: { repeatable: false, input: { idtype: 'sno', id: '2023000001', pwd: '123456' } },
+  getAccessToken: { repeatable: true, echoes: {}, input: {} },
+  queryCard: { repeatable: true, echoes: {}, input: { idtype: 'sno', id: '2023000001' } },
+  queryAccInfo: {
+    repeatable: true,
+    echoes: { required: ['account'] },
+    input: { account: '10001', acctype: '###' },
+  },
+  checkPassword: { repeatable: false, echoes: {}, input: { idtype: 'sno', id: '2023000001', pwd: '123456' } },
   transfer: {
     repeatable: false,
+    echoes: { required: ['tranamt'] },
     input: { account: '10001', tranamt: 100, src_acctype: '###', dst_acctype: '001', remark: 'r' },
     prepare: async () => ({ account: '10001', tranamt: 1, src_acctype: '###', dst_acctype: '001' }),
     measure: (sb) => eacc(sb, '10001', '001').balance,
@@ -104,12 +116,14 @@ export const ONECARD_CASES: OneCardCases = {
   },
   getBarcode: {
     repeatable: false,
+    echoes: { required: ['account', 'paytype'], optional: ['payacc'] },
     input: { account: '10001', paytype: '1', payacc: '###' },
     measure: (sb) => ledger(sb).barcodes.size,
     delta: 1,
   },
   payByBarcode: {
     repeatable: false,
+    echoes: { required: ['tranamt'] },
     input: {
       barcode: '1234567890123456789012',
       mercacc: '1000060',
@@ -129,6 +143,7 @@ export const ONECARD_CASES: OneCardCases = {
   },
   bindPayAccount: {
     repeatable: false,
+    echoes: { required: ['pay_type', 'account'], optional: ['openid'] },
     input: { pay_type: 'weixin', openid: 'o1', account: '10001' },
     prepare: async ({ unique }) => ({ pay_type: 'weixin', openid: unique(), account: '10001' }),
     measure: (sb) => ledger(sb).bindings.size,
@@ -136,6 +151,7 @@ export const ONECARD_CASES: OneCardCases = {
   },
   unbindPayAccount: {
     repeatable: false,
+    echoes: { required: ['pay_type'], optional: ['openid'] },
     input: { pay_type: 'weixin', openid: 'o1' },
     prepare: async ({ onecard, unique }) => {
       const openid = unique();
@@ -147,6 +163,7 @@ export const ONECARD_CASES: OneCardCases = {
   },
   recharge: {
     repeatable: false,
+    echoes: { required: ['account', 'acctype', 'order_no', 'order_amount'] },
     input: {
       ...recharge('R1'),
       order_amount: 100,
@@ -162,6 +179,7 @@ export const ONECARD_CASES: OneCardCases = {
   },
   queryRechargeOrder: {
     repeatable: true,
+    echoes: { required: ['order_no', 'out_id', 'order_amount'] },
     input: { order_no: 'R1', out_id: '1', order_amount: 100 },
     prepare: async ({ onecard, unique }) => {
       const order_no = unique();
@@ -169,9 +187,10 @@ export const ONECARD_CASES: OneCardCases = {
       return { order_no, order_amount: 1 };
     },
   },
-  queryAccInfoTotal: { repeatable: true, input: { acctype: '###' } },
+  queryAccInfoTotal: { repeatable: true, echoes: { optional: ['acctype'] }, input: { acctype: '###' } },
   querySnoNameFromBarcode: {
     repeatable: true,
+    echoes: {},
     input: { barcode: '1234567890123456789012' },
     prepare: async ({ onecard }) => ({
       barcode: (await onecard.getBarcode({ account: '10001', paytype: '1' })).barcode,
@@ -179,6 +198,7 @@ export const ONECARD_CASES: OneCardCases = {
   },
   modifyPassword: {
     repeatable: false,
+    echoes: { optional: ['account'] },
     input: { account: '10001', newpwd: 'abc123' },
     // Another account than the password checks use, on the same sandbox.
     prepare: async () => ({ account: '10002', newpwd: '654321' }),
@@ -189,6 +209,7 @@ export const ONECARD_CASES: OneCardCases = {
   unfreezeCard: cardState('freezeflag', false),
   openAccount: {
     repeatable: false,
+    echoes: { optional: ['sno'] },
     input: {
       sno: '2026000001',
       name: '赵六',
@@ -209,12 +230,17 @@ export const ONECARD_CASES: OneCardCases = {
     measure: (sb) => ledger(sb).cardholders.length,
     delta: 1,
   },
-  modifyAccount: { repeatable: false, input: { account: '10001', name: '赵六', phone: '13800000001' } },
+  modifyAccount: {
+    repeatable: false,
+    echoes: { optional: ['account'] },
+    input: { account: '10001', name: '赵六', phone: '13800000001' },
+  },
 };
 
 export const ZHIXIAO_CASES: ZhixiaoCases = {
   createOrder: {
     repeatable: false,
+    echoes: { required: ['out_trade_no'] },
     input: {
       body: '学费',
       out_trade_no: 'T1',
@@ -233,11 +259,13 @@ export const ZHIXIAO_CASES: ZhixiaoCases = {
   },
   queryOrder: {
     repeatable: true,
+    echoes: { required: ['out_trade_no'] },
     input: { out_trade_no: 'T1' },
     prepare: async (ctx) => ({ out_trade_no: (await paidOrder(ctx)).out_trade_no }),
   },
   cancelOrder: {
     repeatable: false,
+    echoes: { required: ['out_trade_no'] },
     input: { out_trade_no: 'T1' },
     prepare: async ({ zhixiao, unique }) => ({
       out_trade_no: (await zhixiao.createOrder(order(unique()))).out_trade_no,
@@ -247,15 +275,21 @@ export const ZHIXIAO_CASES: ZhixiaoCases = {
   },
   refundOrder: {
     repeatable: false,
+    echoes: { required: ['out_trade_no'] },
     input: { out_trade_no: 'T1', refund_fee: 100 },
     prepare: async (ctx) => ({ out_trade_no: (await paidOrder(ctx)).out_trade_no, refund_fee: 40 }),
     measure: (sb) => orders(sb).reduce((n, o) => n + o.refunded, 0),
     delta: 40,
   },
-  getIdentity: { repeatable: true, input: { uid: '2088612279536603' } },
-  getUserCard: { repeatable: true, input: { user_no: '2023000001', school_id: '10086' } },
+  getIdentity: { repeatable: true, echoes: {}, input: { uid: '2088612279536603' } },
+  getUserCard: {
+    repeatable: true,
+    echoes: { required: ['user_no'] },
+    input: { user_no: '2023000001', school_id: '10086' },
+  },
   createInvoice: {
     repeatable: false,
+    echoes: {},
     input: {
       out_trade_no: 'T1',
       payer_type: 1,

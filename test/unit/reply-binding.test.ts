@@ -20,6 +20,7 @@ import {
 } from '../../src/index.js';
 import { decodeReply } from '../../src/zhixiao/envelope.js';
 import { oneCardOptions, ZX, ZX_BASE } from '../helpers/keys.js';
+import { type MethodCase, ONECARD_CASES, ZHIXIAO_CASES } from '../helpers/method-cases.js';
 import { mockOneCard, mockRecharge, tokenAnswer } from '../helpers/mock-onecard.js';
 import { zxReply } from '../helpers/mock-zhixiao.js';
 
@@ -225,35 +226,9 @@ describe('a reply that leaves out a required echo is not an answer either', () =
    * Each section's reply table, transcribed by hand: the reply fields that repeat a request field of the
    * same name, split by the table's 是否可为空 / 是否必须 column. Deployed methods have no table: optional.
    */
-  const SPEC_ECHOES: Record<string, { required?: string[]; optional?: string[] }> = {
-    getAccessToken: {},
-    queryCard: {},
-    queryAccInfo: { required: ['account'] }, // 2.2.2.2.2
-    checkPassword: {},
-    transfer: { required: ['tranamt'] }, // 2.2.3.2.2
-    getBarcode: { required: ['account', 'paytype'], optional: ['payacc'] }, // 2.2.3.3.2
-    payByBarcode: { required: ['tranamt'] }, // 2.2.3.4.2
-    bindPayAccount: { required: ['pay_type', 'account'], optional: ['openid'] }, // 2.2.4.1.2
-    unbindPayAccount: { required: ['pay_type'], optional: ['openid'] }, // 2.2.4.2.2
-    recharge: { required: ['account', 'acctype', 'order_no', 'order_amount'] }, // 2.2.4.3.2
-    queryRechargeOrder: { required: ['order_no', 'out_id', 'order_amount'] }, // 2.2.4.5.2
-    queryAccInfoTotal: { optional: ['acctype'] },
-    querySnoNameFromBarcode: {},
-    modifyPassword: { optional: ['account'] },
-    lostCard: { optional: ['account'] },
-    unlostCard: { optional: ['account'] },
-    freezeCard: { optional: ['account'] },
-    unfreezeCard: { optional: ['account'] },
-    openAccount: { optional: ['sno'] },
-    modifyAccount: { optional: ['account'] },
-    createOrder: { required: ['out_trade_no'] }, // Zhixiao 2.1
-    queryOrder: { required: ['out_trade_no'] }, // 2.2
-    cancelOrder: { required: ['out_trade_no'] }, // 2.3
-    refundOrder: { required: ['out_trade_no'] }, // 2.4
-    getIdentity: {}, // 2.6: the reply has no uid
-    getUserCard: { required: ['user_no'] }, // 2.7
-    createInvoice: {}, // 2.8: the reply is the text 开票成功
-  };
+  const SPEC_ECHOES: Record<string, MethodCase<unknown>['echoes']> = Object.fromEntries(
+    [...Object.entries(ONECARD_CASES), ...Object.entries(ZHIXIAO_CASES)].map(([name, c]) => [name, c.echoes]),
+  );
 
   it('every table entry echoes what its spec section says, required or optional', () => {
     const tables = { ...oneCardMethods, ...zhixiaoMethods } as Record<

@@ -15,6 +15,7 @@ import {
 } from './errors.js';
 import { isFinal, type JournalEntry, type JournalGateway, type JournalState } from './journal.js';
 import { abortedWhileWaiting } from './limiter.js';
+import { MAX_TIMER_MS, numberRule, type OptionRule, signalRule } from './options.js';
 import { checkCallOptions } from './pipeline.js';
 import { isAnnounced, type SettledSource, type Settlement } from './settle.js';
 import { storeCall } from './store-call.js';
@@ -362,11 +363,11 @@ export function orderFacts(s: Settlement, target: JournalEntry | OrderRef): Orde
   return facts;
 }
 
+/** resolve() takes a signal and a deadline; 0 asks once, with no polling. */
+const RESOLVE_OPTIONS = { signal: signalRule, deadlineMs: numberRule(0, MAX_TIMER_MS) } as const satisfies {
+  [K in keyof Required<ResolveOptions>]: OptionRule;
+};
+
 function checkResolveOptions(opts: ResolveOptions) {
-  checkCallOptions(opts, 'resolve');
-  const d = opts.deadlineMs;
-  if (d !== undefined && !(typeof d === 'number' && Number.isFinite(d) && d >= 0))
-    throw new ValidationError('resolve', 'request', [
-      { path: 'options.deadlineMs', message: 'must be a finite number of milliseconds, 0 or more' },
-    ]);
+  checkCallOptions(opts, 'resolve', RESOLVE_OPTIONS);
 }

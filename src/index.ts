@@ -33,9 +33,28 @@ export type {
   NotificationInput,
   WebHandler,
 } from './core/handlers.js';
-export type { MethodKind, MethodSpec } from './core/method.js';
+export {
+  applyTransition,
+  FINAL_STATES,
+  isFinal,
+  JOURNAL_RANK,
+  type JournalEntry,
+  JournalError,
+  type JournalFilter,
+  type JournalGateway,
+  type JournalQuery,
+  type JournalState,
+  type JournalStore,
+  type JournalTransition,
+  journalId,
+  MemoryJournalStore,
+  matchesFilter,
+} from './core/journal.js';
+export { FileJournalStore, type JournalFileProblem } from './core/journal-file.js';
+export type { JournalClientOptions } from './core/journal-hook.js';
+export type { JournalSpec, MethodKind, MethodSpec } from './core/method.js';
 export { fenToYuan, yuanToFen } from './core/money.js';
-export type { AttemptLog, Logger } from './core/observe.js';
+export type { AttemptLog, JournalLog, Logger } from './core/observe.js';
 export type { CallOptions } from './core/pipeline.js';
 export {
   DEFAULT_STORE_TIMEOUT_MS,

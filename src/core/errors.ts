@@ -27,6 +27,8 @@ export class CampusPayError extends Error {
   method: string | undefined;
   /** The gateway's name for it: the OneCard method (`synjones.onecard.barcode.pay`) or the Zhixiao path. */
   wireMethod: string | undefined;
+  /** The payment journal entry of the call, when the client has a `journal` and the entry was written. */
+  journalId: string | undefined;
 
   constructor(code: CampusPayErrorCode, message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
@@ -34,6 +36,7 @@ export class CampusPayError extends Error {
     this.name = new.target.name;
     this.method = undefined;
     this.wireMethod = undefined;
+    this.journalId = undefined;
   }
 
   /** Only the fields a log may hold. */

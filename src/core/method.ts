@@ -1,6 +1,6 @@
 /** What every entry of a gateway's method table says, whichever the gateway. */
 import type { z } from 'zod';
-import type { OutcomeAdvice } from './errors.js';
+import type { GatewayError, OutcomeAdvice } from './errors.js';
 
 /**
  * How a call may be repeated: `query` and `token` are retried when safe; `money` and `state` are never
@@ -57,4 +57,9 @@ export interface JournalSpec {
   refs?: readonly string[];
   /** Request fields kept for the resolver (never a secret: no password field may be listed). */
   context?: readonly string[];
+  /**
+   * Refusals that say the order reached the gateway before (a repeated order number): the earlier attempt
+   * may have been paid, so the entry becomes `unknown` rather than `failed`.
+   */
+  duplicate?(err: GatewayError): boolean;
 }

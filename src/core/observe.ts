@@ -29,9 +29,20 @@ export interface AttemptLog {
   durationMs: number;
 }
 
+/** A payment journal write that failed after the call's outcome was known (see journal-hook.ts). */
+export interface JournalLog {
+  method: string;
+  journalId: string;
+  /** The state that could not be written; the entry stays at `intent`. */
+  state: string;
+  outcome: 'journal';
+  /** Why: the store failure (`threw`, `timeout`, `malformed`) or `entry not found`. */
+  error: string;
+}
+
 /** Anything with an `info` method taking a message and fields: `console`, winston, or an adapter for pino. */
 export interface Logger {
-  info(message: string, fields: AttemptLog): void;
+  info(message: string, fields: AttemptLog | JournalLog): void;
 }
 
 /** Request fields that identify an order (never card numbers, barcodes or passwords). */

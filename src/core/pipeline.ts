@@ -15,6 +15,7 @@ import {
   TransportError,
   ValidationError,
 } from './errors.js';
+import { type PaymentJournal, prepareJournal } from './journal-hook.js';
 import type { MethodSpec, WireContext } from './method.js';
 import { CallObserver, loadOtel, type OtelApi } from './observe.js';
 import { guardOutcome } from './outcome.js';
@@ -30,6 +31,11 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Total time for the call, retries and backoff included (default: no limit beyond the attempts'). */
   deadlineMs?: number;
+  /**
+   * Names the payment journal entry of a money call without an order number (transfer, payByBarcode,
+   * refundOrder): a second call with the same key is refused. Default: a random id (see `err.journalId`).
+   */
+  journalKey?: string;
 }
 
 /** One call as the protocol sees it. */
@@ -78,6 +84,7 @@ export class Pipeline<S> {
     private readonly protocol: GatewayProtocol<S>,
     private readonly transport: Transport,
     private readonly timeZone: string,
+    private readonly journal?: PaymentJournal,
   ) {}
 
   /** Runs one call of a table method (or of an ad-hoc spec built by `call()`). */
@@ -93,10 +100,12 @@ export class Pipeline<S> {
         });
       }
       const valid = validate(spec.request, input, name, 'request') as Record<string, unknown>;
+      const journaled = prepareJournal(this.journal, name, spec, valid, opts);
       const payload = toWire(spec, valid, { timeZone: this.timeZone, now: new Date() });
       const observer = await this.#observe(name, spec, valid);
       const body = async () => {
         const session = await this.protocol.begin(spec, name);
+        await journaled?.intent();
         const call = { name, spec, payload, session, busy: false };
         try {
           return await this.#once(call, valid, opts, observer);
@@ -106,9 +115,10 @@ export class Pipeline<S> {
           return await this.#once({ ...call, session: renewed }, valid, opts, observer);
         }
       };
-      if (!observer) return await body();
+      const send = journaled ? () => journaled.record(body) : body;
+      if (!observer) return await send();
       try {
-        const out = await observer.within(body);
+        const out = await observer.within(send);
         observer.end();
         return out;
       } catch (err) {

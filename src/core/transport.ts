@@ -256,7 +256,8 @@ export function hostOf(url: string): string {
   }
 }
 
-function checkRange(
+/** A numeric option in range, or ConfigurationError naming it. */
+export function checkRange(
   v: number | undefined,
   option: string,
   dflt: number,

@@ -11,6 +11,7 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
+import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { checkTimeZone } from '../core/time.js';
@@ -25,7 +26,7 @@ import { TokenManager, type TokenManagerOptions } from './token.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface OneCardClientOptions extends TransportOptions {
+export interface OneCardClientOptions extends TransportOptions, JournalClientOptions {
   /** The one gateway URL, e.g. `http://card.example.edu.cn:8899/onecard/uap/gateway.action`. */
   gatewayUrl: string;
   /** app_key issued for your application. */
@@ -136,7 +137,10 @@ export class OneCardClient implements OneCardApi {
       tokens: () => this.#tokens,
       moneyOnInvalidToken: policy,
     });
-    this.#pipeline = new Pipeline(protocol, new Transport(options), this.#timeZone);
+    const transport = new Transport(options);
+    const tenant = `${this.gatewayUrl}#${this.appKey}`;
+    const journal = paymentJournal(options, 'onecard', tenant, transport.logger);
+    this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);
   }
 
   /** Token fetches this client made, for metrics. */

@@ -5,6 +5,7 @@
  * sandbox's dispatch, the CLI and the tests' case lists all follow it.
  */
 import type { z } from 'zod';
+import type { GatewayError } from '../core/errors.js';
 import type { MethodSpec } from '../core/method.js';
 import { queryAdvice } from '../core/outcome.js';
 import { formatCompactTime } from '../core/time.js';
@@ -26,6 +27,14 @@ const m = <Req extends z.ZodType, Res extends z.ZodType>(
   wire: string,
   spec: Omit<OneCardMethod<Req, Res>, 'wire' | 'wrapper'>,
 ): OneCardMethod<Req, Res> => ({ wire, wrapper: wrapperOf(wire), ...spec });
+
+/**
+ * Business codes saying the order reached the gateway before: 60009 一卡通流水重复, 60045 发端流水号重复,
+ * 60070 下单前查询到该单号已经支付成功. The earlier attempt may have been paid: its journal entry becomes
+ * `unknown`, never `failed`.
+ */
+const ORDER_SEEN = new Set(['60009', '60045', '60070']);
+const orderSeen = (err: GatewayError) => err.level === 'business' && ORDER_SEEN.has(err.gatewayCode);
 
 const CARD_STATEMENT =
   'No v2.41 query reports a single charge or transfer: compare the e-account balances (queryAccInfo) and the card statement before trying again; a new attempt may move the money twice.';
@@ -68,6 +77,13 @@ export const oneCardMethods = {
     amounts: ['tranamt'],
     echoes: ['tranamt'],
     outcome: (v) => ({ advice: `${CARD_STATEMENT} (account ${v.account})` }),
+    // No order number in 2.2.3.2: keyed by the call's journalKey. The resolver compares the two e-accounts.
+    journal: {
+      amount: 'tranamt',
+      onReply: 'succeeded',
+      context: ['account', 'src_acctype', 'dst_acctype'],
+      duplicate: orderSeen,
+    },
   }),
   getBarcode: m('synjones.onecard.barcode.get', {
     section: '2.2.3.3 账户二维码/条码获取',
@@ -87,6 +103,16 @@ export const oneCardMethods = {
     outcome: () => ({
       advice: `${CARD_STATEMENT} Never charge a new code for the same sale until the first one is settled.`,
     }),
+    // No order number in 2.2.3.4: keyed by the call's journalKey. `barcode` is not kept: it is the payer's
+    // payment credential (whoever holds a live code can charge the payer's account, 2.2.3.3), and it
+    // cannot answer a later question (it expires in 60 seconds and pays once). The reply's `account` names the payer.
+    journal: {
+      amount: 'tranamt',
+      onReply: 'succeeded',
+      refs: ['account'],
+      context: ['mercacc', 'posnum'],
+      duplicate: orderSeen,
+    },
   }),
   bindPayAccount: m('synjones.onecard.paygw.bind.acc', {
     section: '2.2.4.1 校园卡与支付系统账号绑定',
@@ -118,6 +144,15 @@ export const oneCardMethods = {
         method: 'queryRechargeOrder',
         params: { order_no: v.order_no, order_amount: v.order_amount },
       }),
+    // The order waits for the payer: the notice (2.2.4.4) or queryRechargeOrder settles it.
+    journal: {
+      orderKey: 'order_no',
+      amount: 'order_amount',
+      onReply: 'pending',
+      refs: ['out_id'],
+      context: ['account', 'acctype'],
+      duplicate: orderSeen,
+    },
   }),
   queryRechargeOrder: m('synjones.onecard.paygw.query.order', {
     section: '2.2.4.5 订单状态查询',

@@ -10,6 +10,7 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
+import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { checkTimeZone } from '../core/time.js';
@@ -22,7 +23,7 @@ import type * as s from './schemas.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface ZhixiaoPayClientOptions extends TransportOptions {
+export interface ZhixiaoPayClientOptions extends TransportOptions, JournalClientOptions {
   /** Gateway base URL, e.g. `https://pay.example.edu.cn`. */
   baseUrl: string;
   /** 请求发起方的 appid. */
@@ -69,7 +70,9 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
       paths[name] = path;
     }
     const protocol = zhixiaoProtocol({ baseUrl: this.baseUrl, credentials: this.#credentials, paths });
-    this.#pipeline = new Pipeline(protocol, new Transport(options), checkTimeZone(options.timeZone));
+    const transport = new Transport(options);
+    const journal = paymentJournal(options, 'zhixiao', `${this.baseUrl}#${this.appId}`, transport.logger);
+    this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);
   }
 
   #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<ZhixiaoReply<M>> {

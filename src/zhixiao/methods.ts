@@ -28,6 +28,15 @@ export const zhixiaoMethods = {
     amounts: ['total_fee'],
     echoes: ['out_trade_no'],
     outcome: (v) => queryAdvice({ method: 'queryOrder', params: { out_trade_no: v.out_trade_no } }),
+    // The order waits for the payer: the notice (2.5) or queryOrder settles it.
+    journal: {
+      orderKey: 'out_trade_no',
+      amount: 'total_fee',
+      onReply: 'pending',
+      refs: ['order_id'],
+      // -1 is every general error (1.3); only its 商户订单号重复 wording says the order exists already.
+      duplicate: (err) => err.gatewayCode === '-1' && /订单号重复/.test(err.gatewayMessage),
+    },
   }),
   queryOrder: method({
     section: '2.2 订单查询',
@@ -59,6 +68,9 @@ export const zhixiaoMethods = {
     outcome: (v) => ({
       advice: `No v1.27 query reports refunds (queryOrder has no refunded amount): check order ${v.out_trade_no} in the Zhixiao merchant records (reconciliation) before refunding again; a second refund may pay out twice.`,
     }),
+    // 2.4 has no refund number and allows partial refunds, so out_trade_no cannot name one refund: keyed by
+    // the call's journalKey (your refund id), with the order kept for the resolver.
+    journal: { amount: 'refund_fee', onReply: 'succeeded', refs: ['order_id'], context: ['out_trade_no'] },
   }),
   getIdentity: method({
     section: '2.6 身份认证',

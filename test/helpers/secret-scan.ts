@@ -13,8 +13,8 @@
  *
  * Channels: every Error created by the project's code (a stack frame in src/ or dist/, or a
  * CampusPayError) — message, stack, JSON, util.inspect and its causes; console.*, process.emitWarning,
- * process.stdout/stderr writes; the transport hook payloads; and child-process output handed to
- * `scanChildOutput`. A finding fails the test it happened in, naming the secret by label, never by value.
+ * process.stdout/stderr writes; the transport hook payloads; every payment journal entry and transition
+ * a journal store is given (`scanJournalStore`); and child-process output handed to `scanChildOutput`. A finding fails the test it happened in, naming the secret by label, never by value.
  */
 
 import type { KeyObject } from 'node:crypto';
@@ -403,7 +403,35 @@ function patchCrypto() {
   syncBuiltinESMExports();
 }
 
+/**
+ * Channel (d): what a journal store is given to write — the entry of `create`, the transition of `advance`
+ * — whoever calls it (the pipeline, a resolver, a test). Applied to every store class of the project.
+ */
+export function scanJournalStore(proto: object, label: string): void {
+  const p = proto as Record<'create' | 'advance', AnyFn>;
+  for (const [op, arg] of [
+    ['create', 0],
+    ['advance', 1],
+  ] as const)
+    patch(
+      p,
+      op,
+      (orig) =>
+        function (this: unknown, ...a: unknown[]) {
+          scanText(
+            `${label}.${op} ${op === 'create' ? 'entry' : 'transition'}`,
+            safely(() => JSON.stringify(a[arg])),
+          );
+          return orig.apply(this, a as never[]);
+        },
+    );
+}
+
 async function patchProject() {
+  const { MemoryJournalStore } = await import('../../src/core/journal.js');
+  const { FileJournalStore } = await import('../../src/core/journal-file.js');
+  scanJournalStore(MemoryJournalStore.prototype, 'MemoryJournalStore');
+  scanJournalStore(FileJournalStore.prototype, 'FileJournalStore');
   const { Transport } = await import('../../src/core/transport.js');
   const { OneCardSandbox } = await import('../../src/sandbox/onecard/index.js');
   const { ZhixiaoSandbox } = await import('../../src/sandbox/zhixiao/index.js');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CampusPayError, ConfigurationError } from '../../src/core/errors.js';
+import { MemoryJournalStore } from '../../src/core/journal.js';
 import { Transport } from '../../src/core/transport.js';
 import { keyText, vectors } from '../helpers/fixtures.js';
 import {
@@ -98,6 +99,29 @@ describe('the secret scan flags a planted secret in every channel', () => {
         planted('transport onResponse hook payload'),
       ]),
     );
+  });
+
+  it('a payment journal entry and transition given to a journal store', async () => {
+    const store = new MemoryJournalStore();
+    const entry = {
+      id: 't|transfer|k',
+      gateway: 'onecard',
+      tenant: 't',
+      method: 'transfer',
+      orderKey: 'k',
+      amount: 1,
+      state: 'intent',
+      createdAt: 1,
+      updatedAt: 1,
+    } as const;
+    const found = await captureFindings(async () => {
+      await store.create({ ...entry, context: { remark: CANARY } });
+      await store.advance(entry.id, { state: 'failed', at: 2, note: `planted ${CANARY}` });
+    });
+    expect(found).toEqual([
+      planted('MemoryJournalStore.create entry'),
+      planted('MemoryJournalStore.advance transition'),
+    ]);
   });
 
   it("a child process' output (the CLI helper passes it on)", async () => {

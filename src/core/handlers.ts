@@ -11,8 +11,11 @@ import type { NotificationInput } from './notice.js';
 export type { NotificationInput } from './notice.js';
 
 export interface HandlerOptions<T> {
-  /** Your processing. Resolve once the notice is stored durably; throw to make the gateway retry. */
-  onNotification: (notice: T) => unknown | Promise<unknown>;
+  /**
+   * Your processing. Resolve once the notice is stored durably; throw to make the gateway retry. Optional
+   * when the client has a `journal` or `onSettled`: a paid notice feeds them first (docs/settlement.md).
+   */
+  onNotification?: (notice: T) => unknown | Promise<unknown>;
   /** Called with every refused or failed notice, for your logs. The error never carries a secret. A throw here is ignored. */
   onError?: (error: unknown) => void;
   /** Largest body read, in bytes (default 1 MiB); a larger one is answered 413 without being kept. */
@@ -49,11 +52,15 @@ function report(options: HandlerOptions<unknown>, err: unknown) {
   }
 }
 
+/** What the client does with a verified notice before the user's callback: feed the journal, announce. */
+export type Settle<T> = (notice: T) => Promise<void>;
+
 async function handle<T>(
   parse: (input: NotificationInput) => T,
   acks: Acks,
   options: HandlerOptions<T>,
   read: () => Promise<NotificationInput>,
+  settle: Settle<T> | undefined,
 ): Promise<Answer> {
   let notice: T;
   try {
@@ -64,7 +71,8 @@ async function handle<T>(
     return { status, body: acks.fail };
   }
   try {
-    await options.onNotification(notice);
+    await settle?.(notice);
+    await options.onNotification?.(notice);
     return { status: 200, body: acks.ok };
   } catch (err) {
     report(options as HandlerOptions<unknown>, err);
@@ -175,14 +183,15 @@ export type WebHandler = (request: Request) => Promise<Response>;
 export function makeNodeHandler<T>(
   parse: (input: NotificationInput) => T,
   acks: Acks,
-  options: HandlerOptions<T>,
+  given: HandlerOptions<T> | undefined,
+  settle?: Settle<T>,
 ): NodeHandler {
-  checkHandlerOptions(options);
+  const options = checkHandlerOptions(given, settle);
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   return async (req, res) => {
     let result: Answer;
     try {
-      result = await handle(parse, acks, options, () => nodeInput(req, max));
+      result = await handle(parse, acks, options, () => nodeInput(req, max), settle);
     } catch (err) {
       report(options as HandlerOptions<unknown>, err);
       result = { status: 500, body: acks.fail };
@@ -202,9 +211,10 @@ export function makeNodeHandler<T>(
 export function makeWebHandler<T>(
   parse: (input: NotificationInput) => T,
   acks: Acks,
-  options: HandlerOptions<T>,
+  given: HandlerOptions<T> | undefined,
+  settle?: Settle<T>,
 ): WebHandler {
-  checkHandlerOptions(options);
+  const options = checkHandlerOptions(given, settle);
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   return async (request) => {
     const read = async (): Promise<NotificationInput> => {
@@ -228,7 +238,7 @@ export function makeWebHandler<T>(
     };
     let result: Answer;
     try {
-      result = await handle(parse, acks, options, read);
+      result = await handle(parse, acks, options, read, settle);
     } catch (err) {
       report(options as HandlerOptions<unknown>, err);
       result = { status: 500, body: acks.fail };
@@ -241,8 +251,11 @@ export function makeWebHandler<T>(
 }
 
 /** A handler's options are checked when it is made, not on the first notice. */
-function checkHandlerOptions<T>(options: HandlerOptions<T>) {
-  if (typeof options?.onNotification !== 'function')
+function checkHandlerOptions<T>(given: HandlerOptions<T> | undefined, settle: Settle<T> | undefined) {
+  const options = given ?? {};
+  const fn = options.onNotification;
+  // Without a journal or onSettled on the client, a handler with no callback would drop every notice.
+  if ((fn !== undefined || !settle) && typeof fn !== 'function')
     throw new ValidationError('notificationHandler', 'request', [
       { path: 'onNotification', message: 'must be a function' },
     ]);
@@ -251,4 +264,5 @@ function checkHandlerOptions<T>(options: HandlerOptions<T>) {
     throw new ValidationError('notificationHandler', 'request', [
       { path: 'maxBodyBytes', message: 'must be a positive integer number of bytes' },
     ]);
+  return options;
 }

@@ -106,7 +106,7 @@ export interface JournalStore {
    * state: that caller, and no other, announces a final state.
    */
   advance(id: string, t: JournalTransition): Promise<{ entry: JournalEntry; moved: boolean } | undefined>;
-  /** Records that `onSettled` was delivered for the entry's final state. */
+  /** Records that `onSettled` was delivered for the entry's state (a later move clears it: see applyTransition). */
   markAnnounced(id: string, at: number): Promise<void>;
   get(id: string): Promise<JournalEntry | undefined>;
   /** Entries matching the filter, in no particular order; streamed, so memory stays flat. */
@@ -150,6 +150,8 @@ export function applyTransition(
     code: t.code ?? entry.code,
     note: t.note ?? entry.note,
     evidence: t.evidence ? { ...entry.evidence, ...t.evidence } : entry.evidence,
+    // announcedAt belongs to the state it announced: a new state is due to be announced again.
+    announcedAt: moved ? undefined : entry.announcedAt,
   };
   return { entry: next, moved };
 }

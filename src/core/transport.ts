@@ -220,7 +220,7 @@ export class Transport {
 }
 
 /** Waits, or stops early on abort; the listener is removed either way (a long-lived signal collects none). */
-function backoff(ms: number, signal?: AbortSignal): Promise<void> {
+export function backoff(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

@@ -11,22 +11,26 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
+import type { JournalEntry } from '../core/journal.js';
 import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
+import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
+import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import { type OneCardMethodName, oneCardMethods } from './methods.js';
 import { ONECARD_ACKS, parseOneCardNotification } from './notifications.js';
 import { type InvalidTokenPolicy, oneCardProtocol } from './protocol.js';
+import { oneCardNoticeFacts, oneCardResolver } from './resolve.js';
 import type * as s from './schemas.js';
 import type * as d from './schemas-deployed.js';
 import { TokenManager, type TokenManagerOptions } from './token.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface OneCardClientOptions extends TransportOptions, JournalClientOptions {
+export interface OneCardClientOptions extends TransportOptions, JournalClientOptions, SettlementOptions {
   /** The one gateway URL, e.g. `http://card.example.edu.cn:8899/onecard/uap/gateway.action`. */
   gatewayUrl: string;
   /** app_key issued for your application. */
@@ -89,6 +93,7 @@ export class OneCardClient implements OneCardApi {
   readonly #maxNoticeAgeMs: number | undefined;
   readonly #tokens: TokenManager;
   readonly #pipeline: Pipeline<string>;
+  readonly #settlement: Settlement;
 
   constructor(options: OneCardClientOptions) {
     this.gatewayUrl = requireOption(options, 'gatewayUrl', 'url');
@@ -141,6 +146,28 @@ export class OneCardClient implements OneCardApi {
     const tenant = `${this.gatewayUrl}#${this.appKey}`;
     const journal = paymentJournal(options, 'onecard', tenant, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);
+    this.#settlement = new Settlement({
+      gateway: 'onecard',
+      tenant,
+      resolver: oneCardResolver(this, options.orderLifeMs),
+      options,
+    });
+  }
+
+  /** `gatewayUrl#appKey`: the credential set whose journal entries this client reads and writes. */
+  get tenant(): string {
+    return this.#settlement.tenant;
+  }
+
+  /**
+   * Brings one money call to a final state (docs/settlement.md): a journal entry, or a reference
+   * `{ method, orderKey, amount }` for callers with no journal. A recharge is polled with
+   * queryRechargeOrder (2.2.4.5) until final or `deadlineMs`; a transfer or barcode payment, which no
+   * v2.41 query reports, becomes `needs-review` with the account's balances as evidence. With a journal,
+   * the entry is moved forward and `onSettled` announces a final state once.
+   */
+  resolve(target: JournalEntry | OrderRef, opts?: ResolveOptions): Promise<ResolveResult> {
+    return resolveOrder(this.#settlement, target, opts);
   }
 
   /** Token fetches this client made, for metrics. */
@@ -307,14 +334,25 @@ export class OneCardClient implements OneCardApi {
     );
   }
 
-  /** A Node `(req, res)` endpoint answering `ok` once `onNotification` resolves. */
-  nodeNotificationHandler(options: HandlerOptions<s.RechargeNotification>): NodeHandler {
-    return makeNodeHandler((i) => this.parseNotification(i), ONECARD_ACKS, options);
+  /**
+   * A Node `(req, res)` endpoint answering `ok` once the notice is settled and `onNotification` resolved.
+   * With a `journal` or `onSettled`, a paid notice moves the recharge's entry (made if missing) and is
+   * announced once; `onNotification` is then optional.
+   */
+  nodeNotificationHandler(options?: HandlerOptions<s.RechargeNotification>): NodeHandler {
+    return makeNodeHandler((i) => this.parseNotification(i), ONECARD_ACKS, options, this.#settles());
   }
 
-  /** A web `Request → Response` endpoint answering `ok` once `onNotification` resolves. */
-  webNotificationHandler(options: HandlerOptions<s.RechargeNotification>): WebHandler {
-    return makeWebHandler((i) => this.parseNotification(i), ONECARD_ACKS, options);
+  /** A web `Request → Response` endpoint, settling as nodeNotificationHandler does. */
+  webNotificationHandler(options?: HandlerOptions<s.RechargeNotification>): WebHandler {
+    return makeWebHandler((i) => this.parseNotification(i), ONECARD_ACKS, options, this.#settles());
+  }
+
+  #settles() {
+    const settlement = this.#settlement;
+    return settlement.active
+      ? (n: s.RechargeNotification) => settleNotice(settlement, oneCardNoticeFacts(n))
+      : undefined;
   }
 
   /** @deprecated since 0.2.0: renamed parseNotification, as on ZhixiaoPayClient. */

@@ -10,20 +10,24 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
+import type { JournalEntry } from '../core/journal.js';
 import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
+import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
+import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import type { ZhixiaoCredentials } from './envelope.js';
 import { type ZhixiaoMethodName, zhixiaoMethods } from './methods.js';
 import { buildZhixiaoNotification, parseZhixiaoNotification, ZHIXIAO_ACKS } from './notifications.js';
 import { zhixiaoProtocol } from './protocol.js';
+import { zhixiaoNoticeFacts, zhixiaoResolver } from './resolve.js';
 import type * as s from './schemas.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface ZhixiaoPayClientOptions extends TransportOptions, JournalClientOptions {
+export interface ZhixiaoPayClientOptions extends TransportOptions, JournalClientOptions, SettlementOptions {
   /** Gateway base URL, e.g. `https://pay.example.edu.cn`. */
   baseUrl: string;
   /** 请求发起方的 appid. */
@@ -52,6 +56,7 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
   readonly appId: string;
   readonly #credentials: ZhixiaoCredentials;
   readonly #pipeline: Pipeline<undefined>;
+  readonly #settlement: Settlement;
 
   constructor(options: ZhixiaoPayClientOptions) {
     this.baseUrl = requireOption(options, 'baseUrl', 'url').replace(/\/+$/, '');
@@ -73,6 +78,28 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     const transport = new Transport(options);
     const journal = paymentJournal(options, 'zhixiao', `${this.baseUrl}#${this.appId}`, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);
+    this.#settlement = new Settlement({
+      gateway: 'zhixiao',
+      tenant: `${this.baseUrl}#${this.appId}`,
+      resolver: zhixiaoResolver(this, options.orderLifeMs),
+      options,
+    });
+  }
+
+  /** `baseUrl#appId`: the credential set whose journal entries this client reads and writes. */
+  get tenant(): string {
+    return this.#settlement.tenant;
+  }
+
+  /**
+   * Brings one money call to a final state (docs/settlement.md): a journal entry, or a reference
+   * `{ method, orderKey, amount }` for callers with no journal. An order is polled with queryOrder (2.2)
+   * until final or `deadlineMs`; a refund, which no v1.27 query reports, becomes `needs-review` with the
+   * order's answer as evidence. With a journal, the entry is moved forward and `onSettled` announces a
+   * final state once.
+   */
+  resolve(target: JournalEntry | OrderRef, opts?: ResolveOptions): Promise<ResolveResult> {
+    return resolveOrder(this.#settlement, target, opts);
   }
 
   #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<ZhixiaoReply<M>> {
@@ -132,14 +159,26 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     return parseZhixiaoNotification(this.#credentials, input);
   }
 
-  /** A Node `(req, res)` endpoint (Express, Koa via ctx.req/ctx.res, Fastify via reply.raw) answering `success`. */
-  nodeNotificationHandler(options: HandlerOptions<s.PaymentNotification>): NodeHandler {
-    return makeNodeHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options);
+  /**
+   * A Node `(req, res)` endpoint (Express, Koa via ctx.req/ctx.res, Fastify via reply.raw) answering
+   * `success` once the notice is settled and `onNotification` resolved. With a `journal` or `onSettled`,
+   * the order's entry moves to succeeded (made if missing) and is announced once; `onNotification` is then
+   * optional.
+   */
+  nodeNotificationHandler(options?: HandlerOptions<s.PaymentNotification>): NodeHandler {
+    return makeNodeHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options, this.#settles());
   }
 
-  /** A web `Request → Response` endpoint (Hono, Next.js route handlers, Bun, Deno) answering `success`. */
-  webNotificationHandler(options: HandlerOptions<s.PaymentNotification>): WebHandler {
-    return makeWebHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options);
+  /** A web `Request → Response` endpoint (Hono, Next.js route handlers, Bun, Deno), settling the same way. */
+  webNotificationHandler(options?: HandlerOptions<s.PaymentNotification>): WebHandler {
+    return makeWebHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options, this.#settles());
+  }
+
+  #settles() {
+    const settlement = this.#settlement;
+    return settlement.active
+      ? (n: s.PaymentNotification) => settleNotice(settlement, zhixiaoNoticeFacts(n))
+      : undefined;
   }
 
   /** Builds a correctly signed notification body for your tests. */

@@ -4,20 +4,17 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CampusPayError, ConfigurationError, GatewayError } from '../core/errors.js';
-import { tokenKey } from '../core/token-store.js';
-import { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from '../env.js';
-import { OneCardClient } from '../onecard/client.js';
-import { ONECARD_BUSINESS_CODES, TOKEN_FETCH_LIMIT } from '../onecard/codes.js';
+import { CAMPUS_PAY_ENV, loadEnvFile } from '../env.js';
 import { oneCardMethods } from '../onecard/methods.js';
 import { TOO_OFTEN } from '../onecard/token.js';
-import { ZhixiaoPayClient } from '../zhixiao/client.js';
 import { zhixiaoMethods } from '../zhixiao/methods.js';
 import { badArgument, resolveMethod } from './args.js';
+import { oneCardFromEnv, zhixiaoFromEnv } from './clients.js';
 import { decrypt, signStringFor, verify } from './debug.js';
 import { doctor } from './doctor.js';
 import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
-import { defaultCacheDir, FileTokenStore } from './token-cache.js';
+import { defaultCacheDir } from './token-cache.js';
 
 /** What to do about a token refusal, in the CLI's terms (the library's message says why). */
 function tooOftenHint(): string {
@@ -212,17 +209,8 @@ async function main(argv: string[]): Promise<number> {
         accepts: (n) => n.startsWith('synjones.'),
         hint: 'a gateway method outside it by its full name, synjones.…',
       });
-      const options = oneCardOptionsFromEnv();
+      const { client, noteRefusal } = await oneCardFromEnv(values['no-token-cache'] ?? false);
       const payload = await readInput(command, input);
-      // A token given in the environment wins; otherwise the on-disk cache, so runs in a row share a token.
-      const cache =
-        options.tokenStore || values['no-token-cache']
-          ? undefined
-          : new FileTokenStore(defaultCacheDir(), { onWriteError: warnOnce });
-      const client = new OneCardClient({ ...options, ...(cache ? { tokenStore: cache } : {}) });
-      // The client's own (normalised) URL and app key: the key its token manager uses.
-      const key = tokenKey(client.gatewayUrl, client.appKey);
-      if (cache) await refuseIfPaused(cache, key);
       try {
         print(
           'method' in target
@@ -230,8 +218,7 @@ async function main(argv: string[]): Promise<number> {
             : await client.call(target.raw, payload as Record<string, unknown>),
         );
       } catch (err) {
-        if (cache && err instanceof GatewayError && TOO_OFTEN.has(err.gatewayCode))
-          await cache.noteRefusal(key);
+        await noteRefusal(err);
         throw err;
       }
       return 0;
@@ -247,8 +234,8 @@ async function main(argv: string[]): Promise<number> {
     case 'zhixiao': {
       const [name, input] = rest;
       const target = resolveMethod('zhixiao', zhixiaoMethods, name);
+      const client = zhixiaoFromEnv();
       const payload = await readInput(command, input);
-      const client = new ZhixiaoPayClient(zhixiaoOptionsFromEnv());
       print(await callTableMethod(client, target.method, payload));
       return 0;
     }
@@ -291,32 +278,6 @@ async function main(argv: string[]): Promise<number> {
 /** Runs a table method by name: the client has one method per table entry (its type says so). */
 function callTableMethod(client: object, method: string, payload: unknown): Promise<unknown> {
   return (client as Record<string, (p: unknown) => Promise<unknown>>)[method]!.call(client, payload);
-}
-
-let warned = false;
-/** A cache that cannot be written costs the next run a fetch, not this run its answer. */
-function warnOnce(err: Error): void {
-  if (warned) return;
-  warned = true;
-  const why = (err as NodeJS.ErrnoException).code ?? err.message;
-  process.stderr.write(
-    `campus-pay: the token cache is not written (${why}); the next run will fetch again\n`,
-  );
-}
-
-/**
- * Without a usable cached token, a fetch less than 2 minutes after the last one (made or refused by any
- * run) can only be refused: say so without sending it, so this run does not extend the refusal.
- */
-async function refuseIfPaused(cache: FileTokenStore, key: string): Promise<void> {
-  const until = await cache.fetchPausedUntil(key);
-  if (until === undefined) return;
-  throw new GatewayError({
-    level: 'business',
-    code: TOKEN_FETCH_LIMIT,
-    info: ONECARD_BUSINESS_CODES[TOKEN_FETCH_LIMIT],
-    message: `token fetches are paused: a token was fetched (or a fetch refused) less than 2 minutes ago and no valid token is cached, so a fetch now would be refused with ${TOKEN_FETCH_LIMIT} (access_token调用次数超限); not sent. No new fetch is tried before ${new Date(until).toISOString()}`,
-  });
 }
 
 main(process.argv.slice(2)).then(

@@ -50,6 +50,7 @@ export {
   MemoryJournalStore,
   matchesFilter,
 } from './core/journal.js';
+export { isJournalEntry, isJournalTransition } from './core/journal-check.js';
 export { FileJournalStore, type JournalFileProblem } from './core/journal-file.js';
 export type { JournalClientOptions } from './core/journal-hook.js';
 export type { JournalSpec, MethodKind, MethodSpec } from './core/method.js';

@@ -1,4 +1,7 @@
 /**
+ * Redis stores shared by every instance of a service: RedisTokenStore, RedisDedupeStore and the payment
+ * journal's RedisJournalStore (./journal.ts).
+ *
  * RedisTokenStore: one OneCard token per app key for every instance of a service.
  *
  * Each token fetch invalidates the previous token and the gateway allows one fetch per 2 minutes, so
@@ -7,12 +10,15 @@
  * one instance fetch while the others wait and read the new token.
  *
  * Redis Cluster: every command and Lua script here touches exactly one key (the token, its lock, or one
- * notice), so no hash tags are needed and an ioredis `Cluster` client works as is.
+ * notice), so no hash tags are needed and an ioredis `Cluster` client works as is. The journal's scripts
+ * touch one tenant's keys, which share a hash tag.
  */
 import { randomBytes } from 'node:crypto';
 import type { ClaimState, DedupeStore } from '../core/dedupe.js';
 import { TransportError } from '../core/errors.js';
 import { MemoryTokenStore, type StoredToken, type TokenLock, type TokenStore } from '../core/token-store.js';
+
+export { RedisJournalStore, type RedisJournalStoreOptions } from './journal.js';
 
 /** The part of an ioredis client this store uses (ioredis is an optional peer dependency). */
 export interface RedisLike {

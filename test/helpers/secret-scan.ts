@@ -432,6 +432,8 @@ async function patchProject() {
   const { FileJournalStore } = await import('../../src/core/journal-file.js');
   scanJournalStore(MemoryJournalStore.prototype, 'MemoryJournalStore');
   scanJournalStore(FileJournalStore.prototype, 'FileJournalStore');
+  const { RedisJournalStore } = await import('../../src/redis/journal.js');
+  scanJournalStore(RedisJournalStore.prototype, 'RedisJournalStore');
   const { Transport } = await import('../../src/core/transport.js');
   const { OneCardSandbox } = await import('../../src/sandbox/onecard/index.js');
   const { ZhixiaoSandbox } = await import('../../src/sandbox/zhixiao/index.js');

@@ -14,6 +14,7 @@ import {
   type ValidationIssue,
 } from './errors.js';
 import { isFinal, type JournalEntry, type JournalGateway, type JournalState } from './journal.js';
+import { abortedWhileWaiting } from './limiter.js';
 import { checkCallOptions } from './pipeline.js';
 import { isAnnounced, type SettledSource, type Settlement } from './settle.js';
 import { storeCall } from './store-call.js';
@@ -109,6 +110,8 @@ export interface ResolveResult {
   reply?: unknown;
   /** One line: why. */
   note?: string | undefined;
+  /** This call delivered the state to `onSettled`. */
+  announced?: boolean;
 }
 
 export const DEFAULT_RESOLVE_DEADLINE_MS = 30_000;
@@ -160,6 +163,7 @@ export async function resolveOrder(
     evidence: verdict.evidence,
     reply: verdict.reply,
     note: verdict.note,
+    announced: learned.announced,
   };
 }
 
@@ -284,18 +288,9 @@ async function poll(s: Settlement, facts: OrderFacts, deadlineMs: number, signal
       throw failure;
     }
     await backoff(pause, signal);
-    if (signal?.aborted) throw aborted();
+    if (signal?.aborted) throw abortedWhileWaiting('resolve');
     wait = Math.min(POLL_MAX_MS, wait * 2);
   }
-}
-
-function aborted() {
-  return new TransportError({
-    method: 'resolve',
-    mayHaveReachedGateway: false,
-    causeCode: 'ERR_CANCELED',
-    message: 'the call was aborted while waiting to ask again',
-  });
 }
 
 function entryFacts(e: JournalEntry): OrderFacts {

@@ -17,6 +17,7 @@ import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
 import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
+import { type SweepOptions, type SweepSummary, sweepJournal } from '../core/sweep.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
@@ -168,6 +169,15 @@ export class OneCardClient implements OneCardApi {
    */
   resolve(target: JournalEntry | OrderRef, opts?: ResolveOptions): Promise<ResolveResult> {
     return resolveOrder(this.#settlement, target, opts);
+  }
+
+  /**
+   * Resolves every unsettled journal entry of this tenant older than `olderThanMs`, and announces final
+   * entries whose announcement failed (docs/settlement.md). Slows down when the gateway asks to; run it
+   * periodically. Needs the `journal` option.
+   */
+  sweep(opts?: SweepOptions): Promise<SweepSummary> {
+    return sweepJournal(this.#settlement, opts);
   }
 
   /** Token fetches this client made, for metrics. */

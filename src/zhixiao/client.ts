@@ -16,6 +16,7 @@ import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
 import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
+import { type SweepOptions, type SweepSummary, sweepJournal } from '../core/sweep.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import type { ZhixiaoCredentials } from './envelope.js';
@@ -100,6 +101,15 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
    */
   resolve(target: JournalEntry | OrderRef, opts?: ResolveOptions): Promise<ResolveResult> {
     return resolveOrder(this.#settlement, target, opts);
+  }
+
+  /**
+   * Resolves every unsettled journal entry of this tenant older than `olderThanMs`, and announces final
+   * entries whose announcement failed (docs/settlement.md). Slows down when the gateway asks to; run it
+   * periodically. Needs the `journal` option.
+   */
+  sweep(opts?: SweepOptions): Promise<SweepSummary> {
+    return sweepJournal(this.#settlement, opts);
   }
 
   #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<ZhixiaoReply<M>> {

@@ -5,7 +5,7 @@
  * resolvers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JournalEntry, MemoryJournalStore } from '../../src/core/journal.js';
+import { MemoryJournalStore } from '../../src/core/journal.js';
 import {
   GatewayError,
   MemoryTokenStore,
@@ -16,6 +16,7 @@ import {
   ZhixiaoPayClient,
 } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { journalEntry } from '../helpers/journal.js';
 
 let sb: Sandbox;
 const HOURS = 3600_000;
@@ -31,29 +32,6 @@ function onecardClient(extra: object = {}) {
 }
 function zhixiaoClient(extra: object = {}) {
   return new ZhixiaoPayClient({ ...sb.zhixiao, retryBaseMs: 1, ...extra });
-}
-
-/** A journal entry as the journal writes it, built here field by field. */
-function entry(
-  tenant: string,
-  gateway: 'onecard' | 'zhixiao',
-  method: string,
-  orderKey: string,
-  over: Partial<JournalEntry> = {},
-): JournalEntry {
-  const now = Date.now();
-  return {
-    id: `${tenant}|${method}|${orderKey}`,
-    gateway,
-    tenant,
-    method,
-    orderKey,
-    amount: 1200,
-    state: 'unknown',
-    createdAt: now,
-    updatedAt: now,
-    ...over,
-  };
 }
 
 const RECHARGE = {
@@ -73,7 +51,7 @@ async function lostRecharge(client: OneCardClient, journal: MemoryJournalStore, 
   await expect(client.recharge({ ...RECHARGE, order_no, order_amount: amount })).rejects.toBeInstanceOf(
     OutcomeUnknownError,
   );
-  const e = entry(client.tenant, 'onecard', 'recharge', order_no, { amount });
+  const e = journalEntry(client.tenant, 'onecard', 'recharge', order_no, { amount });
   await journal.create(e);
   const outId = [...sb.onecardGateway.ledger.recharges.values()].find((o) => o.order_no === order_no)!.out_id;
   return { e, order_no, outId };
@@ -142,9 +120,11 @@ describe('OneCard recharge: resolved by queryRechargeOrder (2.2.4.5)', () => {
   it('78 (no such order): unknown while young, failed past the order life, needs-review if the gateway once answered', async () => {
     const journal = new MemoryJournalStore();
     const client = onecardClient({ journal });
-    const young = entry(client.tenant, 'onecard', 'recharge', key('y'));
-    const old = entry(client.tenant, 'onecard', 'recharge', key('o'), { createdAt: Date.now() - 3 * HOURS });
-    const answered = entry(client.tenant, 'onecard', 'recharge', key('a'), {
+    const young = journalEntry(client.tenant, 'onecard', 'recharge', key('y'));
+    const old = journalEntry(client.tenant, 'onecard', 'recharge', key('o'), {
+      createdAt: Date.now() - 3 * HOURS,
+    });
+    const answered = journalEntry(client.tenant, 'onecard', 'recharge', key('a'), {
       state: 'pending',
       refs: { out_id: '123' },
     });
@@ -211,7 +191,7 @@ describe('OneCard transfer and barcode pay: no query can tell, so a person decid
   it('a transfer gets the balances of the accounts it names, now, and the intent', async () => {
     const journal = new MemoryJournalStore();
     const client = onecardClient({ journal });
-    const e = entry(client.tenant, 'onecard', 'transfer', key('t'), {
+    const e = journalEntry(client.tenant, 'onecard', 'transfer', key('t'), {
       amount: 250,
       state: 'intent',
       context: { account: '10001', src_acctype: '###', dst_acctype: '001' },
@@ -247,7 +227,7 @@ describe('Zhixiao: createOrder by queryOrder (2.2), refundOrder to a person', ()
     await expect(
       client.createOrder({ body: 'x', out_trade_no, total_fee: 800, notify_url: 'https://m.test/n' }),
     ).rejects.toBeInstanceOf(OutcomeUnknownError);
-    const e = entry(client.tenant, 'zhixiao', 'createOrder', out_trade_no, { amount: 800 });
+    const e = journalEntry(client.tenant, 'zhixiao', 'createOrder', out_trade_no, { amount: 800 });
     await journal.create(e);
     await expect(client.resolve(e, { deadlineMs: 0 })).resolves.toMatchObject({ state: 'pending' });
     const order = [...sb.zhixiaoGateway.orders.values()].find((o) => o.out_trade_no === out_trade_no)!;
@@ -318,7 +298,7 @@ describe('Zhixiao: createOrder by queryOrder (2.2), refundOrder to a person', ()
       notify_url: 'https://m.test/n',
     });
     sb.zhixiaoGateway.settle(o.order_id, true);
-    const e = entry(client.tenant, 'zhixiao', 'refundOrder', out_trade_no, { amount: 300 });
+    const e = journalEntry(client.tenant, 'zhixiao', 'refundOrder', out_trade_no, { amount: 300 });
     await journal.create(e);
     const out = await client.resolve(e);
     expect(out.state).toBe('needs-review');
@@ -333,7 +313,7 @@ describe('resolve checks its input before any I/O', () => {
   it('refuses another tenant, a bad amount, a method that moves no money, a bad deadline', async () => {
     let asked = 0;
     const client = onecardClient({ hooks: { onRequest: () => void asked++ } });
-    const other = entry('http://elsewhere/#x', 'onecard', 'recharge', 'k');
+    const other = journalEntry('http://elsewhere/#x', 'onecard', 'recharge', 'k');
     const cases: Array<[unknown, object, string]> = [
       [other, {}, 'tenant'],
       [{ orderKey: 'k', amount: 1.5 }, {}, 'amount'],

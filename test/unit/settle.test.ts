@@ -4,10 +4,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryDedupeStore } from '../../src/core/dedupe.js';
-import { type JournalEntry, MemoryJournalStore } from '../../src/core/journal.js';
+import { MemoryJournalStore } from '../../src/core/journal.js';
 import type { SettlementEvent } from '../../src/core/settle.js';
 import { MemoryTokenStore, OneCardClient, ValidationError, ZhixiaoPayClient } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { journalEntry } from '../helpers/journal.js';
 import { startMerchant } from '../helpers/merchant.js';
 
 let sb: Sandbox;
@@ -44,27 +45,9 @@ const zhixiao = (o: object) => new ZhixiaoPayClient({ ...sb.zhixiao, retryBaseMs
 const onecard = (o: object) =>
   new OneCardClient({ ...sb.onecard, tokenStore: new MemoryTokenStore(), retryBaseMs: 1, ...o });
 
-function entryOf(
-  tenant: string,
-  gateway: JournalEntry['gateway'],
-  method: string,
-  orderKey: string,
-  over = {},
-) {
-  const now = Date.now();
-  return {
-    id: `${tenant}|${method}|${orderKey}`,
-    gateway,
-    tenant,
-    method,
-    orderKey,
-    amount: 500,
-    state: 'pending',
-    createdAt: now,
-    updatedAt: now,
-    ...over,
-  } as JournalEntry;
-}
+/** An order the journal holds as waiting for its payer, as after a createOrder or recharge reply. */
+const pendingEntry = (...[tenant, gateway, method, orderKey, over]: Parameters<typeof journalEntry>) =>
+  journalEntry(tenant, gateway, method, orderKey, { amount: 500, state: 'pending', ...over });
 
 /** Waits for the gateway's notice about `ref` to be acknowledged; the test's own timeout bounds the wait. */
 async function delivered(ref: string) {
@@ -82,7 +65,7 @@ describe('onSettled from queries', () => {
   it('fires once per order and state, with the entry facts; a final entry is not announced again', async () => {
     const { client, events, journal } = setup(zhixiao);
     const o = await paidOrder(client);
-    const e = entryOf(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
+    const e = pendingEntry(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
     await journal!.create(e);
     o.pay();
     await client.resolve(e, { deadlineMs: 0 });
@@ -111,7 +94,7 @@ describe('onSettled from queries', () => {
     const a = setup(zhixiao, { journal });
     const b = setup(zhixiao, { journal });
     const o = await paidOrder(a.client);
-    const e = entryOf(a.client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
+    const e = pendingEntry(a.client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
     await journal.create(e);
     o.pay();
     const both = await Promise.all([
@@ -125,7 +108,7 @@ describe('onSettled from queries', () => {
   it('needs-review is announced, and the final state after it again', async () => {
     const { client, events, journal } = setup(zhixiao);
     const o = await paidOrder(client);
-    const e = entryOf(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no, {
+    const e = pendingEntry(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no, {
       createdAt: Date.now() - 2 * HOURS,
     });
     await journal!.create(e);
@@ -142,7 +125,7 @@ describe('onSettled from queries', () => {
     const warned = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     const { client, events, journal } = setup(zhixiao, { fail: 1 });
     const o = await paidOrder(client);
-    const e = entryOf(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
+    const e = pendingEntry(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
     await journal!.create(e);
     o.pay();
     await expect(client.resolve(e, { deadlineMs: 0 })).resolves.toMatchObject({ state: 'succeeded' });
@@ -191,7 +174,7 @@ describe('notices feed the journal and announce once', () => {
     const { client, events, journal } = setup(zhixiao);
     const url = await endpoint(client.nodeNotificationHandler());
     const o = await paidOrder(client, url);
-    const e = entryOf(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
+    const e = pendingEntry(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
     await journal!.create(e);
     const order = o.pay();
     await delivered(o.order_id);
@@ -230,7 +213,7 @@ describe('notices feed the journal and announce once', () => {
         notify_url: url,
       });
     const off = await recharge(key('a'), 700);
-    await journal!.create(entryOf(client.tenant, 'onecard', 'recharge', off.order_no, { amount: 701 }));
+    await journal!.create(pendingEntry(client.tenant, 'onecard', 'recharge', off.order_no, { amount: 701 }));
     const unknown = await recharge(key('b'), 300);
     const failed = await recharge(key('c'), 300);
     sb.onecardGateway.settle(off.out_id, true);

@@ -1,0 +1,292 @@
+/**
+ * client.sweep(): every unsettled entry of the client's tenant is resolved against the sandbox over real
+ * HTTP, announcements that failed are made again, two sweepers announce once, and a gateway answering
+ * 40014 (调用次数超限) slows the sweep down instead of failing it.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryDedupeStore } from '../../src/core/dedupe.js';
+import { type JournalEntry, MemoryJournalStore } from '../../src/core/journal.js';
+import type { SettlementEvent } from '../../src/core/settle.js';
+import type { SweepProgress } from '../../src/core/sweep.js';
+import {
+  ConfigurationError,
+  MemoryTokenStore,
+  OneCardClient,
+  OutcomeUnknownError,
+  ValidationError,
+} from '../../src/index.js';
+import { ONECARD_GATEWAY_PATH, type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { journalEntry } from '../helpers/journal.js';
+
+let sb: Sandbox;
+const key = (tag: string) => `W${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}${tag}`;
+const MINUTES = 60_000;
+
+beforeAll(async () => {
+  sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
+});
+afterAll(() => sb.close());
+
+function client(journal: MemoryJournalStore, extra: object = {}) {
+  const events: SettlementEvent[] = [];
+  const c = new OneCardClient({
+    ...sb.onecard,
+    tokenStore: new MemoryTokenStore(),
+    retryBaseMs: 1,
+    journal,
+    onSettled: (e: SettlementEvent) => void events.push(e),
+    ...extra,
+  });
+  return { c, events };
+}
+
+/** A recharge made at the gateway; the journal holds it as `state`, last touched ten minutes ago. */
+async function recharge(c: OneCardClient, journal: MemoryJournalStore, state: JournalEntry['state']) {
+  const order_no = key('r');
+  const r = await c.recharge({
+    client_type: 'web',
+    pay_type: 'alipay',
+    account: '10001',
+    acctype: '###',
+    order_no,
+    order_amount: 600,
+    return_url: 'https://m.test/r',
+    notify_url: 'https://m.test/n',
+  });
+  const old = Date.now() - 10 * MINUTES;
+  const e = journalEntry(c.tenant, 'onecard', 'recharge', order_no, {
+    amount: 600,
+    state,
+    createdAt: old,
+    updatedAt: old,
+  });
+  await journal.create(e);
+  return { e, outId: r.out_id };
+}
+
+describe('sweep', () => {
+  it('resolves the unsettled entries of its tenant, leaves young, final and foreign ones, and reports', async () => {
+    const journal = new MemoryJournalStore();
+    const { c, events } = client(journal);
+    const paid = await recharge(c, journal, 'intent');
+    const waiting = await recharge(c, journal, 'unknown');
+    const failed = await recharge(c, journal, 'pending');
+    sb.onecardGateway.settle(paid.outId, true);
+    sb.onecardGateway.settle(failed.outId, false);
+    const old = Date.now() - 10 * MINUTES;
+    const transfer = journalEntry(c.tenant, 'onecard', 'transfer', key('t'), {
+      state: 'intent',
+      updatedAt: old,
+      context: { account: '10002', src_acctype: '###', dst_acctype: '001' },
+    });
+    const young = journalEntry(c.tenant, 'onecard', 'recharge', key('y'), { state: 'intent' });
+    const foreign = journalEntry('http://other.test/gw#app', 'onecard', 'recharge', key('f'), {
+      updatedAt: old,
+    });
+    const final = journalEntry(c.tenant, 'onecard', 'recharge', key('d'), {
+      state: 'failed',
+      updatedAt: old,
+      announcedAt: old,
+    });
+    for (const e of [transfer, young, foreign, final]) await journal.create(e);
+
+    const progress: SweepProgress[] = [];
+    const sum = await c.sweep({ onProgress: (p) => void progress.push(p) });
+    expect(sum).toMatchObject({
+      total: 4,
+      states: { succeeded: 1, pending: 1, failed: 1, 'needs-review': 1 },
+      errorCount: 0,
+      aborted: false,
+    });
+    const state = async (e: JournalEntry) => (await journal.get(e.id))?.state;
+    expect(await state(paid.e)).toBe('succeeded');
+    expect(await state(waiting.e)).toBe('pending');
+    expect(await state(failed.e)).toBe('failed');
+    expect(await state(transfer)).toBe('needs-review');
+    expect([await state(young), await state(foreign), await state(final)]).toEqual([
+      'intent',
+      'unknown',
+      'failed',
+    ]);
+    expect(events.map((e) => [e.orderKey, e.state, e.source]).sort()).toEqual(
+      [
+        [paid.e.orderKey, 'succeeded', 'sweep'],
+        [failed.e.orderKey, 'failed', 'sweep'],
+        [transfer.orderKey, 'needs-review', 'sweep'],
+      ].sort(),
+    );
+    expect(sum.announced).toBe(3);
+    const resolving = progress.filter((p) => p.phase === 'resolve');
+    expect(resolving.map((p) => p.done)).toEqual([1, 2, 3, 4]);
+    expect(resolving.every((p) => p.total === 4)).toBe(true);
+  });
+
+  it('announces again what failed to announce (also a state settled by hand after needs-review), once', async () => {
+    const journal = new MemoryJournalStore();
+    let down = true;
+    const seen: SettlementEvent[] = [];
+    const { c } = client(journal, {
+      onSettled: (e: SettlementEvent) => {
+        if (down) throw new Error('down');
+        seen.push(e);
+      },
+    });
+    const lost = await recharge(c, journal, 'unknown');
+    sb.onecardGateway.settle(lost.outId, true);
+    await c.resolve(lost.e, { deadlineMs: 0 }); // succeeded, but onSettled threw
+    expect((await journal.get(lost.e.id))?.announcedAt).toBeUndefined();
+
+    const reviewed = journalEntry(c.tenant, 'onecard', 'transfer', key('h'), { state: 'needs-review' });
+    await journal.create(reviewed);
+    await journal.markAnnounced(reviewed.id, Date.now());
+    // A person settles it in the journal directly: the new state is due to be announced.
+    await journal.advance(reviewed.id, { state: 'succeeded', at: Date.now(), note: 'checked the statement' });
+
+    down = false;
+    const first = await c.sweep({ olderThanMs: 0 });
+    expect(first.announced).toBe(2);
+    expect(seen.map((e) => [e.orderKey, e.state, e.source]).sort()).toEqual(
+      [
+        [lost.e.orderKey, 'succeeded', 'sweep'],
+        [reviewed.orderKey, 'succeeded', 'sweep'],
+      ].sort(),
+    );
+    const second = await c.sweep({ olderThanMs: 0 });
+    expect(second.announced).toBe(0);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('two sweepers sharing the journal and the dedupe store announce each entry once', async () => {
+    const journal = new MemoryJournalStore();
+    const dedupeStore = new MemoryDedupeStore();
+    const a = client(journal, { dedupeStore });
+    const b = client(journal, { dedupeStore, onSettled: (e: SettlementEvent) => void a.events.push(e) });
+    const made = [];
+    for (let i = 0; i < 6; i++) made.push(await recharge(a.c, journal, i % 2 ? 'intent' : 'unknown'));
+    for (const m of made) sb.onecardGateway.settle(m.outId, true);
+    await Promise.all([a.c.sweep({ concurrency: 3 }), b.c.sweep({ concurrency: 3 })]);
+    expect(a.events.map((e) => e.orderKey).sort()).toEqual(made.map((m) => m.e.orderKey).sort());
+  });
+
+  it('slows down on 40014 (调用次数超限) and still resolves every entry', async () => {
+    // A gateway front that answers the next queries with a signed 40014, as an overloaded gateway does.
+    let refuse = 0;
+    let refused = 0;
+    let inFlight = 0;
+    let most = 0;
+    const front = createServer(async (req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks).toString();
+      const method = new URLSearchParams(body).get('method') ?? '';
+      if (method === 'synjones.onecard.paygw.query.order' && refuse > 0) {
+        refuse--;
+        refused++;
+        res.end(sb.onecardGateway.encode({ errcode: '40014', method }));
+        return;
+      }
+      inFlight++;
+      most = Math.max(most, inFlight);
+      const up = await fetch(sb.onecard.gatewayUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      res.end(await up.text());
+      inFlight--;
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    try {
+      const gatewayUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}${ONECARD_GATEWAY_PATH}`;
+      const journal = new MemoryJournalStore();
+      const { c } = client(journal, { gatewayUrl });
+      const made = [];
+      for (let i = 0; i < 8; i++) made.push(await recharge(c, journal, 'unknown'));
+      for (const m of made) sb.onecardGateway.settle(m.outId, true);
+      refuse = 2;
+      most = 0;
+      const limits: number[] = [];
+      const sum = await c.sweep({ concurrency: 4, onProgress: (p) => void limits.push(p.concurrency) });
+      expect(refused).toBe(2);
+      expect(sum).toMatchObject({ total: 8, states: { succeeded: 8 }, errorCount: 0, throttled: 2 });
+      expect(Math.min(...limits)).toBeLessThan(4);
+      expect(most).toBeLessThanOrEqual(4);
+    } finally {
+      front.closeAllConnections();
+      await new Promise((r) => front.close(r));
+    }
+  });
+
+  it('an entry whose query fails is listed and left for the next sweep', async () => {
+    const journal = new MemoryJournalStore();
+    const { c } = client(journal, { maxRetries: 0 });
+    const e = (await recharge(c, journal, 'unknown')).e;
+    sb.faults.set({ serverError: 1 });
+    try {
+      const sum = await c.sweep();
+      expect(sum.errorCount).toBe(1);
+      expect(sum.errors[0]).toMatchObject({
+        entryId: e.id,
+        orderKey: e.orderKey,
+        error: expect.stringMatching(/502/),
+      });
+    } finally {
+      sb.faults.clear();
+    }
+    expect((await journal.get(e.id))?.state).toBe('unknown');
+  });
+
+  it('stops on abort; checks its options before any I/O; needs a journal', async () => {
+    const journal = new MemoryJournalStore();
+    const { c } = client(journal);
+    await recharge(c, journal, 'unknown');
+    const sum = await c.sweep({ signal: AbortSignal.abort() });
+    expect(sum).toMatchObject({ aborted: true, states: {} });
+
+    for (const [opts, path] of [
+      [{ concurrency: 0 }, 'options.concurrency'],
+      [{ olderThanMs: -1 }, 'options.olderThanMs'],
+      [{ states: ['succeeded'] }, 'options.states'],
+      [{ onProgress: 'bar' }, 'options.onProgress'],
+    ] as const) {
+      const err = await c.sweep(opts as never).catch((x) => x);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).issues[0]?.path).toBe(path);
+    }
+    const none = new OneCardClient({ ...sb.onecard, tokenStore: new MemoryTokenStore() });
+    await expect(none.sweep()).rejects.toBeInstanceOf(ConfigurationError);
+  });
+
+  it('an intent left by a call that died after sending is settled by the sweep', async () => {
+    const journal = new MemoryJournalStore();
+    const { c, events } = client(journal);
+    const order_no = key('k');
+    await c.queryCard({ idtype: 'acc', id: '10001' });
+    sb.faults.next('dropAfterProcess');
+    const sent = c.recharge({
+      client_type: 'web',
+      pay_type: 'alipay',
+      account: '10001',
+      acctype: '###',
+      order_no,
+      order_amount: 900,
+      return_url: 'https://m.test/r',
+      notify_url: 'https://m.test/n',
+    });
+    await expect(sent).rejects.toBeInstanceOf(OutcomeUnknownError);
+    // What the journal holds when the process died between the send and the outcome write.
+    const e = journalEntry(c.tenant, 'onecard', 'recharge', order_no, { amount: 900, state: 'intent' });
+    await journal.create(e);
+    const outId = [...sb.onecardGateway.ledger.recharges.values()].find(
+      (o) => o.order_no === order_no,
+    )!.out_id;
+    sb.onecardGateway.settle(outId, true);
+    await c.sweep({ olderThanMs: 0 });
+    expect(await journal.get(e.id)).toMatchObject({ state: 'succeeded', refs: { out_id: outId } });
+    expect(events).toEqual([
+      expect.objectContaining({ orderKey: order_no, state: 'succeeded', source: 'sweep' }),
+    ]);
+  });
+});

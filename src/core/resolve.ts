@@ -65,6 +65,8 @@ export interface Verdict {
   evidence?: Record<string, unknown> | undefined;
   /** The query's reply. */
   reply?: unknown;
+  /** The amount in fen the gateway's answer names, when it names one. */
+  amount?: number | undefined;
   /** The gateway says it has no such order. */
   missing?: boolean;
   /** The gateway refused to answer for this order number and amount (OneCard 60002): the amount may differ. */

@@ -15,6 +15,13 @@ import type { JournalEntry } from '../core/journal.js';
 import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
+import {
+  type LedgerRows,
+  type ReconcileOptions,
+  type ReconcileRun,
+  reconcile as reconcileRows,
+  SETTLEMENT,
+} from '../core/reconcile.js';
 import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
 import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
 import { type SweepOptions, type SweepSummary, sweepJournal } from '../core/sweep.js';
@@ -160,6 +167,11 @@ export class OneCardClient implements OneCardApi {
     return this.#settlement.tenant;
   }
 
+  /** What `reconcile()` asks this client through. */
+  get [SETTLEMENT](): Settlement {
+    return this.#settlement;
+  }
+
   /**
    * Brings one money call to a final state (docs/settlement.md): a journal entry, or a reference
    * `{ method, orderKey, amount }` for callers with no journal. A recharge is polled with
@@ -172,12 +184,21 @@ export class OneCardClient implements OneCardApi {
   }
 
   /**
-   * Resolves every unsettled journal entry of this tenant older than `olderThanMs`, and announces final
-   * entries whose announcement failed (docs/settlement.md). Slows down when the gateway asks to; run it
-   * periodically. Needs the `journal` option.
+   * Resolves every unsettled journal entry of this tenant older than `olderThanMs` and announces final
+   * entries whose announcement failed (docs/settlement.md); run it periodically. A 40014 (调用次数超限) or
+   * 系统繁忙 halves its concurrency and pauses it. Needs the `journal` option.
    */
   sweep(opts?: SweepOptions): Promise<SweepSummary> {
     return sweepJournal(this.#settlement, opts);
+  }
+
+  /**
+   * 对账: checks the merchant's OneCard ledger rows (recharges, by queryRechargeOrder with the row's
+   * amount) and yields a result per row, in order; transfers and barcode payments are not queryable.
+   * `reconcile(rows, { clients })` asks several clients at once (docs/settlement.md).
+   */
+  reconcile(rows: LedgerRows, opts?: Omit<ReconcileOptions, 'clients'>): ReconcileRun {
+    return reconcileRows(rows, { ...opts, clients: [this] });
   }
 
   /** Token fetches this client made, for metrics. */

@@ -14,6 +14,13 @@ import type { JournalEntry } from '../core/journal.js';
 import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
+import {
+  type LedgerRows,
+  type ReconcileOptions,
+  type ReconcileRun,
+  reconcile as reconcileRows,
+  SETTLEMENT,
+} from '../core/reconcile.js';
 import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
 import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
 import { type SweepOptions, type SweepSummary, sweepJournal } from '../core/sweep.js';
@@ -92,6 +99,11 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     return this.#settlement.tenant;
   }
 
+  /** What `reconcile()` asks this client through. */
+  get [SETTLEMENT](): Settlement {
+    return this.#settlement;
+  }
+
   /**
    * Brings one money call to a final state (docs/settlement.md): a journal entry, or a reference
    * `{ method, orderKey, amount }` for callers with no journal. An order is polled with queryOrder (2.2)
@@ -104,12 +116,21 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
   }
 
   /**
-   * Resolves every unsettled journal entry of this tenant older than `olderThanMs`, and announces final
-   * entries whose announcement failed (docs/settlement.md). Slows down when the gateway asks to; run it
-   * periodically. Needs the `journal` option.
+   * Sweeps the journal (docs/settlement.md): orders and refunds of this appid left unsettled for
+   * `olderThanMs` are resolved, and final ones whose announcement failed announced again. A -1 系统繁忙
+   * halves its concurrency and pauses it. Needs the `journal` option; run it periodically.
    */
   sweep(opts?: SweepOptions): Promise<SweepSummary> {
     return sweepJournal(this.#settlement, opts);
+  }
+
+  /**
+   * 对账: each ledger row of a Zhixiao order is checked by queryOrder (2.2 names no amount, so only its
+   * state is compared); refunds are not queryable. One result per row, in order; to ask several clients
+   * at once, use `reconcile(rows, { clients })` (docs/settlement.md).
+   */
+  reconcile(rows: LedgerRows, opts?: Omit<ReconcileOptions, 'clients'>): ReconcileRun {
+    return reconcileRows(rows, { ...opts, clients: [this] });
   }
 
   #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<ZhixiaoReply<M>> {

@@ -3,8 +3,6 @@
  * HTTP, announcements that failed are made again, two sweepers announce once, and a gateway answering
  * 40014 (调用次数超限) slows the sweep down instead of failing it.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDedupeStore } from '../../src/core/dedupe.js';
 import { type JournalEntry, MemoryJournalStore } from '../../src/core/journal.js';
@@ -18,6 +16,7 @@ import {
   ValidationError,
 } from '../../src/index.js';
 import { ONECARD_GATEWAY_PATH, type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { startFront } from '../helpers/front.js';
 import { journalEntry } from '../helpers/journal.js';
 
 let sb: Sandbox;
@@ -174,48 +173,30 @@ describe('sweep', () => {
     // A gateway front that answers the next queries with a signed 40014, as an overloaded gateway does.
     let refuse = 0;
     let refused = 0;
-    let inFlight = 0;
-    let most = 0;
-    const front = createServer(async (req: IncomingMessage, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks).toString();
-      const method = new URLSearchParams(body).get('method') ?? '';
-      if (method === 'synjones.onecard.paygw.query.order' && refuse > 0) {
-        refuse--;
-        refused++;
-        res.end(sb.onecardGateway.encode({ errcode: '40014', method }));
-        return;
-      }
-      inFlight++;
-      most = Math.max(most, inFlight);
-      const up = await fetch(sb.onecard.gatewayUrl, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body,
-      });
-      res.end(await up.text());
-      inFlight--;
+    const front = await startFront(sb.url, (form) => {
+      const method = form.get('method') ?? '';
+      if (method !== 'synjones.onecard.paygw.query.order' || refuse === 0) return undefined;
+      refuse--;
+      refused++;
+      return sb.onecardGateway.encode({ errcode: '40014', method });
     });
-    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
     try {
-      const gatewayUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}${ONECARD_GATEWAY_PATH}`;
+      const gatewayUrl = front.url + ONECARD_GATEWAY_PATH;
       const journal = new MemoryJournalStore();
       const { c } = client(journal, { gatewayUrl });
       const made = [];
       for (let i = 0; i < 8; i++) made.push(await recharge(c, journal, 'unknown'));
       for (const m of made) sb.onecardGateway.settle(m.outId, true);
       refuse = 2;
-      most = 0;
+      front.stats.most = 0;
       const limits: number[] = [];
       const sum = await c.sweep({ concurrency: 4, onProgress: (p) => void limits.push(p.concurrency) });
       expect(refused).toBe(2);
       expect(sum).toMatchObject({ total: 8, states: { succeeded: 8 }, errorCount: 0, throttled: 2 });
       expect(Math.min(...limits)).toBeLessThan(4);
-      expect(most).toBeLessThanOrEqual(4);
+      expect(front.stats.most).toBeLessThanOrEqual(4);
     } finally {
-      front.closeAllConnections();
-      await new Promise((r) => front.close(r));
+      await front.close();
     }
   });
 

@@ -21,8 +21,7 @@ export function zhixiaoHandlers(ctx: ZhixiaoHandlerContext): ZhixiaoHandlers {
   const { settlement } = ctx;
   return {
     createOrder: (b) => {
-      if ([...settlement.orders.values()].some((o) => o.out_trade_no === b.out_trade_no))
-        refuse('-1', '商户订单号重复');
+      if (settlement.has(b.out_trade_no)) refuse('-1', '商户订单号重复');
       const order = settlement.open({
         out_trade_no: String(b.out_trade_no),
         body: String(b.body),

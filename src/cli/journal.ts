@@ -54,9 +54,9 @@ async function openJournal(command: string, a: JournalArgs): Promise<OpenJournal
 }
 
 async function openRedisJournal(url: string, prefix: string | undefined): Promise<OpenJournal> {
-  let Redis: typeof import('ioredis').default;
+  let Redis: typeof import('ioredis').Redis;
   try {
-    Redis = (await import('ioredis')).default;
+    ({ Redis } = await import('ioredis'));
   } catch {
     throw new ConfigurationError(
       '--redis',
@@ -66,6 +66,8 @@ async function openRedisJournal(url: string, prefix: string | undefined): Promis
   const { RedisJournalStore } = await import('../redis/journal.js');
   // One try per command: a CLI that cannot reach its Redis should say so, not wait.
   const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
+  // Its errors reach us as the failed command's (or connect's) rejection; the event would print them again.
+  redis.on('error', () => {});
   try {
     await redis.connect();
   } catch (err) {

@@ -2,6 +2,7 @@
  * `campus-pay journal ls | show <id> | sweep`: the payment journal of a service, read from its file
  * (FileJournalStore) or its Redis (RedisJournalStore), and swept with the service's credentials.
  */
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { ConfigurationError } from '../core/errors.js';
 import {
@@ -20,6 +21,19 @@ import { count, duration, progressBar } from './progress.js';
 
 /** Exit codes of the journal commands (and reconcile's): documented in --help. */
 export const EXIT = { ok: 0, attention: 1, usage: 2, interrupted: 130 } as const;
+
+/**
+ * Ctrl-C (or SIGTERM) stops a long run cleanly instead of killing it: the signal aborts what is under way,
+ * and the command ends with what it finished. `end()` gives the signals back.
+ */
+export function interruptible() {
+  const stop = new AbortController();
+  // Every query in flight listens to the one signal: many more than Node's default warning threshold.
+  setMaxListeners(0, stop.signal);
+  const interrupt = () => stop.abort();
+  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+  return { signal: stop.signal, end: () => process.off('SIGINT', interrupt).off('SIGTERM', interrupt) };
+}
 
 export interface JournalArgs {
   journal?: string | undefined;
@@ -257,9 +271,7 @@ async function sweep(j: OpenJournal, a: JournalArgs, s: SweepArgs): Promise<numb
   if (clients.length === 0)
     throw new ConfigurationError('--gateway', `${s.gateway} is not configured (environment or .env)`);
   await warnOtherTenants(j, new Set(clients.map((c) => c.client.tenant)), s.gateway);
-  const stop = new AbortController();
-  const interrupt = () => stop.abort();
-  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+  const stop = interruptible();
   const summaries: Array<{ gateway: JournalGateway; summary: SweepSummary }> = [];
   try {
     for (const { gateway, client } of clients) {
@@ -286,7 +298,7 @@ async function sweep(j: OpenJournal, a: JournalArgs, s: SweepArgs): Promise<numb
       );
     }
   } finally {
-    process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
+    stop.end();
   }
   if (stop.signal.aborted) return EXIT.interrupted;
   const attention = summaries.some(

@@ -10,7 +10,7 @@ import { type ReconcileResult, type ReconcileStatus, reconcile } from '../core/r
 import { badArgument } from './args.js';
 import { configuredClients } from './clients.js';
 import { type CsvRecord, csvLine, csvRecords } from './csv.js';
-import { concurrency, EXIT } from './journal.js';
+import { concurrency, EXIT, interruptible } from './journal.js';
 import { count, progressBar } from './progress.js';
 
 /** The ledger's columns (header names; any order, other columns ignored). */
@@ -206,9 +206,7 @@ export async function reconcileCommand(file: string | undefined, a: ReconcileArg
   // A byte-order mark first, so Excel reads the UTF-8 (Chinese notes) as UTF-8.
   if (!(a.resume && reportExists)) await write(out, `\uFEFF${csvLine(REPORT_COLUMNS)}`);
 
-  const stop = new AbortController();
-  const interrupt = () => stop.abort();
-  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+  const stop = interruptible();
   const started = Date.now();
   let thisRun = 0;
   try {
@@ -228,7 +226,7 @@ export async function reconcileCommand(file: string | undefined, a: ReconcileArg
       await Promise.race([write(out, csvLine(reportRow(r, raw, result))), failed]);
     }
   } finally {
-    process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
+    stop.end();
     bar.end();
     await new Promise<void>((resolve) => out.end(resolve));
   }

@@ -58,11 +58,34 @@ export { fenToYuan, yuanToFen } from './core/money.js';
 export type { AttemptLog, JournalLog, Logger } from './core/observe.js';
 export type { CallOptions } from './core/pipeline.js';
 export {
+  type LedgerRow,
+  type LedgerRows,
+  type LedgerState,
+  type Reconcilable,
+  type ReconcileOptions,
+  type ReconcileProgress,
+  type ReconcileResult,
+  type ReconcileRun,
+  type ReconcileStatus,
+  reconcile,
+  SETTLEMENT,
+} from './core/reconcile.js';
+export type { OrderRef, ResolveOptions, ResolveResult } from './core/resolve.js';
+export type {
+  OnSettled,
+  SettledSource,
+  SettledState,
+  Settlement,
+  SettlementEvent,
+  SettlementOptions,
+} from './core/settle.js';
+export {
   DEFAULT_STORE_TIMEOUT_MS,
   StoreError,
   type StoreFailure,
   type StoreKind,
 } from './core/store-call.js';
+export type { SweepFailure, SweepOptions, SweepProgress, SweepSummary } from './core/sweep.js';
 export { formatCompactTime, formatGatewayTime, parseBeijingTime, parseGatewayTime } from './core/time.js';
 export {
   MemoryTokenStore,

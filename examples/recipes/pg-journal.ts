@@ -127,7 +127,8 @@ export class PgJournalStore implements JournalStore {
          refs = CASE WHEN $5::jsonb IS NULL THEN refs ELSE COALESCE(refs, '{}'::jsonb) || $5::jsonb END,
          code = COALESCE($6, code),
          note = COALESCE($7, note),
-         evidence = CASE WHEN $8::jsonb IS NULL THEN evidence ELSE COALESCE(evidence, '{}'::jsonb) || $8::jsonb END
+         evidence = CASE WHEN $8::jsonb IS NULL THEN evidence ELSE COALESCE(evidence, '{}'::jsonb) || $8::jsonb END,
+         announced_at = CASE WHEN rank < $3 THEN NULL ELSE announced_at END
        WHERE id = $1 AND (rank < $3 OR state = $2)
        RETURNING *`,
       [

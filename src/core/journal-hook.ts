@@ -50,6 +50,8 @@ export class PaymentJournal {
     readonly tenant: string,
     readonly timeoutMs: number | undefined,
     readonly logger: Logger | undefined,
+    /** Announces an entry this call moved to a settled state (onSettled, see settle.ts); never throws. */
+    readonly announce?: (entry: JournalEntry) => Promise<unknown>,
   ) {}
 }
 
@@ -61,6 +63,7 @@ export function paymentJournal(
   gateway: JournalGateway,
   tenant: string,
   logger: Logger | undefined,
+  announce?: (entry: JournalEntry) => Promise<unknown>,
 ): PaymentJournal | undefined {
   const timeoutMs =
     options.journalTimeoutMs === undefined
@@ -74,7 +77,7 @@ export function paymentJournal(
     STORE_METHODS.some((m) => typeof (store as never)[m] !== 'function')
   )
     throw new ConfigurationError('journal', `must be a JournalStore (${STORE_METHODS.join(', ')})`);
-  return new PaymentJournal(store as JournalStore, gateway, tenant, timeoutMs, logger);
+  return new PaymentJournal(store as JournalStore, gateway, tenant, timeoutMs, logger, announce);
 }
 
 /** A journalKey: what a caller names a payment by (an id from their own records). */
@@ -228,17 +231,20 @@ export class JournaledCall {
   }
 
   async #advance(t: Omit<JournalTransition, 'at'>): Promise<void> {
-    const { store, logger, timeoutMs } = this.journal;
+    const { store, logger, timeoutMs, announce } = this.journal;
     const { id } = this.entry;
     let error: string | undefined;
+    let out: { entry: JournalEntry; moved: boolean } | undefined;
     try {
-      const moved = await storeCall('journal', 'advance', () => store.advance(id, { ...t, at: Date.now() }), {
+      out = await storeCall('journal', 'advance', () => store.advance(id, { ...t, at: Date.now() }), {
         timeoutMs,
       });
-      if (moved === undefined) error = 'entry not found';
+      if (out === undefined) error = 'entry not found';
     } catch (err) {
       error = err instanceof StoreError ? err.reason : 'threw';
     }
+    // This call moved the entry: it, and no other, announces the state learned from the reply.
+    if (out?.moved) await announce?.(out.entry);
     if (error === undefined) return;
     const log: JournalLog = {
       method: this.entry.method,
@@ -259,7 +265,7 @@ export class JournaledCall {
 }
 
 /** A verified answer: the money moved (or the order now waits for the payer). */
-function successOf(spec: JournalSpec, reply: unknown): Omit<JournalTransition, 'at'> {
+export function successOf(spec: JournalSpec, reply: unknown): Omit<JournalTransition, 'at'> {
   const r = (typeof reply === 'object' && reply !== null ? reply : {}) as Record<string, unknown>;
   const refs: Record<string, string> = {};
   for (const [k, v] of Object.entries(scalars(r, spec.refs ?? []))) refs[k] = String(v);
@@ -267,7 +273,7 @@ function successOf(spec: JournalSpec, reply: unknown): Omit<JournalTransition, '
 }
 
 /** What a failed call means for the money: refused or never sent → failed; anything else → unknown. */
-function failureOf(spec: JournalSpec, err: unknown): Omit<JournalTransition, 'at'> {
+export function failureOf(spec: JournalSpec, err: unknown): Omit<JournalTransition, 'at'> {
   if (err instanceof GatewayError) {
     const code = String(err.gatewayCode);
     return spec.duplicate?.(err)

@@ -136,7 +136,10 @@ export async function resolveOrder(
   const j = s.journal;
   if (j) {
     const id = facts.entry?.id ?? s.idOf(facts.method, facts.orderKey);
-    const stored = await storeCall('journal', 'get', () => j.get(id), { signal: opts.signal });
+    const stored = await storeCall('journal', 'get', () => j.get(id), {
+      signal: opts.signal,
+      timeoutMs: s.journalTimeoutMs,
+    });
     if (stored) {
       facts = { ...entryFacts(stored), refs: { ...facts.refs, ...stored.refs } };
       if (isFinal(stored.state)) return { state: stored.state, entry: stored, note: stored.note };

@@ -5,9 +5,10 @@
  * in the dedupe store per tenant, method, order and state stands in for the journal's `moved`.
  * See docs/settlement.md.
  */
+import { randomUUID } from 'node:crypto';
 import type { DedupeStore } from './dedupe.js';
 import { MemoryDedupeStore } from './dedupe.js';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError, GatewayError } from './errors.js';
 import {
   type JournalEntry,
   type JournalGateway,
@@ -16,6 +17,8 @@ import {
   type JournalTransition,
   journalId,
 } from './journal.js';
+import { failureOf, type JournalClientOptions, successOf } from './journal-hook.js';
+import type { MethodSpec } from './method.js';
 import type { GatewayResolver } from './resolve.js';
 import { storeCall } from './store-call.js';
 
@@ -42,6 +45,8 @@ export interface SettlementEvent {
   source: SettledSource;
   /** The gateway's ids (out_id, order_id, pay_time…). */
   refs: Record<string, string>;
+  /** Request facts the journal keeps (a transfer's card account, the order number of a refund). */
+  context?: Record<string, string | number> | undefined;
   /** The gateway's code, when a refusal or a status code decided. */
   code?: string | undefined;
   /** One line: why this state. */
@@ -53,10 +58,8 @@ export interface SettlementEvent {
 /** Your handler of settlement events. Resolve once acted on durably; a throw leaves the event due again. */
 export type OnSettled = (event: SettlementEvent) => unknown | Promise<unknown>;
 
-/** The client options of settlement, shared by both clients. */
+/** The client options of settlement, shared by both clients (the journal is JournalClientOptions'). */
 export interface SettlementOptions {
-  /** The payment journal (see docs/settlement.md): every money call is recorded and can be swept. */
-  journal?: JournalStore;
   /**
    * Called once per order and final state (and for `needs-review`), whether learned from a reply, a
    * notice, a query or a sweep. A throw does not lose the event: with a journal the entry stays
@@ -89,6 +92,7 @@ export interface SettleTarget {
   method: string;
   orderKey: string;
   amount: number;
+  context?: Record<string, string | number> | undefined;
   /** The stored entry, when already read. */
   entry?: JournalEntry | undefined;
 }
@@ -111,6 +115,8 @@ export class Settlement {
   readonly tenant: string;
   readonly journal: JournalStore | undefined;
   readonly resolver: GatewayResolver;
+  /** The client's `journalTimeoutMs`: the bound of one journal operation. */
+  readonly journalTimeoutMs: number | undefined;
   readonly #dedupe: DedupeStore;
   readonly #onSettled: OnSettled | undefined;
 
@@ -118,7 +124,8 @@ export class Settlement {
     gateway: JournalGateway;
     tenant: string;
     resolver: GatewayResolver;
-    options: SettlementOptions;
+    /** The client's options; `journal` was checked by paymentJournal. */
+    options: SettlementOptions & JournalClientOptions;
   }) {
     const o = init.options;
     checkSettlementOptions(o);
@@ -126,6 +133,7 @@ export class Settlement {
     this.tenant = init.tenant;
     this.resolver = init.resolver;
     this.journal = o.journal;
+    this.journalTimeoutMs = o.journalTimeoutMs;
     this.#onSettled = o.onSettled;
     this.#dedupe = o.dedupeStore ?? new MemoryDedupeStore();
   }
@@ -156,7 +164,7 @@ export class Settlement {
     opts: { signal?: AbortSignal | undefined; create?: boolean } = {},
   ): Promise<Learned> {
     const j = this.journal;
-    const call = { signal: opts.signal };
+    const call = { signal: opts.signal, timeoutMs: this.journalTimeoutMs };
     if (j) {
       const id = order.entry?.id ?? this.idOf(order.method, order.orderKey);
       let out = await storeCall('journal', 'advance', () => j.advance(id, t), call);
@@ -183,6 +191,7 @@ export class Settlement {
       state: t.state,
       source,
       refs: { ...t.refs },
+      context: order.context,
       code: t.code,
       note: t.note,
       evidence: t.evidence,
@@ -207,13 +216,18 @@ export class Settlement {
         state: entry.state,
         source,
         refs: { ...entry.refs },
+        context: entry.context,
         code: entry.code,
         note: entry.note,
         evidence: entry.evidence,
       },
       CLAIM_TTL_MS,
       signal,
-      j && (() => storeCall('journal', 'markAnnounced', () => j.markAnnounced(entry.id, Date.now()))),
+      j &&
+        (() =>
+          storeCall('journal', 'markAnnounced', () => j.markAnnounced(entry.id, Date.now()), {
+            timeoutMs: this.journalTimeoutMs,
+          })),
     );
   }
 
@@ -281,11 +295,6 @@ function checkSettlementOptions(o: SettlementOptions) {
     typeof v === 'object' &&
     v !== null &&
     names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function');
-  if (o.journal !== undefined && !fns(o.journal, ['create', 'advance', 'markAnnounced', 'get', 'list']))
-    throw new ConfigurationError(
-      'journal',
-      'must be a JournalStore (create, advance, markAnnounced, get, list), e.g. new MemoryJournalStore()',
-    );
   if (o.dedupeStore !== undefined && !fns(o.dedupeStore, ['claim', 'complete', 'release']))
     throw new ConfigurationError('dedupeStore', 'must be a DedupeStore (claim, complete, release)');
   if (o.onSettled !== undefined && typeof o.onSettled !== 'function')
@@ -315,7 +324,9 @@ export async function settleNotice(s: Settlement, n: NoticeFacts | undefined): P
   if (!n || !s.active) return;
   const j = s.journal;
   const id = s.idOf(n.method, n.orderKey);
-  const stored = j ? await storeCall('journal', 'get', () => j.get(id)) : undefined;
+  const stored = j
+    ? await storeCall('journal', 'get', () => j.get(id), { timeoutMs: s.journalTimeoutMs })
+    : undefined;
   const at = Date.now();
   const t: JournalTransition =
     n.amount !== undefined && stored !== undefined && stored.amount !== n.amount
@@ -339,3 +350,39 @@ export async function settleNotice(s: Settlement, n: NoticeFacts | undefined): P
   );
   if (learned.error !== undefined && learned.entry === undefined) throw learned.error;
 }
+
+/**
+ * A money call's reply without a journal: the journal's own path (journal-hook.ts) announces what it moves,
+ * so only a client with `onSettled` and no journal announces here — a verified success or a refusal, by a
+ * claim on the order (its order number, or a fresh id where the method has none). The call's own result
+ * or error is what the caller gets, whatever onSettled does.
+ */
+export async function settleReply<T>(
+  s: Settlement,
+  name: string,
+  spec: MethodSpec,
+  req: unknown,
+  result: Promise<T>,
+): Promise<T> {
+  const j = spec.journal;
+  if (!j || s.journal || !s.announces) return result;
+  const learn = (t: Omit<JournalTransition, 'at'>) => {
+    if (!isAnnounced(t.state)) return;
+    const r = req as Record<string, unknown>;
+    const orderKey = j.orderKey ? String(r[j.orderKey]) : randomUUID();
+    const context = Object.fromEntries((j.context ?? []).map((f) => [f, r[f]]).filter(([, v]) => scalar(v)));
+    const order = { method: name, orderKey, amount: Number(r[j.amount]), context };
+    return s.learn(order, { ...t, at: Date.now() }, 'reply');
+  };
+  let out: T;
+  try {
+    out = await result;
+  } catch (err) {
+    if (err instanceof GatewayError) await learn(failureOf(j, err));
+    throw err;
+  }
+  await learn(successOf(j, out));
+  return out;
+}
+
+const scalar = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number';

@@ -23,7 +23,7 @@ import {
   SETTLEMENT,
 } from '../core/reconcile.js';
 import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
-import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
+import { Settlement, type SettlementOptions, settleNotice, settleReply } from '../core/settle.js';
 import { type SweepOptions, type SweepSummary, sweepJournal } from '../core/sweep.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
@@ -152,14 +152,15 @@ export class OneCardClient implements OneCardApi {
     });
     const transport = new Transport(options);
     const tenant = `${this.gatewayUrl}#${this.appKey}`;
-    const journal = paymentJournal(options, 'onecard', tenant, transport.logger);
-    this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);
+    const announce = (e: JournalEntry) => this.#settlement.announce(e, 'reply');
+    const journal = paymentJournal(options, 'onecard', tenant, transport.logger, announce);
     this.#settlement = new Settlement({
       gateway: 'onecard',
       tenant,
       resolver: oneCardResolver(this, options.orderLifeMs),
       options,
     });
+    this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);
   }
 
   /** `gatewayUrl#appKey`: the credential set whose journal entries this client reads and writes. */
@@ -207,7 +208,9 @@ export class OneCardClient implements OneCardApi {
   }
 
   #run<M extends OneCardMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<OneCardReply<M>> {
-    return this.#pipeline.run(name, oneCardMethods[name], req, opts) as Promise<OneCardReply<M>>;
+    const spec = oneCardMethods[name];
+    const out = this.#pipeline.run(name, spec, req, opts) as Promise<OneCardReply<M>>;
+    return settleReply(this.#settlement, name, spec, req, out);
   }
 
   /** 2.2.1.1 获取访问令牌 Fetches a new token. Normally the client does this itself; each fetch invalidates the last. */

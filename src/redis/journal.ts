@@ -69,6 +69,8 @@ local i = 9
 for _ = 1, tonumber(ARGV[8]) do redis.call('HSET', KEYS[1], 'r.' .. ARGV[i], ARGV[i + 1]); i = i + 2 end
 while i < #ARGV do redis.call('HSET', KEYS[1], 'v.' .. ARGV[i], ARGV[i + 1]); i = i + 2 end
 local moved = to > from and 1 or 0
+-- announcedAt belongs to the state it announced: a new state is due to be announced again.
+if moved == 1 then redis.call('HDEL', KEYS[1], 'announcedAt') end
 if moved == 1 and to == ${FINAL} then
   redis.call('ZREM', KEYS[2], ARGV[1])
   redis.call('ZADD', KEYS[3], 0, ARGV[1])

@@ -22,7 +22,7 @@ import {
   SETTLEMENT,
 } from '../core/reconcile.js';
 import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
-import { Settlement, type SettlementOptions, settleNotice } from '../core/settle.js';
+import { Settlement, type SettlementOptions, settleNotice, settleReply } from '../core/settle.js';
 import { type SweepOptions, type SweepSummary, sweepJournal } from '../core/sweep.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
@@ -84,14 +84,16 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     }
     const protocol = zhixiaoProtocol({ baseUrl: this.baseUrl, credentials: this.#credentials, paths });
     const transport = new Transport(options);
-    const journal = paymentJournal(options, 'zhixiao', `${this.baseUrl}#${this.appId}`, transport.logger);
-    this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);
+    const tenant = `${this.baseUrl}#${this.appId}`;
+    const announce = (e: JournalEntry) => this.#settlement.announce(e, 'reply');
+    const journal = paymentJournal(options, 'zhixiao', tenant, transport.logger, announce);
     this.#settlement = new Settlement({
       gateway: 'zhixiao',
-      tenant: `${this.baseUrl}#${this.appId}`,
+      tenant,
       resolver: zhixiaoResolver(this, options.orderLifeMs),
       options,
     });
+    this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);
   }
 
   /** `baseUrl#appId`: the credential set whose journal entries this client reads and writes. */
@@ -134,7 +136,9 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
   }
 
   #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<ZhixiaoReply<M>> {
-    return this.#pipeline.run(name, zhixiaoMethods[name], req, opts) as Promise<ZhixiaoReply<M>>;
+    const spec = zhixiaoMethods[name];
+    const out = this.#pipeline.run(name, spec, req, opts) as Promise<ZhixiaoReply<M>>;
+    return settleReply(this.#settlement, name, spec, req, out);
   }
 
   /** 2.1 订单创建 Create an order; returns the pay page `url` (or `sp_data` for mini-programs). Never resent. */

@@ -158,6 +158,18 @@ export function journalStoreContract(name: string, factory: StoreFactory): void 
       expect((await all(store, { states: ['succeeded'] }))[0]!.announcedAt).toBe(1_700_000_000_500);
     });
 
+    it('a move to a new state clears announcedAt: the new state is due to be announced', async () => {
+      const store = await factory.make();
+      const e = entry({ state: 'needs-review' });
+      await store.create(e);
+      await store.markAnnounced(e.id, 1_700_000_000_500);
+      const moved = await store.advance(e.id, { state: 'succeeded', at: 2 });
+      expect(moved!.moved).toBe(true);
+      expect(moved!.entry.announcedAt).toBeUndefined();
+      expect((await store.get(e.id))!.announcedAt).toBeUndefined();
+      expect((await all(store, { states: ['succeeded'] }))[0]!.announcedAt).toBeUndefined();
+    });
+
     it('concurrent creates of one id: exactly one true', async () => {
       const store = await factory.make();
       const stores = [store, (await factory.peer?.(store)) ?? store];

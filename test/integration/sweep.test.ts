@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDedupeStore } from '../../src/core/dedupe.js';
-import { type JournalEntry, MemoryJournalStore } from '../../src/core/journal.js';
+import { type JournalEntry, type JournalStore, MemoryJournalStore } from '../../src/core/journal.js';
 import type { SettlementEvent } from '../../src/core/settle.js';
 import type { SweepProgress } from '../../src/core/sweep.js';
 import {
@@ -22,17 +22,21 @@ import { journalEntry } from '../helpers/journal.js';
 let sb: Sandbox;
 const key = (tag: string) => `W${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}${tag}`;
 const MINUTES = 60_000;
+/** One token store for every client of the file, so that they share the sandbox's one token. */
+const tokenStore = new MemoryTokenStore();
 
 beforeAll(async () => {
   sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
+  // Clients at another gateway URL (the 40014 front) fetch their own token, which replaces this one.
+  maker = new OneCardClient({ ...sb.onecard, tokenStore, retryBaseMs: 1, moneyOnInvalidToken: 'resend' });
 });
 afterAll(() => sb.close());
 
-function client(journal: MemoryJournalStore, extra: object = {}) {
+function client(journal: JournalStore, extra: object = {}) {
   const events: SettlementEvent[] = [];
   const c = new OneCardClient({
     ...sb.onecard,
-    tokenStore: new MemoryTokenStore(),
+    tokenStore,
     retryBaseMs: 1,
     journal,
     onSettled: (e: SettlementEvent) => void events.push(e),
@@ -41,10 +45,13 @@ function client(journal: MemoryJournalStore, extra: object = {}) {
   return { c, events };
 }
 
+/** Makes orders without a journal: each test puts in the journal the entry it needs. */
+let maker: OneCardClient;
+
 /** A recharge made at the gateway; the journal holds it as `state`, last touched ten minutes ago. */
 async function recharge(c: OneCardClient, journal: MemoryJournalStore, state: JournalEntry['state']) {
   const order_no = key('r');
-  const r = await c.recharge({
+  const r = await maker.recharge({
     client_type: 'web',
     pay_type: 'alipay',
     account: '10001',
@@ -240,9 +247,18 @@ describe('sweep', () => {
     await expect(none.sweep()).rejects.toBeInstanceOf(ConfigurationError);
   });
 
-  it('an intent left by a call that died after sending is settled by the sweep', async () => {
+  it('an intent whose outcome was never written (a lost reply, then a failed write) is settled by the sweep', async () => {
     const journal = new MemoryJournalStore();
-    const { c, events } = client(journal);
+    let writes = false;
+    // The journal is down for the outcome write, as when the process dies between the send and the write.
+    const flaky: JournalStore = {
+      create: (e) => journal.create(e),
+      advance: (id, t) => (writes ? journal.advance(id, t) : Promise.reject(new Error('down'))),
+      markAnnounced: (id, at) => journal.markAnnounced(id, at),
+      get: (id) => journal.get(id),
+      list: (f) => journal.list(f),
+    };
+    const { c, events } = client(flaky);
     const order_no = key('k');
     await c.queryCard({ idtype: 'acc', id: '10001' });
     sb.faults.next('dropAfterProcess');
@@ -257,9 +273,9 @@ describe('sweep', () => {
       notify_url: 'https://m.test/n',
     });
     await expect(sent).rejects.toBeInstanceOf(OutcomeUnknownError);
-    // What the journal holds when the process died between the send and the outcome write.
-    const e = journalEntry(c.tenant, 'onecard', 'recharge', order_no, { amount: 900, state: 'intent' });
-    await journal.create(e);
+    const e = (await journal.get(`${c.tenant}|recharge|${order_no}`))!;
+    expect(e.state).toBe('intent');
+    writes = true;
     const outId = [...sb.onecardGateway.ledger.recharges.values()].find(
       (o) => o.order_no === order_no,
     )!.out_id;

@@ -43,7 +43,7 @@ const RECHARGE = {
   notify_url: 'https://merchant.test/n',
 } as const;
 
-/** A recharge the gateway processed but whose reply was lost: the journal holds it as `unknown`. */
+/** A recharge the gateway processed but whose reply was lost: the client's journal holds it as `unknown`. */
 async function lostRecharge(client: OneCardClient, journal: MemoryJournalStore, amount = 1200) {
   const order_no = key('r');
   await client.queryCard({ idtype: 'acc', id: '10001' }); // the token first, so the fault hits the recharge
@@ -51,8 +51,9 @@ async function lostRecharge(client: OneCardClient, journal: MemoryJournalStore, 
   await expect(client.recharge({ ...RECHARGE, order_no, order_amount: amount })).rejects.toBeInstanceOf(
     OutcomeUnknownError,
   );
-  const e = journalEntry(client.tenant, 'onecard', 'recharge', order_no, { amount });
-  await journal.create(e);
+  // The journal wrote the intent before the send, and `unknown` once the reply was lost.
+  const e = (await journal.get(`${client.tenant}|recharge|${order_no}`))!;
+  expect(e).toMatchObject({ state: 'unknown', amount });
   const outId = [...sb.onecardGateway.ledger.recharges.values()].find((o) => o.order_no === order_no)!.out_id;
   return { e, order_no, outId };
 }
@@ -227,8 +228,8 @@ describe('Zhixiao: createOrder by queryOrder (2.2), refundOrder to a person', ()
     await expect(
       client.createOrder({ body: 'x', out_trade_no, total_fee: 800, notify_url: 'https://m.test/n' }),
     ).rejects.toBeInstanceOf(OutcomeUnknownError);
-    const e = journalEntry(client.tenant, 'zhixiao', 'createOrder', out_trade_no, { amount: 800 });
-    await journal.create(e);
+    const e = (await journal.get(`${client.tenant}|createOrder|${out_trade_no}`))!;
+    expect(e).toMatchObject({ state: 'unknown', amount: 800 });
     await expect(client.resolve(e, { deadlineMs: 0 })).resolves.toMatchObject({ state: 'pending' });
     const order = [...sb.zhixiaoGateway.orders.values()].find((o) => o.out_trade_no === out_trade_no)!;
     sb.zhixiaoGateway.settle(order.order_id, true);

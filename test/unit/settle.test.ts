@@ -55,16 +55,79 @@ async function delivered(ref: string) {
     await new Promise((r) => setTimeout(r, 20));
 }
 
-async function paidOrder(client: ZhixiaoPayClient, notifyUrl = 'https://m.test/n') {
+/** An order made by a client without journal or onSettled: each test puts in the journal what it needs. */
+async function paidOrder(notifyUrl = 'https://m.test/n') {
   const out_trade_no = key('o');
-  const o = await client.createOrder({ body: 'x', out_trade_no, total_fee: 500, notify_url: notifyUrl });
+  const o = await zhixiao({}).createOrder({ body: 'x', out_trade_no, total_fee: 500, notify_url: notifyUrl });
   return { out_trade_no, order_id: o.order_id, pay: () => sb.zhixiaoGateway.settle(o.order_id, true) };
 }
+
+describe('onSettled from replies', () => {
+  const pay = async (c: OneCardClient, tranamt: number, opts = {}) => {
+    const { barcode } = await c.getBarcode({ account: '10001', paytype: '1' });
+    return c.payByBarcode({ barcode, mercacc: '1000060', tranamt, dineseq: '1' }, opts);
+  };
+
+  it('with a journal: a paid barcode and a refused transfer are announced once, a recharge waits', async () => {
+    const { client, events, journal } = setup(onecard);
+    await pay(client, 100, { journalKey: 'sale-1' });
+    const refused = await client
+      .transfer(
+        { account: '10001', tranamt: 40_000, src_acctype: '###', dst_acctype: '001' },
+        { journalKey: 'move-1' },
+      )
+      .catch((e) => e);
+    expect(refused.gatewayCode).toBe('60010');
+    await client.recharge({
+      client_type: 'web',
+      pay_type: 'alipay',
+      account: '10001',
+      acctype: '###',
+      order_no: key('q'),
+      order_amount: 100,
+      return_url: 'https://m.test/r',
+      notify_url: 'https://m.test/n',
+    });
+    expect(events.map((e) => [e.method, e.orderKey, e.state, e.source])).toEqual([
+      ['payByBarcode', 'sale-1', 'succeeded', 'reply'],
+      ['transfer', 'move-1', 'failed', 'reply'],
+    ]);
+    const sale = await journal!.get(`${client.tenant}|payByBarcode|sale-1`);
+    expect(sale).toMatchObject({ state: 'succeeded', announcedAt: expect.any(Number) });
+  });
+
+  it('without a journal: a verified reply is announced by a claim; an order that waits is not', async () => {
+    const { client, events } = setup(onecard, { journal: false });
+    await pay(client, 100);
+    const z = setup(zhixiao, { journal: false });
+    const out_trade_no = key('n');
+    const o = await z.client.createOrder({
+      body: 'x',
+      out_trade_no,
+      total_fee: 300,
+      notify_url: 'https://m.test/n',
+    });
+    sb.zhixiaoGateway.settle(o.order_id, true);
+    await z.client.refundOrder({ out_trade_no, refund_fee: 100 });
+    expect(events).toEqual([
+      expect.objectContaining({ method: 'payByBarcode', amount: 100, state: 'succeeded', source: 'reply' }),
+    ]);
+    expect(z.events).toEqual([
+      expect.objectContaining({
+        method: 'refundOrder',
+        context: { out_trade_no },
+        refs: { order_id: o.order_id },
+        amount: 100,
+        state: 'succeeded',
+      }),
+    ]);
+  });
+});
 
 describe('onSettled from queries', () => {
   it('fires once per order and state, with the entry facts; a final entry is not announced again', async () => {
     const { client, events, journal } = setup(zhixiao);
-    const o = await paidOrder(client);
+    const o = await paidOrder();
     const e = pendingEntry(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
     await journal!.create(e);
     o.pay();
@@ -93,7 +156,7 @@ describe('onSettled from queries', () => {
     const journal = new MemoryJournalStore();
     const a = setup(zhixiao, { journal });
     const b = setup(zhixiao, { journal });
-    const o = await paidOrder(a.client);
+    const o = await paidOrder();
     const e = pendingEntry(a.client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
     await journal.create(e);
     o.pay();
@@ -107,7 +170,7 @@ describe('onSettled from queries', () => {
 
   it('needs-review is announced, and the final state after it again', async () => {
     const { client, events, journal } = setup(zhixiao);
-    const o = await paidOrder(client);
+    const o = await paidOrder();
     const e = pendingEntry(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no, {
       createdAt: Date.now() - 2 * HOURS,
     });
@@ -124,7 +187,7 @@ describe('onSettled from queries', () => {
   it('a throwing onSettled leaves the entry unannounced and the call unharmed, and is reported', async () => {
     const warned = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     const { client, events, journal } = setup(zhixiao, { fail: 1 });
-    const o = await paidOrder(client);
+    const o = await paidOrder();
     const e = pendingEntry(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
     await journal!.create(e);
     o.pay();
@@ -144,7 +207,7 @@ describe('onSettled from queries', () => {
     const dedupeStore = new MemoryDedupeStore();
     const { client, events } = setup((o) => zhixiao({ ...o, dedupeStore }), { journal: false, fail: 1 });
     const other = setup((o) => zhixiao({ ...o, dedupeStore }), { journal: false });
-    const o = await paidOrder(client);
+    const o = await paidOrder();
     o.pay();
     const ref = { orderKey: o.out_trade_no, amount: 500 };
     await client.resolve(ref, { deadlineMs: 0 }); // onSettled throws: not announced
@@ -173,7 +236,7 @@ describe('notices feed the journal and announce once', () => {
   it('Zhixiao: a paid notice moves the entry to succeeded and fires once; a repeated notice does not', async () => {
     const { client, events, journal } = setup(zhixiao);
     const url = await endpoint(client.nodeNotificationHandler());
-    const o = await paidOrder(client, url);
+    const o = await paidOrder(url);
     const e = pendingEntry(client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
     await journal!.create(e);
     const order = o.pay();
@@ -189,7 +252,7 @@ describe('notices feed the journal and announce once', () => {
   it('an order made before the journal was enabled gets an entry from its notice', async () => {
     const { client, events, journal } = setup(zhixiao);
     const url = await endpoint(client.nodeNotificationHandler());
-    const o = await paidOrder(client, url);
+    const o = await paidOrder(url);
     o.pay();
     await delivered(o.order_id);
     const id = `${client.tenant}|createOrder|${o.out_trade_no}`;
@@ -201,8 +264,9 @@ describe('notices feed the journal and announce once', () => {
   it('OneCard: the notice amount is checked against the journal; a missing entry is made with it', async () => {
     const { client, events, journal } = setup(onecard);
     const url = await endpoint(client.nodeNotificationHandler());
+    const maker = onecard({});
     const recharge = (order_no: string, amount: number) =>
-      client.recharge({
+      maker.recharge({
         client_type: 'web',
         pay_type: 'alipay',
         account: '10002',
@@ -246,7 +310,7 @@ describe('notices feed the journal and announce once', () => {
       res.statusCode = answer.status;
       res.end(await answer.text());
     });
-    const o = await paidOrder(client, url);
+    const o = await paidOrder(url);
     o.pay();
     await delivered(o.order_id);
     const record = sb.notifications.find((n) => n.ref === o.order_id)!;

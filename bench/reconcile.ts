@@ -7,9 +7,11 @@
  * through createOrder is measured on a sample, and the section says how long 100,000 would have taken.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sandboxEnv, writeEnvFile } from '../src/cli/env-file.js';
 import { ZhixiaoPayClient } from '../src/index.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import buildIfStale from '../test/global-setup.js';
@@ -62,7 +64,9 @@ function memoryOf(pid: number): { rss: number; peak: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
-    return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+    const m = { rss: kib('VmRSS'), peak: kib('VmHWM') };
+    // A process that has exited but not been reaped still has a status file, without these lines.
+    return Number.isFinite(m.rss) && Number.isFinite(m.peak) ? m : undefined;
   } catch {
     return undefined;
   }
@@ -124,7 +128,8 @@ export async function reconcileBench(log: (line?: string) => void, quick: boolea
     n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   buildIfStale();
   const dir = mkdtempSync(join(tmpdir(), 'campus-pay-bench-'));
-  const sb = await startSandbox();
+  const platform = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const sb = await startSandbox({ onecard: { platformPrivateKey: platform } });
   try {
     // Orders through the API, to say how long 100,000 would take that way.
     const client = new ZhixiaoPayClient({ ...sb.zhixiao, httpClient: 'node' });
@@ -153,17 +158,12 @@ export async function reconcileBench(log: (line?: string) => void, quick: boolea
     const seedSeconds = (performance.now() - seedStart) / 1000;
 
     const env = join(dir, 'bench.env');
-    writeFileSync(
-      env,
-      [
-        `CAMPUS_PAY_ZHIXIAO_BASE_URL=${sb.zhixiao.baseUrl}`,
-        `CAMPUS_PAY_ZHIXIAO_APP_ID=${sb.zhixiao.appId}`,
-        `CAMPUS_PAY_ZHIXIAO_APP_SECRET=${sb.zhixiao.appSecret}`,
-        `CAMPUS_PAY_ZHIXIAO_AES_KEY=${sb.zhixiao.aesKey}`,
-        `CAMPUS_PAY_ZHIXIAO_PATHS=${JSON.stringify(sb.zhixiao.paths)}`,
-      ].join('\n'),
-      { mode: 0o600 },
-    );
+    const pem = (k: KeyObject) => k.export({ type: k.type === 'private' ? 'pkcs8' : 'spki', format: 'pem' });
+    const vars = sandboxEnv(sb, {
+      merchantPublicKey: pem(createPublicKey(sb.onecard.privateKey)).toString(),
+      platformPrivateKey: pem(platform).toString(),
+    });
+    writeEnvFile(env, vars, 'bench');
     const smallLedger = join(dir, 'small.csv');
     const bigLedger = join(dir, 'big.csv');
     await writeLedger(smallLedger, small);

@@ -149,7 +149,7 @@ export async function out(text: string): Promise<void> {
 function reportProblems(j: OpenJournal): void {
   for (const p of j.problems())
     process.stderr.write(
-      `campus-pay: journal line ${p.line} is ${p.kind === 'cut' ? 'cut short (a write cut by a crash)' : `${p.kind}`}${p.id ? ` (entry ${p.id})` : ''}; the other lines are read\n`,
+      `campus-pay: journal line ${p.line} is ${p.kind === 'cut' ? 'cut short (a write cut by a crash)' : p.kind}${p.id ? ` (entry ${p.id})` : ''}; the other lines are read\n`,
     );
 }
 
@@ -277,7 +277,8 @@ async function sweep(j: OpenJournal, a: JournalArgs, s: SweepArgs): Promise<numb
     for (const { gateway, client } of clients) {
       if (stop.signal.aborted) break;
       const bar = progressBar(`sweep ${gateway}`);
-      const pending: Promise<void>[] = [];
+      // The lines are written in order, each after the one before (onProgress cannot wait).
+      let lines = Promise.resolve();
       const summary = await client.sweep({
         ...(s.states ? { states: s.states } : {}),
         ...(s.olderThanMs === undefined ? {} : { olderThanMs: s.olderThanMs }),
@@ -285,11 +286,12 @@ async function sweep(j: OpenJournal, a: JournalArgs, s: SweepArgs): Promise<numb
         signal: stop.signal,
         onProgress: (p: SweepProgress) => {
           bar.update(p.done, p.total, stateCounts(p.states));
-          if (!s.table && p.phase === 'resolve') pending.push(out(`${JSON.stringify({ gateway, ...p })}\n`));
+          const line = `${JSON.stringify({ gateway, ...p })}\n`;
+          if (!s.table && p.phase === 'resolve') lines = lines.then(() => out(line));
         },
       });
       bar.end();
-      await Promise.all(pending);
+      await lines;
       summaries.push({ gateway, summary });
       await out(
         s.table

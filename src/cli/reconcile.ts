@@ -3,6 +3,7 @@
  * gateways (client reconcile()), written as a report a finance office opens in Excel. Both files are
  * streamed, so memory stays flat on any ledger; an interrupted run continues with --resume.
  */
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { open, truncate } from 'node:fs/promises';
 import { ConfigurationError } from '../core/errors.js';
@@ -145,7 +146,9 @@ async function completeLength(path: string): Promise<number> {
 
 /** Writes one line, waiting while the disk is slower than the gateway. */
 async function write(out: WriteStream, text: string): Promise<void> {
-  if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+  if (out.errored) throw out.errored;
+  // once() rejects if the file fails while we wait, and leaves no listener behind either way.
+  if (!out.write(text)) await once(out, 'drain');
 }
 
 export async function reconcileCommand(file: string | undefined, a: ReconcileArgs): Promise<number> {
@@ -201,8 +204,8 @@ export async function reconcileCommand(file: string | undefined, a: ReconcileArg
   }
 
   const out = createWriteStream(report, { flags: a.resume && reportExists ? 'a' : 'w' });
-  const failed = new Promise<never>((_, reject) => out.once('error', reject));
-  failed.catch(() => undefined);
+  // A failed write is thrown by the next write (out.errored); the event itself needs a listener.
+  out.on('error', () => {});
   // A byte-order mark first, so Excel reads the UTF-8 (Chinese notes) as UTF-8.
   if (!(a.resume && reportExists)) await write(out, `\uFEFF${csvLine(REPORT_COLUMNS)}`);
 
@@ -223,13 +226,14 @@ export async function reconcileCommand(file: string | undefined, a: ReconcileArg
       const result = RESULT_OF[r.status];
       done.counts[result]++;
       thisRun++;
-      await Promise.race([write(out, csvLine(reportRow(r, raw, result))), failed]);
+      await write(out, csvLine(reportRow(r, raw, result)));
     }
   } finally {
     stop.end();
     bar.end();
     await new Promise<void>((resolve) => out.end(resolve));
   }
+  if (out.errored) throw out.errored;
   done.rows += thisRun;
   const seconds = (Date.now() - started) / 1000;
   process.stdout.write(summary(done, thisRun, seconds, report, stop.signal.aborted));

@@ -48,17 +48,10 @@ function rows(path: string): string[][] {
   );
 }
 
-const HEADER = [
-  'row',
-  'gateway',
-  'order_key',
-  'result',
-  'ledger_amount_fen',
-  'ledger_state',
-  'gateway_amount_fen',
-  'gateway_state',
-  'note',
-];
+const HEADER =
+  'row,gateway,order_key,result,ledger_amount_fen,ledger_state,gateway_amount_fen,gateway_state,note'.split(
+    ',',
+  );
 
 /** Every kind of result, the header in another order, an extra column with a comma and a line break. */
 const MIXED = [

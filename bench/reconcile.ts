@@ -146,6 +146,17 @@ export interface ReconcileBench {
   countsMatch: boolean;
 }
 
+/** The highest RSS in each tenth of a run's time. */
+const perTenth = (samples: Run['samples']): number[] => {
+  const end = samples.at(-1)?.t ?? 0;
+  const top = Array.from({ length: 10 }, () => 0);
+  for (const x of samples) {
+    const k = Math.min(9, Math.floor((10 * x.t) / end));
+    top[k] = Math.max(top[k]!, x.rss);
+  }
+  return top;
+};
+
 /** The value at each tenth of a series (by position), for a line of ten numbers. */
 const tenths = <T>(xs: T[]): T[] =>
   Array.from(
@@ -153,7 +164,12 @@ const tenths = <T>(xs: T[]): T[] =>
     (_, k) => xs[Math.min(xs.length - 1, Math.ceil(((k + 1) * xs.length) / 10) - 1)]!,
   );
 
-export async function reconcileBench(log: (line?: string) => void, quick: boolean): Promise<ReconcileBench> {
+/** `command`: how this run was started, for the record. */
+export async function reconcileBench(
+  log: (line?: string) => void,
+  quick: boolean,
+  command: string,
+): Promise<ReconcileBench> {
   const big = quick ? 10_000 : 100_000;
   const small = big / 10;
   const fmt = (n: number, d = 0) =>
@@ -213,7 +229,7 @@ export async function reconcileBench(log: (line?: string) => void, quick: boolea
     log(`## 6. Reconciling ${fmt(big)} orders (\`campus-pay reconcile\`)`);
     log();
     log(
-      `Measured on ${new Date().toISOString().slice(0, 10)} by \`npm run bench${quick ? ' -- --quick' : ''}\` (this section alone: \`npm run bench -- --reconcile\`). \`campus-pay reconcile ledger.csv --out report.csv --concurrency ${CONCURRENCY}\` against the sandbox (Zhixiao, one queryOrder per row), the CLI as its own process (dist/cli.js); its RSS read from /proc every 100 ms, the peak is the kernel's high-water mark (VmHWM). The sandbox runs in the bench's process, on the same 2 cores.`,
+      `Measured on ${new Date().toISOString().slice(0, 10)} by \`${command}\` (this section alone: \`npm run bench -- --reconcile\`). \`campus-pay reconcile ledger.csv --out report.csv --concurrency ${CONCURRENCY}\` against the sandbox (Zhixiao, one queryOrder per row), the CLI as its own process (dist/cli.js); its RSS read from /proc every 100 ms, the peak is the kernel's high-water mark (VmHWM). The sandbox runs in the bench's process, on the same 2 cores.`,
     );
     log();
     log(
@@ -233,8 +249,8 @@ export async function reconcileBench(log: (line?: string) => void, quick: boolea
       log(`| ${fmt(n)} | ${fmt(r.rate)} | ${fmt(r.seconds, 1)} | ${fmt(r.peak / MiB, 1)} |`);
     log();
     log(
-      `RSS during the ${fmt(big)}-row run, at each tenth of its time (MiB): ${tenths(b.samples)
-        .map((x) => fmt(x.rss / MiB, 0))
+      `Highest RSS in each tenth of the ${fmt(big)}-row run's time (MiB): ${perTenth(b.samples)
+        .map((x) => fmt(x / MiB, 0))
         .join(
           ' · ',
         )}. V8 collects when it sees fit, so RSS rises and falls by tens of MiB whatever the ledger's length, and so does its peak from run to run.`,
@@ -268,7 +284,7 @@ export function reconcileTarget(r: ReconcileBench): string {
 /** docs/performance.md with this section and its Targets row put in (replaced, or added before the notes). */
 export function spliceReconcile(doc: string, section: string[], target: string): string {
   const lines = doc.split('\n');
-  const row = lines.findIndex((l) => l.startsWith('| reconcile '));
+  const row = lines.findIndex((l) => l.startsWith('| reconcile'));
   if (row >= 0) lines[row] = target;
   else {
     const table = lines.indexOf('## Targets');

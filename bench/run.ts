@@ -340,7 +340,7 @@ const header = [
 ];
 const file = join(import.meta.dirname, '..', 'docs', 'performance.md');
 if (process.argv.includes('--reconcile')) {
-  const rec = await reconcileBench(log, quick);
+  const rec = await reconcileBench(log, quick, `npm run bench -- --reconcile${quick ? ' --quick' : ''}`);
   if (!quick) writeFileSync(file, spliceReconcile(readFileSync(file, 'utf8'), out, reconcileTarget(rec)));
   console.log(reconcileTarget(rec));
   process.exit(0);
@@ -371,7 +371,7 @@ if (process.argv.includes('--probe')) {
 }
 const e = await envelope();
 const r = await endToEnd();
-const rec = await reconcileBench(log, quick);
+const rec = await reconcileBench(log, quick, `npm run bench${quick ? ' -- --quick' : ''}`);
 const summary = [
   '## Targets',
   '',

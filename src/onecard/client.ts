@@ -11,20 +11,12 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
-import type { JournalEntry } from '../core/journal.js';
-import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
+import type { JournalClientOptions } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
-import {
-  type LedgerRows,
-  type ReconcileOptions,
-  type ReconcileRun,
-  reconcile as reconcileRows,
-  SETTLEMENT,
-} from '../core/reconcile.js';
-import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
-import { Settlement, type SettlementOptions, settleNotice, settleReply } from '../core/settle.js';
-import { type SweepOptions, type SweepSummary, sweepJournal } from '../core/sweep.js';
+import { SETTLEMENT } from '../core/reconcile.js';
+import { type SettlementOptions, settleReply } from '../core/settle.js';
+import { SettlingClient } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
@@ -92,7 +84,7 @@ type OneCardApi = {
 /** Process-wide default, so two clients for the same app key never fetch competing tokens. */
 const defaultTokenStore = new MemoryTokenStore();
 
-export class OneCardClient implements OneCardApi {
+export class OneCardClient extends SettlingClient implements OneCardApi {
   readonly gatewayUrl: string;
   readonly appKey: string;
   readonly #desKey: string;
@@ -101,9 +93,9 @@ export class OneCardClient implements OneCardApi {
   readonly #maxNoticeAgeMs: number | undefined;
   readonly #tokens: TokenManager;
   readonly #pipeline: Pipeline<string>;
-  readonly #settlement: Settlement;
 
   constructor(options: OneCardClientOptions) {
+    super();
     this.gatewayUrl = requireOption(options, 'gatewayUrl', 'url');
     this.appKey = requireOption(options, 'appKey');
     requireOption(options, 'desKey');
@@ -152,54 +144,9 @@ export class OneCardClient implements OneCardApi {
     });
     const transport = new Transport(options);
     const tenant = `${this.gatewayUrl}#${this.appKey}`;
-    const announce = (e: JournalEntry) => this.#settlement.announce(e, 'reply');
-    const journal = paymentJournal(options, 'onecard', tenant, transport.logger, announce);
-    this.#settlement = new Settlement({
-      gateway: 'onecard',
-      tenant,
-      resolver: oneCardResolver(this, options.orderLifeMs),
-      options,
-    });
+    const resolver = oneCardResolver(this, options.orderLifeMs);
+    const journal = this.settleWith(options, 'onecard', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);
-  }
-
-  /** `gatewayUrl#appKey`: the credential set whose journal entries this client reads and writes. */
-  get tenant(): string {
-    return this.#settlement.tenant;
-  }
-
-  /** What `reconcile()` asks this client through. */
-  get [SETTLEMENT](): Settlement {
-    return this.#settlement;
-  }
-
-  /**
-   * Brings one money call to a final state (docs/settlement.md): a journal entry, or a reference
-   * `{ method, orderKey, amount }` for callers with no journal. A recharge is polled with
-   * queryRechargeOrder (2.2.4.5) until final or `deadlineMs`; a transfer or barcode payment, which no
-   * v2.41 query reports, becomes `needs-review` with the account's balances as evidence. With a journal,
-   * the entry is moved forward and `onSettled` announces a final state once.
-   */
-  resolve(target: JournalEntry | OrderRef, opts?: ResolveOptions): Promise<ResolveResult> {
-    return resolveOrder(this.#settlement, target, opts);
-  }
-
-  /**
-   * Resolves every unsettled journal entry of this tenant older than `olderThanMs` and announces final
-   * entries whose announcement failed (docs/settlement.md); run it periodically. A 40014 (调用次数超限) or
-   * 系统繁忙 halves its concurrency and pauses it. Needs the `journal` option.
-   */
-  sweep(opts?: SweepOptions): Promise<SweepSummary> {
-    return sweepJournal(this.#settlement, opts);
-  }
-
-  /**
-   * 对账: checks the merchant's OneCard ledger rows (recharges, by queryRechargeOrder with the row's
-   * amount) and yields a result per row, in order; transfers and barcode payments are not queryable.
-   * `reconcile(rows, { clients })` asks several clients at once (docs/settlement.md).
-   */
-  reconcile(rows: LedgerRows, opts?: Omit<ReconcileOptions, 'clients'>): ReconcileRun {
-    return reconcileRows(rows, { ...opts, clients: [this] });
   }
 
   /** Token fetches this client made, for metrics. */
@@ -210,7 +157,7 @@ export class OneCardClient implements OneCardApi {
   #run<M extends OneCardMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<OneCardReply<M>> {
     const spec = oneCardMethods[name];
     const out = this.#pipeline.run(name, spec, req, opts) as Promise<OneCardReply<M>>;
-    return settleReply(this.#settlement, name, spec, req, out);
+    return settleReply(this[SETTLEMENT], name, spec, req, out);
   }
 
   /** 2.2.1.1 获取访问令牌 Fetches a new token. Normally the client does this itself; each fetch invalidates the last. */
@@ -374,19 +321,22 @@ export class OneCardClient implements OneCardApi {
    * announced once; `onNotification` is then optional.
    */
   nodeNotificationHandler(options?: HandlerOptions<s.RechargeNotification>): NodeHandler {
-    return makeNodeHandler((i) => this.parseNotification(i), ONECARD_ACKS, options, this.#settles());
+    return makeNodeHandler(
+      (i) => this.parseNotification(i),
+      ONECARD_ACKS,
+      options,
+      this.noticeSettler(oneCardNoticeFacts),
+    );
   }
 
   /** A web `Request → Response` endpoint, settling as nodeNotificationHandler does. */
   webNotificationHandler(options?: HandlerOptions<s.RechargeNotification>): WebHandler {
-    return makeWebHandler((i) => this.parseNotification(i), ONECARD_ACKS, options, this.#settles());
-  }
-
-  #settles() {
-    const settlement = this.#settlement;
-    return settlement.active
-      ? (n: s.RechargeNotification) => settleNotice(settlement, oneCardNoticeFacts(n))
-      : undefined;
+    return makeWebHandler(
+      (i) => this.parseNotification(i),
+      ONECARD_ACKS,
+      options,
+      this.noticeSettler(oneCardNoticeFacts),
+    );
   }
 
   /** @deprecated since 0.2.0: renamed parseNotification, as on ZhixiaoPayClient. */

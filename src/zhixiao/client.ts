@@ -10,20 +10,12 @@ import {
   type NotificationInput,
   type WebHandler,
 } from '../core/handlers.js';
-import type { JournalEntry } from '../core/journal.js';
-import { type JournalClientOptions, paymentJournal } from '../core/journal-hook.js';
+import type { JournalClientOptions } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
-import {
-  type LedgerRows,
-  type ReconcileOptions,
-  type ReconcileRun,
-  reconcile as reconcileRows,
-  SETTLEMENT,
-} from '../core/reconcile.js';
-import { type OrderRef, type ResolveOptions, type ResolveResult, resolveOrder } from '../core/resolve.js';
-import { Settlement, type SettlementOptions, settleNotice, settleReply } from '../core/settle.js';
-import { type SweepOptions, type SweepSummary, sweepJournal } from '../core/sweep.js';
+import { SETTLEMENT } from '../core/reconcile.js';
+import { type SettlementOptions, settleReply } from '../core/settle.js';
+import { SettlingClient } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import type { ZhixiaoCredentials } from './envelope.js';
@@ -59,14 +51,14 @@ type ZhixiaoApi = {
   [M in ZhixiaoMethodName]: (req: ZhixiaoRequest<M>, opts?: CallOptions) => Promise<ZhixiaoReply<M>>;
 };
 
-export class ZhixiaoPayClient implements ZhixiaoApi {
+export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
   readonly baseUrl: string;
   readonly appId: string;
   readonly #credentials: ZhixiaoCredentials;
   readonly #pipeline: Pipeline<undefined>;
-  readonly #settlement: Settlement;
 
   constructor(options: ZhixiaoPayClientOptions) {
+    super();
     this.baseUrl = requireOption(options, 'baseUrl', 'url').replace(/\/+$/, '');
     this.appId = requireOption(options, 'appId');
     this.#credentials = {
@@ -85,60 +77,15 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
     const protocol = zhixiaoProtocol({ baseUrl: this.baseUrl, credentials: this.#credentials, paths });
     const transport = new Transport(options);
     const tenant = `${this.baseUrl}#${this.appId}`;
-    const announce = (e: JournalEntry) => this.#settlement.announce(e, 'reply');
-    const journal = paymentJournal(options, 'zhixiao', tenant, transport.logger, announce);
-    this.#settlement = new Settlement({
-      gateway: 'zhixiao',
-      tenant,
-      resolver: zhixiaoResolver(this, options.orderLifeMs),
-      options,
-    });
+    const resolver = zhixiaoResolver(this, options.orderLifeMs);
+    const journal = this.settleWith(options, 'zhixiao', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);
-  }
-
-  /** `baseUrl#appId`: the credential set whose journal entries this client reads and writes. */
-  get tenant(): string {
-    return this.#settlement.tenant;
-  }
-
-  /** What `reconcile()` asks this client through. */
-  get [SETTLEMENT](): Settlement {
-    return this.#settlement;
-  }
-
-  /**
-   * Brings one money call to a final state (docs/settlement.md): a journal entry, or a reference
-   * `{ method, orderKey, amount }` for callers with no journal. An order is polled with queryOrder (2.2)
-   * until final or `deadlineMs`; a refund, which no v1.27 query reports, becomes `needs-review` with the
-   * order's answer as evidence. With a journal, the entry is moved forward and `onSettled` announces a
-   * final state once.
-   */
-  resolve(target: JournalEntry | OrderRef, opts?: ResolveOptions): Promise<ResolveResult> {
-    return resolveOrder(this.#settlement, target, opts);
-  }
-
-  /**
-   * Sweeps the journal (docs/settlement.md): orders and refunds of this appid left unsettled for
-   * `olderThanMs` are resolved, and final ones whose announcement failed announced again. A -1 系统繁忙
-   * halves its concurrency and pauses it. Needs the `journal` option; run it periodically.
-   */
-  sweep(opts?: SweepOptions): Promise<SweepSummary> {
-    return sweepJournal(this.#settlement, opts);
-  }
-
-  /**
-   * 对账: each ledger row of a Zhixiao order is checked by queryOrder (2.2 names no amount, so only its
-   * state is compared); refunds are not queryable. One result per row, in order; to ask several clients
-   * at once, use `reconcile(rows, { clients })` (docs/settlement.md).
-   */
-  reconcile(rows: LedgerRows, opts?: Omit<ReconcileOptions, 'clients'>): ReconcileRun {
-    return reconcileRows(rows, { ...opts, clients: [this] });
   }
 
   #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<ZhixiaoReply<M>> {
     const spec = zhixiaoMethods[name];
     const out = this.#pipeline.run(name, spec, req, opts) as Promise<ZhixiaoReply<M>>;
-    return settleReply(this.#settlement, name, spec, req, out);
+    return settleReply(this[SETTLEMENT], name, spec, req, out);
   }
 
   /** 2.1 订单创建 Create an order; returns the pay page `url` (or `sp_data` for mini-programs). Never resent. */
@@ -201,19 +148,22 @@ export class ZhixiaoPayClient implements ZhixiaoApi {
    * optional.
    */
   nodeNotificationHandler(options?: HandlerOptions<s.PaymentNotification>): NodeHandler {
-    return makeNodeHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options, this.#settles());
+    return makeNodeHandler(
+      (i) => this.parseNotification(i),
+      ZHIXIAO_ACKS,
+      options,
+      this.noticeSettler(zhixiaoNoticeFacts),
+    );
   }
 
   /** A web `Request → Response` endpoint (Hono, Next.js route handlers, Bun, Deno), settling the same way. */
   webNotificationHandler(options?: HandlerOptions<s.PaymentNotification>): WebHandler {
-    return makeWebHandler((i) => this.parseNotification(i), ZHIXIAO_ACKS, options, this.#settles());
-  }
-
-  #settles() {
-    const settlement = this.#settlement;
-    return settlement.active
-      ? (n: s.PaymentNotification) => settleNotice(settlement, zhixiaoNoticeFacts(n))
-      : undefined;
+    return makeWebHandler(
+      (i) => this.parseNotification(i),
+      ZHIXIAO_ACKS,
+      options,
+      this.noticeSettler(zhixiaoNoticeFacts),
+    );
   }
 
   /** Builds a correctly signed notification body for your tests. */

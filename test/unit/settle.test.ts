@@ -2,9 +2,14 @@
  * onSettled exactly once: per order and state, whichever of a query, a notice or a second instance learns
  * it; a throwing handler loses nothing. Notices reach the handlers by real HTTP from the sandbox's notifier.
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryDedupeStore } from '../../src/core/dedupe.js';
-import { MemoryJournalStore } from '../../src/core/journal.js';
+import { type JournalStore, MemoryJournalStore } from '../../src/core/journal.js';
+import { FileJournalStore } from '../../src/core/journal-file.js';
 import type { SettlementEvent } from '../../src/core/settle.js';
 import { MemoryTokenStore, OneCardClient, ValidationError, ZhixiaoPayClient } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
@@ -25,10 +30,7 @@ afterEach(async () => {
 afterAll(() => sb.close());
 
 /** A client of either gateway with a journal (or none) and an onSettled that records its events. */
-function setup<C>(
-  make: (o: object) => C,
-  extra: { journal?: MemoryJournalStore | false; fail?: number } = {},
-) {
+function setup<C>(make: (o: object) => C, extra: { journal?: JournalStore | false; fail?: number } = {}) {
   const events: SettlementEvent[] = [];
   let failures = extra.fail ?? 0;
   const journal = extra.journal === false ? undefined : (extra.journal ?? new MemoryJournalStore());
@@ -166,6 +168,26 @@ describe('onSettled from queries', () => {
     ]);
     expect(both.map((r) => r.state)).toEqual(['succeeded', 'succeeded']);
     expect([...a.events, ...b.events]).toHaveLength(1);
+  });
+
+  it('two processes (each its own FileJournalStore and dedupe store on one file) resolve at once: one event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'campus-pay-settle-'));
+    try {
+      const file = join(dir, 'journal.jsonl');
+      const a = setup(zhixiao, { journal: new FileJournalStore(file) });
+      const b = setup(zhixiao, { journal: new FileJournalStore(file) });
+      const o = await paidOrder();
+      const e = pendingEntry(a.client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
+      expect(await a.journal!.create(e)).toBe(true);
+      o.pay();
+      await Promise.all([a.client.resolve(e, { deadlineMs: 0 }), b.client.resolve(e, { deadlineMs: 0 })]);
+      expect([...a.events, ...b.events].map((x) => [x.orderKey, x.state])).toEqual([
+        [o.out_trade_no, 'succeeded'],
+      ]);
+      expect((await b.journal!.get(e.id))?.announcedAt).toEqual(expect.any(Number));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('needs-review is announced, and the final state after it again', async () => {

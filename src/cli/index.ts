@@ -128,8 +128,9 @@ sweep  client.sweep() for each gateway the environment configures (or .env, as f
        every unsettled entry of those credentials last updated longer ago than --older-than (default 1m)
        is asked about and moved forward. No onSettled handler runs here: your service's own sweep
        announces what this one settled, so no settlement event is lost to a terminal. A progress bar on
-       stderr on a terminal; on stdout, a JSON line after each entry (the counts so far), then a summary
-       line per gateway (a short summary on a terminal).
+       stderr on a terminal. On stdout, a JSON line per entry the gateway answered for (id, gateway,
+       method, orderKey, amount, state, moved, note), then a summary line per gateway with the entries
+       that could not be asked; on a terminal, a short summary per gateway.
 
 Journal entries hold nothing secret (no key, token or signature), and nothing secret is printed.
 

@@ -262,10 +262,19 @@ interface SweepArgs {
 /**
  * client.sweep() for each configured gateway (or the one --gateway names). No `onSettled` is given: the
  * service's own sweep announces the entries this one settles, so a sweep from a terminal never swallows an
- * event the service has not seen.
+ * event the service has not seen. Each entry the sweep got an answer for is one JSON line, read from the
+ * journal write that recorded it; an entry it could not ask about is in the summary's errors.
  */
 async function sweep(j: OpenJournal, a: JournalArgs, s: SweepArgs): Promise<number> {
-  const clients = (await configuredClients(a['no-token-cache'] ?? false, { journal: j.store })).filter(
+  // The lines are written in order, each after the one before (the journal write cannot wait for them).
+  let lines = Promise.resolve();
+  const store = watched(j.store, (entry, moved) => {
+    if (s.table) return;
+    const { id, gateway, method, orderKey, amount, state, note } = entry;
+    const line = `${JSON.stringify({ id, gateway, method, orderKey, amount, state, moved, note })}\n`;
+    lines = lines.then(() => out(line));
+  });
+  const clients = (await configuredClients(a['no-token-cache'] ?? false, { journal: store })).filter(
     (c) => s.gateway === undefined || c.gateway === s.gateway,
   );
   if (clients.length === 0)
@@ -277,18 +286,12 @@ async function sweep(j: OpenJournal, a: JournalArgs, s: SweepArgs): Promise<numb
     for (const { gateway, client } of clients) {
       if (stop.signal.aborted) break;
       const bar = progressBar(`sweep ${gateway}`);
-      // The lines are written in order, each after the one before (onProgress cannot wait).
-      let lines = Promise.resolve();
       const summary = await client.sweep({
         ...(s.states ? { states: s.states } : {}),
         ...(s.olderThanMs === undefined ? {} : { olderThanMs: s.olderThanMs }),
         ...(s.concurrency === undefined ? {} : { concurrency: s.concurrency }),
         signal: stop.signal,
-        onProgress: (p: SweepProgress) => {
-          bar.update(p.done, p.total, stateCounts(p.states));
-          const line = `${JSON.stringify({ gateway, ...p })}\n`;
-          if (!s.table && p.phase === 'resolve') lines = lines.then(() => out(line));
-        },
+        onProgress: (p: SweepProgress) => bar.update(p.done, p.total, stateCounts(p.states)),
       });
       bar.end();
       await lines;
@@ -307,6 +310,24 @@ async function sweep(j: OpenJournal, a: JournalArgs, s: SweepArgs): Promise<numb
     (x) => x.summary.errorCount > 0 || (x.summary.states['needs-review'] ?? 0) > 0,
   );
   return attention ? EXIT.attention : EXIT.ok;
+}
+
+/** The journal, telling `onAdvance` of every entry a write moved forward or added an answer to. */
+function watched(
+  store: JournalStore,
+  onAdvance: (entry: JournalEntry, moved: boolean) => void,
+): JournalStore {
+  return {
+    create: (entry) => store.create(entry),
+    advance: async (id, t) => {
+      const r = await store.advance(id, t);
+      if (r) onAdvance(r.entry, r.moved);
+      return r;
+    },
+    markAnnounced: (id, at) => store.markAnnounced(id, at),
+    get: (id) => store.get(id),
+    list: (filter) => store.list(filter),
+  };
 }
 
 const stateCounts = (states: Partial<Record<JournalState, number>>) =>

@@ -143,19 +143,31 @@ describe('campus-pay journal sweep', () => {
     const r = await journal('sweep', '--older-than', '0');
     expect(r.code).toBe(0);
     const lines = jsonLines(r.out);
+    // Per gateway: a line per entry the gateway answered for, then the summary.
+    expect(lines.map((l) => `${l.gateway} ${l.summary ? 'summary' : 'entry'}`)).toEqual([
+      'onecard entry',
+      'onecard summary',
+      ...Array(3).fill('zhixiao entry'),
+      'zhixiao summary',
+    ]);
     const summaries = lines.filter((l) => l.summary);
     expect(summaries.map((s) => [s.gateway, s.tenant, s.summary.total, s.summary.errorCount])).toEqual([
       ['onecard', tenants.onecard, 1, 0],
       ['zhixiao', tenants.zhixiao, 3, 0],
     ]);
-    // One progress line per entry resolved, before its gateway's summary.
-    const progress = lines.filter((l) => !l.summary);
-    expect(progress.map((p) => [p.gateway, p.done, p.total])).toEqual([
-      ['onecard', 1, 1],
-      ['zhixiao', 1, 3],
-      ['zhixiao', 2, 3],
-      ['zhixiao', 3, 3],
+    const entries = lines.filter((l) => !l.summary);
+    expect(entries.map((e) => `${e.orderKey} ${e.state} ${e.moved}`).sort()).toEqual([
+      'JLOST failed true',
+      'JOPEN pending false',
+      'JPAID succeeded true',
+      'JRECH succeeded true',
     ]);
+    expect(entries.find((e) => e.orderKey === 'JLOST')).toMatchObject({
+      id: idOf(tenants.zhixiao, 'createOrder', 'JLOST'),
+      method: 'createOrder',
+      amount: 500,
+      note: expect.stringMatching(/no such order/),
+    });
     expect(r.err).toContain(`1 unsettled entries of ${ELSEWHERE} are not swept`);
 
     // The journal now says what the gateway says: paid orders succeeded, the open one still pending, the

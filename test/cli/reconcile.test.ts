@@ -1,13 +1,23 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { scanChildOutput } from '../helpers/secret-scan.js';
-import { baseEnv, CLI, runCli, sandboxOrders, TMP, writeEnvFor } from './helpers.js';
+import { baseEnv, CLI, run, runCli, sandboxOrders, TMP, writeEnvFor } from './helpers.js';
 
 let sb: Sandbox;
 let env: string;
+/** util-linux script(1), to run the CLI on a pseudo-terminal. */
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    console.warn('script(1) is not installed: the progress bar on a terminal is not tested here');
+    return false;
+  }
+})();
 
 beforeAll(async () => {
   sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
@@ -204,6 +214,18 @@ describe('campus-pay reconcile --resume', () => {
     expect(resumed.code).toBe(1);
     expect(readFileSync(out, 'utf8')).toBe(whole);
     expect(resumed.out).toContain('7 rows this run');
+  });
+
+  it.runIf(hasScript)('on a terminal: a progress bar on stderr, then the summary table', async () => {
+    const cmd = ['node', CLI, 'reconcile', file('long.csv'), '--out', file('tty.csv'), '--env-file', env];
+    // script(1) runs the command on a pseudo-terminal: stdout and stderr are both a TTY, as in a shell.
+    const r = await run('script', ['-qec', cmd.join(' '), '/dev/null'], { env: baseEnv() }).catch(
+      (e: { stdout: string; stderr: string; code: number }) => e,
+    );
+    scanChildOutput('campus-pay reconcile (on a terminal)', r);
+    expect(r.stdout).toMatch(/\rreconcile \[#+\] 12\/12 /);
+    expect(r.stdout).toMatch(/total\s+12\r?\n/);
+    expect(readFileSync(file('tty.csv'), 'utf8')).toBe(whole);
   });
 
   it("refuses to continue another ledger's report, leaving it as it was", async () => {

@@ -229,7 +229,7 @@ export async function reconcileBench(
     log(`## 6. Reconciling ${fmt(big)} orders (\`campus-pay reconcile\`)`);
     log();
     log(
-      `Measured on ${new Date().toISOString().slice(0, 10)} by \`${command}\` (this section alone: \`npm run bench -- --reconcile\`). \`campus-pay reconcile ledger.csv --out report.csv --concurrency ${CONCURRENCY}\` against the sandbox (Zhixiao, one queryOrder per row), the CLI as its own process (dist/cli.js); its RSS read from /proc every 100 ms, the peak is the kernel's high-water mark (VmHWM). The sandbox runs in the bench's process, on the same 2 cores.`,
+      `Measured on ${new Date().toISOString().slice(0, 10)} by \`${command}\`${command.includes('--reconcile') ? '' : ' (this section alone: `npm run bench -- --reconcile`)'}, Node ${process.version}. \`campus-pay reconcile ledger.csv --out report.csv --concurrency ${CONCURRENCY}\` against the sandbox (Zhixiao, one queryOrder per row), the CLI as its own process (dist/cli.js); its RSS read from /proc every 100 ms, the peak is the kernel's high-water mark (VmHWM). The sandbox runs in the bench's process, on the same 2 cores.`,
     );
     log();
     log(
@@ -253,7 +253,7 @@ export async function reconcileBench(
         .map((x) => fmt(x / MiB, 0))
         .join(
           ' · ',
-        )}. V8 collects when it sees fit, so RSS rises and falls by tens of MiB whatever the ledger's length, and so does its peak from run to run.`,
+        )}. V8 collects lazily: RSS climbs while garbage waits to be collected, and its peak differs by tens of MiB from run to run whatever the ledger's length; the heap after a full GC, below, is what the process holds.`,
     );
     log();
     log(

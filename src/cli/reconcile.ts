@@ -201,6 +201,11 @@ export async function reconcileCommand(file: string | undefined, a: ReconcileArg
         ...(raw.tenant ? { tenant: raw.tenant } : {}),
       };
     }
+    if (position < done.rows)
+      throw new ConfigurationError(
+        '--resume',
+        `${report} holds ${count(done.rows)} rows, more than ${ledger} has (${count(position)}): it is another ledger's report`,
+      );
   }
 
   const out = createWriteStream(report, { flags: a.resume && reportExists ? 'a' : 'w' });

@@ -237,5 +237,9 @@ describe('campus-pay reconcile --resume', () => {
     expect(r.code).toBe(2);
     expect(JSON.parse(r.err).error.message).toMatch(/does not continue/);
     expect(statSync(out).size).toBe(size);
+    const shorter = await reconcile(ledger('shorter.csv', long.slice(0, 4)), out, '--resume');
+    expect(shorter.code).toBe(2);
+    expect(JSON.parse(shorter.err).error.message).toMatch(/holds 12 rows, more than .* has \(3\)/);
+    expect(statSync(out).size).toBe(size);
   });
 });

@@ -4,20 +4,19 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CampusPayError, ConfigurationError, GatewayError } from '../core/errors.js';
-import { tokenKey } from '../core/token-store.js';
-import { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from '../env.js';
-import { OneCardClient } from '../onecard/client.js';
-import { ONECARD_BUSINESS_CODES, TOKEN_FETCH_LIMIT } from '../onecard/codes.js';
+import { CAMPUS_PAY_ENV, loadEnvFile } from '../env.js';
 import { oneCardMethods } from '../onecard/methods.js';
 import { TOO_OFTEN } from '../onecard/token.js';
-import { ZhixiaoPayClient } from '../zhixiao/client.js';
 import { zhixiaoMethods } from '../zhixiao/methods.js';
 import { badArgument, resolveMethod } from './args.js';
+import { oneCardFromEnv, zhixiaoFromEnv } from './clients.js';
 import { decrypt, signStringFor, verify } from './debug.js';
 import { doctor } from './doctor.js';
 import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
+import { EXIT, journalCommand } from './journal.js';
+import { reconcileCommand } from './reconcile.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
-import { defaultCacheDir, FileTokenStore } from './token-cache.js';
+import { defaultCacheDir } from './token-cache.js';
 
 /** What to do about a token refusal, in the CLI's terms (the library's message says why). */
 function tooOftenHint(): string {
@@ -39,6 +38,8 @@ Commands:
   verify <onecard|zhixiao> <body|->              verify the signature of a captured body
   sign-string <onecard|zhixiao> <method> [json]  the fields and sign string the SDK would send
   doctor <onecard|zhixiao>      check keys, clock and the gateway without side effects
+  journal <ls|show|sweep>       read and sweep the payment journal (--journal <file> | --redis <url>)
+  reconcile <ledger.csv> --out <report.csv>      check your ledger against the gateways, order by order
 
 Options: --env-file <path> (default .env), --no-token-cache, --help
 Run "campus-pay <command> --help" for more.`,
@@ -111,6 +112,67 @@ Checks, without fetching a token or moving money: that the private key matches t
 (set ${CAMPUS_PAY_ENV.onecard.merchantPublicKey}), the clock against the gateway's, and that the gateway accepts our
 signature, app key and timestamp. The probe is a query sent by the SDK's client (OneCard: with a token the
 gateway cannot know, so it answers 40017), over the same transport as every call.`,
+  journal: `campus-pay journal ls [--state <s,…|all>] [--gateway onecard|zhixiao] [--older-than <age>] [--format table|json]
+campus-pay journal show <id|order key>
+campus-pay journal sweep [--gateway onecard|zhixiao] [--older-than <age>] [--state <s,…>] [--concurrency <n>]
+each with --journal <file> (a FileJournalStore) or --redis <url> [--redis-prefix <p>] (a RedisJournalStore;
+needs the ioredis package)
+
+The payment journal your service writes (its clients' "journal" option; docs/reliability.md).
+
+ls     entries, by default the unsettled ones (intent, unknown, pending, needs-review); --state all lists
+       every one. --older-than: last updated longer ago than that (90s, 10m, 2h, 1d). Output: a table on a
+       terminal, else JSON lines, one entry each (--format chooses).
+show   one entry as JSON, by its id or by its order key (when that names one entry).
+sweep  client.sweep() for each gateway the environment configures (or .env, as for "campus-pay onecard"):
+       every unsettled entry of those credentials last updated longer ago than --older-than (default 1m)
+       is asked about and moved forward. No onSettled handler runs here: your service's own sweep
+       announces what this one settled, so no settlement event is lost to a terminal. A progress bar on
+       stderr on a terminal. On stdout, a JSON line per entry the gateway answered for (id, gateway,
+       method, orderKey, amount, state, moved, note), then a summary line per gateway with the entries
+       that could not be asked; on a terminal, a short summary per gateway.
+
+Journal entries hold nothing secret (no key, token or signature), and nothing secret is printed.
+
+Exit codes: 0 done; 1 needs attention: (show) no such entry, (sweep) entries that could not be asked or
+that need a person (needs-review); 2 usage or configuration error, or a failure that stopped the run
+(the error is on stderr as JSON); 130 interrupted (Ctrl-C).`,
+  reconcile: `campus-pay reconcile <ledger.csv> --out <report.csv> [--resume | --overwrite] [--concurrency <n>]
+
+Checks each row of your ledger against its gateway, one query per order (neither gateway offers a
+statement download), with at most --concurrency queries at once (default 4, up to 64), fewer while the
+gateway asks to slow down. Clients come from the environment (or .env), as for "campus-pay onecard".
+
+The ledger: CSV in UTF-8 (with or without the byte-order mark Excel writes), CRLF or LF line ends, fields
+quoted as Excel quotes them. Its first line is a header naming these columns, in any order (other
+columns are ignored):
+  gateway     onecard | zhixiao
+  order_key   your order number: OneCard recharge order_no, Zhixiao out_trade_no
+  amount_fen  the amount in integer fen (1 yuan = 100 fen)
+  state       succeeded | failed | pending, as your books have it
+  method      (optional) the SDK method that made the order; default recharge (OneCard), createOrder
+              (Zhixiao). transfer, payByBarcode and refundOrder have no query: cannot-query
+  tenant      (optional) gatewayUrl#appKey or baseUrl#appId: a row of other credentials is cannot-query
+
+The report: CSV (UTF-8 with a byte-order mark, CRLF), one line per ledger row, in ledger order, columns
+  row, gateway, order_key, result, ledger_amount_fen, ledger_state, gateway_amount_fen, gateway_state, note
+where row is the ledger's line number (its header is line 1) and result is one of
+  matched          the gateway agrees: state, and amount where its answer has one (OneCard)
+  amount-mismatch  the gateway has another amount
+  state-mismatch   the gateway has another state
+  missing          the gateway does not know the order
+  cannot-query     no query reports the method, or the gateway could not be asked (note says why)
+  unreadable       the row itself is wrong (a bad amount, an unknown gateway or state); note names it
+A row that cannot be read is reported and the run goes on. At the end, a summary table on stdout; while
+running, a progress bar on stderr on a terminal.
+
+An interrupted run (Ctrl-C, a crash) leaves a report of the rows done. --resume reads how many rows it
+holds, checks that its last row is this ledger's row, and continues from the next one. Without --resume or
+--overwrite an existing report is left alone. Both files are streamed: memory stays flat on any ledger.
+
+Exit codes: 0 every row matched; 1 some row did not (any other result); 2 usage or configuration error
+(no header, a report of another ledger, no gateway configured), or a failure that stopped the run (on
+stderr as JSON); 130 interrupted (continue with --resume).`,
 };
 
 async function readInput(command: string, arg: string | undefined): Promise<unknown> {
@@ -145,6 +207,17 @@ async function main(argv: string[]): Promise<number> {
       fail: { type: 'boolean' },
       url: { type: 'string' },
       to: { type: 'string' },
+      journal: { type: 'string' },
+      redis: { type: 'string' },
+      'redis-prefix': { type: 'string' },
+      state: { type: 'string' },
+      gateway: { type: 'string' },
+      'older-than': { type: 'string' },
+      concurrency: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;
@@ -212,17 +285,8 @@ async function main(argv: string[]): Promise<number> {
         accepts: (n) => n.startsWith('synjones.'),
         hint: 'a gateway method outside it by its full name, synjones.…',
       });
-      const options = oneCardOptionsFromEnv();
+      const { client, noteRefusal } = await oneCardFromEnv(values['no-token-cache'] ?? false);
       const payload = await readInput(command, input);
-      // A token given in the environment wins; otherwise the on-disk cache, so runs in a row share a token.
-      const cache =
-        options.tokenStore || values['no-token-cache']
-          ? undefined
-          : new FileTokenStore(defaultCacheDir(), { onWriteError: warnOnce });
-      const client = new OneCardClient({ ...options, ...(cache ? { tokenStore: cache } : {}) });
-      // The client's own (normalised) URL and app key: the key its token manager uses.
-      const key = tokenKey(client.gatewayUrl, client.appKey);
-      if (cache) await refuseIfPaused(cache, key);
       try {
         print(
           'method' in target
@@ -230,8 +294,7 @@ async function main(argv: string[]): Promise<number> {
             : await client.call(target.raw, payload as Record<string, unknown>),
         );
       } catch (err) {
-        if (cache && err instanceof GatewayError && TOO_OFTEN.has(err.gatewayCode))
-          await cache.noteRefusal(key);
+        await noteRefusal(err);
         throw err;
       }
       return 0;
@@ -247,11 +310,15 @@ async function main(argv: string[]): Promise<number> {
     case 'zhixiao': {
       const [name, input] = rest;
       const target = resolveMethod('zhixiao', zhixiaoMethods, name);
+      const client = zhixiaoFromEnv();
       const payload = await readInput(command, input);
-      const client = new ZhixiaoPayClient(zhixiaoOptionsFromEnv());
       print(await callTableMethod(client, target.method, payload));
       return 0;
     }
+    case 'journal':
+      return journalCommand(rest[0], rest.slice(1), values);
+    case 'reconcile':
+      return reconcileCommand(rest[0], values);
     case 'decrypt':
     case 'verify':
     case 'sign-string':
@@ -293,32 +360,6 @@ function callTableMethod(client: object, method: string, payload: unknown): Prom
   return (client as Record<string, (p: unknown) => Promise<unknown>>)[method]!.call(client, payload);
 }
 
-let warned = false;
-/** A cache that cannot be written costs the next run a fetch, not this run its answer. */
-function warnOnce(err: Error): void {
-  if (warned) return;
-  warned = true;
-  const why = (err as NodeJS.ErrnoException).code ?? err.message;
-  process.stderr.write(
-    `campus-pay: the token cache is not written (${why}); the next run will fetch again\n`,
-  );
-}
-
-/**
- * Without a usable cached token, a fetch less than 2 minutes after the last one (made or refused by any
- * run) can only be refused: say so without sending it, so this run does not extend the refusal.
- */
-async function refuseIfPaused(cache: FileTokenStore, key: string): Promise<void> {
-  const until = await cache.fetchPausedUntil(key);
-  if (until === undefined) return;
-  throw new GatewayError({
-    level: 'business',
-    code: TOKEN_FETCH_LIMIT,
-    info: ONECARD_BUSINESS_CODES[TOKEN_FETCH_LIMIT],
-    message: `token fetches are paused: a token was fetched (or a fetch refused) less than 2 minutes ago and no valid token is cached, so a fetch now would be refused with ${TOKEN_FETCH_LIMIT} (access_token调用次数超限); not sent. No new fetch is tried before ${new Date(until).toISOString()}`,
-  });
-}
-
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -328,6 +369,8 @@ main(process.argv.slice(2)).then(
       err instanceof CampusPayError ? err.toJSON() : { name: 'Error', message: (err as Error).message };
     if (err instanceof GatewayError && TOO_OFTEN.has(err.gatewayCode)) out.hint = tooOftenHint();
     process.stderr.write(`${JSON.stringify({ error: out }, null, 2)}\n`);
-    process.exitCode = 1;
+    // journal and reconcile say "needs attention" with 1, so a run that stopped ends with 2.
+    const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+    process.exitCode = command === 'journal' || command === 'reconcile' ? EXIT.usage : 1;
   },
 );

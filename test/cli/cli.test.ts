@@ -48,14 +48,23 @@ function envWith(name: string, variable: string, value: string): string {
 }
 
 describe('the campus-pay binary', () => {
-  it.each(['', 'sandbox', 'onecard', 'zhixiao', 'trigger', 'decrypt', 'verify', 'sign-string', 'doctor'])(
-    '%s --help',
-    async (cmd) => {
-      const r = await cli(...(cmd ? [cmd] : []), '--help');
-      expect(r.code).toBe(0);
-      expect(r.out).toContain(cmd ? `campus-pay ${cmd}` : 'Usage: campus-pay');
-    },
-  );
+  it.each([
+    '',
+    'sandbox',
+    'onecard',
+    'zhixiao',
+    'trigger',
+    'decrypt',
+    'verify',
+    'sign-string',
+    'doctor',
+    'journal',
+    'reconcile',
+  ])('%s --help', async (cmd) => {
+    const r = await cli(...(cmd ? [cmd] : []), '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(cmd ? `campus-pay ${cmd}` : 'Usage: campus-pay');
+  });
 
   it('onecard queryCard prints JSON', async () => {
     const r = await cli('onecard', 'queryCard', '{"idtype":"sno","id":"2023000001"}');

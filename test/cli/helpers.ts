@@ -6,7 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { JournalStore } from '../../src/core/journal.js';
+import { OneCardClient } from '../../src/onecard/client.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
+import { ZhixiaoPayClient } from '../../src/zhixiao/client.js';
 import { scanChildOutput } from '../helpers/secret-scan.js';
 
 export const run = promisify(execFile);
@@ -19,7 +22,7 @@ export const baseEnv = (cacheDir = join(TMP, 'cache')) => ({
   CAMPUS_PAY_CACHE_DIR: cacheDir,
 });
 
-/** The env file a developer would write by hand for `sandbox`: PEMs as JSON strings with \n escapes. */
+/** The env file a developer would write by hand for `sandbox` (both gateways): PEMs as JSON strings with \n escapes. */
 export function writeEnvFor(file: string, s: Sandbox) {
   const q = JSON.stringify;
   writeFileSync(
@@ -30,6 +33,11 @@ export function writeEnvFor(file: string, s: Sandbox) {
       `CAMPUS_PAY_ONECARD_DES_KEY=${s.onecard.desKey}`,
       `CAMPUS_PAY_ONECARD_PRIVATE_KEY=${q(s.onecard.privateKey)}`,
       `CAMPUS_PAY_ONECARD_PLATFORM_PUBLIC_KEY=${q(s.onecard.platformPublicKey)}`,
+      `CAMPUS_PAY_ZHIXIAO_BASE_URL=${s.zhixiao.baseUrl}`,
+      `CAMPUS_PAY_ZHIXIAO_APP_ID=${s.zhixiao.appId}`,
+      `CAMPUS_PAY_ZHIXIAO_APP_SECRET=${s.zhixiao.appSecret}`,
+      `CAMPUS_PAY_ZHIXIAO_AES_KEY=${s.zhixiao.aesKey}`,
+      `CAMPUS_PAY_ZHIXIAO_PATHS=${q(s.zhixiao.paths)}`,
     ].join('\n'),
   );
 }
@@ -84,4 +92,39 @@ export function listen(handler: RequestListener) {
       }),
     ),
   );
+}
+
+type Outcome = 'paid' | 'failed' | 'open';
+/** A notify_url nothing listens on: the tests read the gateway's state, not its notices. */
+const NOWHERE = 'http://127.0.0.1:9/notify';
+
+/**
+ * Orders in a sandbox made through the SDK as a service makes them (with its journal, when given), then
+ * paid or failed as the payer would on the pay page, or left open.
+ */
+export function sandboxOrders(sb: Sandbox, journal?: JournalStore) {
+  const extra = journal ? { journal } : {};
+  const zx = new ZhixiaoPayClient({ ...sb.zhixiao, ...extra });
+  const oc = new OneCardClient({ ...sb.onecard, ...extra });
+  return {
+    zx,
+    oc,
+    async zhixiao(out_trade_no: string, total_fee: number, outcome: Outcome) {
+      const r = await zx.createOrder({ body: 'CLI test', out_trade_no, total_fee, notify_url: NOWHERE });
+      if (outcome !== 'open') sb.zhixiaoGateway.settle(r.order_id, outcome === 'paid');
+    },
+    async recharge(order_no: string, order_amount: number, outcome: Outcome) {
+      const r = await oc.recharge({
+        client_type: 'web',
+        pay_type: 'alipay',
+        account: '10001',
+        acctype: '###',
+        order_no,
+        order_amount,
+        return_url: 'http://example.edu/return',
+        notify_url: NOWHERE,
+      });
+      if (outcome !== 'open') sb.onecardGateway.settle(r.out_id, outcome === 'paid');
+    },
+  };
 }

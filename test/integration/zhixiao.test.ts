@@ -73,6 +73,19 @@ describe('Zhixiao over real HTTP against the sandbox', () => {
     }
   });
 
+  it('seedOrder books orders the API then answers for, without notices, and their numbers are taken', async () => {
+    const [paid, failed, open] = ['sp', 'sf', 'so'].map(tradeNo);
+    const seeded = sb.zhixiaoGateway.seedOrder({ out_trade_no: paid!, total_fee: 300, status: 2 });
+    sb.zhixiaoGateway.seedOrder({ out_trade_no: failed!, total_fee: 300, status: 3 });
+    sb.zhixiaoGateway.seedOrder({ out_trade_no: open!, total_fee: 300 });
+    const status = async (n: string) => (await client.queryOrder({ out_trade_no: n })).status;
+    expect([await status(paid!), await status(failed!), await status(open!)]).toEqual([2, 3, 1]);
+    expect(sb.notifications.some((n) => n.ref === seeded.order_id)).toBe(false);
+    const again = { body: 'again', out_trade_no: paid!, total_fee: 300, notify_url: 'http://127.0.0.1:9/n' };
+    await expect(client.createOrder(again)).rejects.toMatchObject({ gatewayCode: '-1' });
+    expect(() => sb.zhixiaoGateway.seedOrder({ out_trade_no: open!, total_fee: 1 })).toThrow(/重复/);
+  });
+
   it('cancel a pending order; a paid one cannot be cancelled', async () => {
     const out_trade_no = tradeNo('c');
     const o = await client.createOrder({

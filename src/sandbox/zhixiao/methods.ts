@@ -77,8 +77,7 @@ export function zhixiaoSandboxMethods(ctx: ZhixiaoMethodContext): ZhixiaoSandbox
         'openid 小程序支付',
       ),
       handle: (b) => {
-        if ([...settlement.orders.values()].some((o) => o.out_trade_no === b.out_trade_no))
-          refuse('-1', '商户订单号重复');
+        if (settlement.has(b.out_trade_no)) refuse('-1', '商户订单号重复');
         const order = settlement.open({
           out_trade_no: String(b.out_trade_no),
           body: String(b.body),

@@ -28,6 +28,8 @@ export interface ZhixiaoOrder {
 
 export class ZhixiaoSettlement {
   readonly orders = new Map<string, ZhixiaoOrder>();
+  /** order_id by out_trade_no: a query finds its order at once, however many orders the sandbox holds. */
+  readonly #byTradeNo = new Map<string, string>();
   #seq = 0;
 
   constructor(
@@ -48,12 +50,19 @@ export class ZhixiaoSettlement {
       createdAt: Date.now(),
     };
     this.orders.set(o.order_id, o);
+    this.#byTradeNo.set(o.out_trade_no, o.order_id);
     return o;
+  }
+
+  /** Whether an order has this out_trade_no. */
+  has(outTradeNo: unknown): boolean {
+    return typeof outTradeNo === 'string' && this.#byTradeNo.has(outTradeNo);
   }
 
   /** The order of this out_trade_no, or -1 订单不存在. */
   byTradeNo(v: unknown): ZhixiaoOrder {
-    const o = [...this.orders.values()].find((x) => x.out_trade_no === v);
+    const id = typeof v === 'string' ? this.#byTradeNo.get(v) : undefined;
+    const o = id === undefined ? undefined : this.orders.get(id);
     return this.expire(o ?? refuse('-1', '订单不存在'));
   }
 

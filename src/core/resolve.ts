@@ -15,7 +15,8 @@ import {
 } from './errors.js';
 import { isFinal, type JournalEntry, type JournalGateway, type JournalState } from './journal.js';
 import { abortedWhileWaiting } from './limiter.js';
-import { checkCallOptions } from './pipeline.js';
+import type { OptionRule } from './options.js';
+import { CALL_OPTIONS, checkCallOptions } from './pipeline.js';
 import { isAnnounced, type SettledSource, type Settlement } from './settle.js';
 import { storeCall } from './store-call.js';
 import { backoff } from './transport.js';
@@ -362,11 +363,15 @@ export function orderFacts(s: Settlement, target: JournalEntry | OrderRef): Orde
   return facts;
 }
 
+/** The call options' rules, but `deadlineMs` may be 0 (ask once). */
+const RESOLVE_OPTIONS: Readonly<Record<string, OptionRule>> = {
+  ...CALL_OPTIONS,
+  deadlineMs: (d) =>
+    typeof d === 'number' && Number.isFinite(d) && d >= 0
+      ? undefined
+      : 'must be a finite number of milliseconds, 0 or more',
+};
+
 function checkResolveOptions(opts: ResolveOptions) {
-  checkCallOptions(opts, 'resolve');
-  const d = opts.deadlineMs;
-  if (d !== undefined && !(typeof d === 'number' && Number.isFinite(d) && d >= 0))
-    throw new ValidationError('resolve', 'request', [
-      { path: 'options.deadlineMs', message: 'must be a finite number of milliseconds, 0 or more' },
-    ]);
+  checkCallOptions(opts, 'resolve', RESOLVE_OPTIONS);
 }

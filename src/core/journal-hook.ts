@@ -281,17 +281,25 @@ export function successOf(spec: JournalSpec, reply: unknown): Omit<JournalTransi
   return { state: spec.onReply, ...(Object.keys(refs).length > 0 ? { refs } : {}) };
 }
 
-/** What a failed call means for the money: refused or never sent → failed; anything else → unknown. */
+/**
+ * What a failed call means for the money — the one rule of both the journal and the announcing of replies
+ * (settle.ts): `failed` only where nothing can have moved (the request never left, or a refusal the
+ * method table vouches for: RefusalMeaning `not-moved`); anything else → `unknown`, for the resolver.
+ */
 export function failureOf(spec: JournalSpec, err: unknown): Omit<JournalTransition, 'at'> {
   if (err instanceof GatewayError) {
     const code = String(err.gatewayCode);
-    return spec.duplicate?.(err)
-      ? {
-          state: 'unknown',
-          code,
-          note: `the gateway says this order exists already (${code}): an earlier attempt may have been paid`,
-        }
-      : { state: 'failed', code, note: `refused by the gateway (${err.level} code ${code})` };
+    const meaning = spec.refusal?.(err) ?? 'unclear';
+    if (meaning === 'not-moved')
+      return { state: 'failed', code, note: `refused by the gateway (${err.level} code ${code})` };
+    return {
+      state: 'unknown',
+      code,
+      note:
+        meaning === 'order-exists'
+          ? `the gateway says this order exists already (${code}): an earlier attempt may have been paid`
+          : `refused by the gateway (${err.level} code ${code}), which does not prove the money did not move`,
+    };
   }
   if (err instanceof TransportError && !err.mayHaveReachedGateway)
     return { state: 'failed', note: `not sent (${err.causeCode ?? 'network'})` };

@@ -246,7 +246,10 @@ const CASES: Record<Money, Case> = {
     gateway: 'zhixiao',
     onReply: 'succeeded',
     ok: async () => refundCall(await paidZhixiaoOrder(900)),
-    refused: async () => refundCall(unique('ZXNONE')), // no such order: -1
+    refused: async () => {
+      sb.zhixiaoGateway.frozen = true; // -3; cleared by the test
+      return refundCall(unique('ZXNONE'));
+    },
     refs: (r) => ({ order_id: String(r.order_id) }),
   },
 };
@@ -464,6 +467,31 @@ describe('journal details', () => {
       ['recharge', 'unknown', '60045'],
       ['createOrder', 'unknown', '-1'],
     ]);
+  });
+
+  it('a refusal that does not prove the money stayed → unknown: 40017 (refresh-and-throw), Zhixiao -1', async () => {
+    const store = new RecordingStore();
+    const { onecard, zhixiao } = clients(store);
+    await onecard.queryCard({ idtype: 'acc', id: '10001' }); // its token
+    // Another fetch for the app key makes that token invalid: the transfer is answered 40017.
+    await new OneCardClient({ ...sb.onecard, tokenStore: new MemoryTokenStore() }).queryCard({
+      idtype: 'acc',
+      id: '10001',
+    });
+    const transfer = transferCall(7);
+    const t = await onecard.transfer(transfer.req as never, transfer.opts).catch((e: unknown) => e);
+    expect(t).toMatchObject({ gatewayCode: '40017', level: 'system' });
+    // -1 with a wording other than 订单号重复: a refund of an order Zhixiao does not know.
+    const refund = refundCall(unique('ZXNONE'));
+    const r = await zhixiao.refundOrder(refund.req as never, refund.opts).catch((e: unknown) => e);
+    expect(r).toMatchObject({ gatewayCode: '-1' });
+    expect((r as GatewayError).gatewayMessage).not.toMatch(/订单号重复/);
+    const entries = await store.all();
+    expect(entries.map((e) => [e.method, e.state, e.code])).toEqual([
+      ['transfer', 'unknown', '40017'],
+      ['refundOrder', 'unknown', '-1'],
+    ]);
+    for (const e of entries) expect(e.note).toMatch(/does not prove the money did not move/);
   });
 
   it('without a journalKey, a transfer gets a fresh id, given on its error', async () => {

@@ -24,6 +24,7 @@ import {
   type JournalTransition,
   journalId,
 } from './journal.js';
+import { cleanTransition } from './journal-check.js';
 import type { JournalSpec, MethodSpec } from './method.js';
 import type { JournalLog, Logger } from './observe.js';
 import {
@@ -245,12 +246,11 @@ export class JournaledCall {
     let error: string | undefined;
     let out: { entry: JournalEntry; moved: boolean } | undefined;
     try {
-      out = await storeCall('journal', 'advance', () => store.advance(id, { ...t, at: Date.now() }), {
-        timeoutMs,
-      });
+      const clean = cleanTransition({ ...t, at: Date.now() });
+      out = await storeCall('journal', 'advance', () => store.advance(id, clean), { timeoutMs });
       if (out === undefined) error = 'entry not found';
     } catch (err) {
-      error = err instanceof StoreError ? err.reason : 'threw';
+      error = err instanceof StoreError ? err.reason : err instanceof JournalError ? 'not JSON' : 'threw';
     }
     // This call moved the entry: it, and no other, announces the state learned from the reply.
     if (out?.moved) await announce?.(out.entry);

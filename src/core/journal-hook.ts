@@ -28,6 +28,7 @@ import { cleanTransition } from './journal-check.js';
 import type { JournalSpec, MethodSpec } from './method.js';
 import type { JournalLog, Logger } from './observe.js';
 import {
+  type CallBounds,
   checkStoreTimeout,
   malformedRecord,
   type StoreCallOptions,
@@ -103,7 +104,7 @@ export function prepareJournal(
   name: string,
   spec: MethodSpec,
   valid: Record<string, unknown>,
-  opts: { journalKey?: unknown; deadlineMs?: number | undefined; signal?: AbortSignal | undefined },
+  opts: { journalKey?: unknown } & CallBounds,
 ): JournaledCall | undefined {
   const j = spec.journal;
   const key = opts.journalKey;
@@ -137,10 +138,9 @@ export function prepareJournal(
     query: query && { method: query.method, params: scalars(query.params) },
     context: j.context && scalars(valid, j.context),
   };
-  const deadline = opts.deadlineMs === undefined ? undefined : now + opts.deadlineMs;
   return new JournaledCall(journal, entry, j, {
     timeoutMs: journal.timeoutMs,
-    deadline,
+    deadline: opts.deadline,
     signal: opts.signal,
   });
 }

@@ -17,6 +17,7 @@ import {
   OneCardClient,
   OutcomeUnknownError,
   StoreError,
+  type TokenStore,
   TransportError,
   tokenKey,
   ValidationError,
@@ -414,6 +415,60 @@ describe('journal details', () => {
     controller.abort();
     expect((await pending).err).toMatchObject({ name: 'StoreError', reason: 'aborted' });
     expect(seen('transfer')).toEqual(['create', 'create']);
+  });
+
+  it('deadlineMs bounds the whole call: a journal write that uses it up leaves nothing to send', async () => {
+    const call = await c('transfer');
+    const store = new RecordingStore();
+    const { onecard } = clients(store);
+    await onecard.queryCard({ idtype: 'acc', id: '10001' }); // its token, so only the journal is slow
+    // The journal answers in time, but by then the call's deadline has passed (the clock moves on
+    // while it writes): the transport must not get a fresh deadlineMs of its own.
+    store.afterCreate = () => {
+      const now = Date.now();
+      vi.spyOn(Date, 'now').mockImplementation(() => now + 60_000);
+    };
+    events = [];
+    try {
+      const err = await onecard
+        .transfer(call.req as never, { ...call.opts, deadlineMs: 30_000 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect(err).toMatchObject({ mayHaveReachedGateway: false, timedOut: true });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(seen('transfer')).toEqual(['create', 'advance']);
+    const [entry] = await store.all();
+    expect(entry).toMatchObject({ state: 'failed', note: expect.stringMatching(/^not sent/) });
+  });
+
+  it('deadlineMs bounds the whole call: a token store that uses it up leaves nothing to send', async () => {
+    const tokenStore = new MemoryTokenStore();
+    await new OneCardClient({ ...sb.onecard, tokenStore }).queryCard({ idtype: 'acc', id: '10001' });
+    // Another process's handle on that store: it answers in time with the stored token, but the clock
+    // moves on while it reads, past the call's deadline.
+    const slow: TokenStore = {
+      get: async (k) => {
+        const out = await tokenStore.get(k);
+        const now = Date.now();
+        vi.spyOn(Date, 'now').mockImplementation(() => now + 60_000);
+        return out;
+      },
+      set: (k, v) => tokenStore.set(k, v),
+      delete: (k, t) => tokenStore.delete(k, t),
+    };
+    const client = new OneCardClient({ ...sb.onecard, tokenStore: slow, retryBaseMs: 1 });
+    events = [];
+    try {
+      const err = await client
+        .queryCard({ idtype: 'acc', id: '10001' }, { deadlineMs: 30_000 })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'TransportError', mayHaveReachedGateway: false, timedOut: true });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(events).toEqual([]);
   });
 
   it('an intent that lands after the call gave up is marked failed (it was never sent)', async () => {

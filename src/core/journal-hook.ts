@@ -172,12 +172,18 @@ export class JournaledCall {
    */
   async intent(): Promise<void> {
     const { store } = this.journal;
-    const pending = (async () => store.create(this.entry))();
+    // Started by storeCall, after its checks: a call already aborted or past its deadline writes nothing.
+    let pending: Promise<boolean> | undefined;
     let created: unknown;
     try {
-      created = await storeCall('journal', 'create', () => pending, this.limits);
+      created = await storeCall(
+        'journal',
+        'create',
+        () => (pending = Promise.resolve(store.create(this.entry))),
+        this.limits,
+      );
     } catch (err) {
-      if (err instanceof StoreError && (err.reason === 'timeout' || err.reason === 'aborted'))
+      if (pending && err instanceof StoreError && (err.reason === 'timeout' || err.reason === 'aborted'))
         this.#failLate(pending);
       throw err;
     }

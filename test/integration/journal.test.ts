@@ -5,6 +5,7 @@
  * specs (which request fields name the order, the amount, the context), not read from the method tables.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { paymentJournal, prepareJournal } from '../../src/core/journal-hook.js';
 import {
   type CallOptions,
   GatewayError,
@@ -23,6 +24,7 @@ import {
   ValidationError,
   ZhixiaoPayClient,
 } from '../../src/index.js';
+import { oneCardMethods } from '../../src/onecard/methods.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 
 let sb: Sandbox;
@@ -469,6 +471,55 @@ describe('journal details', () => {
       vi.restoreAllMocks();
     }
     expect(events).toEqual([]);
+  });
+
+  it('a call past its deadline by the time its token is ready writes no intent and sends nothing', async () => {
+    const call = await c('transfer');
+    const tokenStore = new MemoryTokenStore();
+    await new OneCardClient({ ...sb.onecard, tokenStore }).queryCard({ idtype: 'acc', id: '10001' });
+    // The stored token is read in time; meanwhile the clock passes the call's deadline.
+    const late: TokenStore = {
+      get: async (k) => {
+        const out = await tokenStore.get(k);
+        const now = Date.now();
+        vi.spyOn(Date, 'now').mockImplementation(() => now + 60_000);
+        return out;
+      },
+      set: (k, v) => tokenStore.set(k, v),
+      delete: (k, t) => tokenStore.delete(k, t),
+    };
+    const store = new RecordingStore();
+    events = [];
+    try {
+      const { err } = await run('transfer', { ...call, opts: { ...call.opts, deadlineMs: 30_000 } }, store, {
+        tokenStore: late,
+      });
+      expect(err).toMatchObject({ name: 'StoreError', store: 'journal', reason: 'timeout' });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(seen('transfer')).toEqual([]);
+    expect(await store.all()).toEqual([]);
+  });
+
+  it('an intent of a call aborted before it is written is never started', async () => {
+    const store = new RecordingStore();
+    const journal = paymentJournal({ journal: store }, 'onecard', 'http://gw.test/x#app', undefined);
+    const controller = new AbortController();
+    const call = transferCall(7);
+    const j = prepareJournal(journal, 'transfer', oneCardMethods.transfer, call.req, {
+      ...call.opts,
+      signal: controller.signal,
+    })!;
+    controller.abort();
+    events = [];
+    await expect(j.intent()).rejects.toMatchObject({
+      name: 'StoreError',
+      store: 'journal',
+      reason: 'aborted',
+    });
+    expect(events).toEqual([]);
+    expect(await store.all()).toEqual([]);
   });
 
   it('an intent that lands after the call gave up is marked failed (it was never sent)', async () => {

@@ -53,7 +53,7 @@ export class PaymentJournal {
   constructor(
     readonly store: JournalStore,
     readonly gateway: JournalGateway,
-    /** `${gatewayUrl}#${appKey}` (OneCard) or `${baseUrl}#${appId}` (Zhixiao). */
+    /** `${gatewayUrl}#${appKey}` (OneCard) or `${baseUrl}#${appId}` (Zhixiao), the URL normalised (tenantOf). */
     readonly tenant: string,
     readonly timeoutMs: number | undefined,
     readonly logger: Logger | undefined,

@@ -16,7 +16,7 @@ import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
 import { type SettlementOptions, settleReply } from '../core/settle.js';
-import { SettlingClient } from '../core/settling-client.js';
+import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
@@ -152,7 +152,7 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
       moneyOnInvalidToken: policy,
     });
     const transport = new Transport(options);
-    const tenant = `${this.gatewayUrl}#${this.appKey}`;
+    const tenant = tenantOf(this.gatewayUrl, this.appKey);
     const resolver = oneCardResolver(this, options.orderLifeMs);
     const journal = this.settleWith(options, 'onecard', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);

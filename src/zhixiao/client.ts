@@ -15,7 +15,7 @@ import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
 import { type SettlementOptions, settleReply } from '../core/settle.js';
-import { SettlingClient } from '../core/settling-client.js';
+import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import type { ZhixiaoCredentials } from './envelope.js';
@@ -79,7 +79,7 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
     }
     const protocol = zhixiaoProtocol({ baseUrl: this.baseUrl, credentials: this.#credentials, paths });
     const transport = new Transport(options);
-    const tenant = `${this.baseUrl}#${this.appId}`;
+    const tenant = tenantOf(this.baseUrl, this.appId);
     const resolver = zhixiaoResolver(this, options.orderLifeMs);
     const journal = this.settleWith(options, 'zhixiao', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);

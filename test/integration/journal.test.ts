@@ -600,6 +600,36 @@ describe('journal details', () => {
     for (const e of entries) expect(e.note).toMatch(/does not prove the money did not move/);
   });
 
+  it('one gateway is one tenant however its URL is spelt; no credential or query reaches an entry', async () => {
+    const appKey = sb.onecard.appKey;
+    const spellings = [
+      'http://GW.Campus.test:80/uap/gateway.action',
+      'http://gw.campus.test/uap/gateway.action',
+      'http://card:pa55word@gw.campus.test/uap/gateway.action?session=s3cr3t#top',
+    ];
+    const tenants = spellings.map((gatewayUrl) => new OneCardClient({ ...sb.onecard, gatewayUrl }).tenant);
+    expect(new Set(tenants)).toEqual(new Set([`http://gw.campus.test/uap/gateway.action#${appKey}`]));
+    const zx = ['HTTPS://ZX.test:443', 'https://zx.test', 'https://partner:pa55word@zx.test/'].map(
+      (baseUrl) => new ZhixiaoPayClient({ ...sb.zhixiao, baseUrl }).tenant,
+    );
+    expect(new Set(zx)).toEqual(new Set([`https://zx.test#${sb.zhixiao.appId}`]));
+
+    // Over HTTP: the URL the client posts to carries a password and a query string; the entry does not.
+    const url = new URL(sb.onecard.gatewayUrl);
+    url.username = 'card';
+    url.password = 'pa55word';
+    url.search = '?session=s3cr3t';
+    const store = new RecordingStore();
+    const call = transferCall(40_000);
+    const { err } = await run('transfer', call, store, { gatewayUrl: url.href });
+    expect(err).toBeInstanceOf(GatewayError);
+    const [entry] = await store.all();
+    expect(entry!.tenant).toBe(tenantOf('onecard'));
+    expect(entry!.id).toBe(`${tenantOf('onecard')}|transfer|${call.expected.orderKey}`);
+    expect((err as GatewayError).journalId).toBe(entry!.id);
+    expect(JSON.stringify(entry)).not.toMatch(/pa55word|s3cr3t|card:/);
+  });
+
   it('without a journalKey, a transfer gets a fresh id, given on its error', async () => {
     const store = new RecordingStore();
     const call = transferCall(40_000);

@@ -282,6 +282,8 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
    * Any method outside the table, in the same envelope (wrapper derived from the name). The payload is
    * sent as given, and the call is never resent unless `idempotent: true` — the SDK cannot know whether
    * it moves money.
+   * It writes no payment journal entry, even for a money method called by its gateway name: call the
+   * table method (e.g. `transfer`) for a journaled payment.
    */
   call<T = Record<string, unknown>>(
     method: string,

@@ -129,6 +129,8 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
   /**
    * Any path outside the table, in the same envelope. The payload is sent as given, and the call is
    * never resent unless `idempotent: true` — the SDK cannot know whether it moves money.
+   * It writes no payment journal entry, even for a money method called by its gateway name: call the
+   * table method (e.g. `transfer`) for a journaled payment.
    */
   call<T = Record<string, unknown>>(
     path: string,

@@ -446,20 +446,7 @@ describe('journal details', () => {
   });
 
   it('deadlineMs bounds the whole call: a token store that uses it up leaves nothing to send', async () => {
-    const tokenStore = new MemoryTokenStore();
-    await new OneCardClient({ ...sb.onecard, tokenStore }).queryCard({ idtype: 'acc', id: '10001' });
-    // Another process's handle on that store: it answers in time with the stored token, but the clock
-    // moves on while it reads, past the call's deadline.
-    const slow: TokenStore = {
-      get: async (k) => {
-        const out = await tokenStore.get(k);
-        const now = Date.now();
-        vi.spyOn(Date, 'now').mockImplementation(() => now + 60_000);
-        return out;
-      },
-      set: (k, v) => tokenStore.set(k, v),
-      delete: (k, t) => tokenStore.delete(k, t),
-    };
+    const slow = await slowTokenStore();
     const client = new OneCardClient({ ...sb.onecard, tokenStore: slow, retryBaseMs: 1 });
     events = [];
     try {
@@ -475,19 +462,7 @@ describe('journal details', () => {
 
   it('a call past its deadline by the time its token is ready writes no intent and sends nothing', async () => {
     const call = await c('transfer');
-    const tokenStore = new MemoryTokenStore();
-    await new OneCardClient({ ...sb.onecard, tokenStore }).queryCard({ idtype: 'acc', id: '10001' });
-    // The stored token is read in time; meanwhile the clock passes the call's deadline.
-    const late: TokenStore = {
-      get: async (k) => {
-        const out = await tokenStore.get(k);
-        const now = Date.now();
-        vi.spyOn(Date, 'now').mockImplementation(() => now + 60_000);
-        return out;
-      },
-      set: (k, v) => tokenStore.set(k, v),
-      delete: (k, t) => tokenStore.delete(k, t),
-    };
+    const late = await slowTokenStore();
     const store = new RecordingStore();
     events = [];
     try {
@@ -697,6 +672,25 @@ describe('journal details', () => {
     ).toThrow(/journalTimeoutMs/);
   });
 });
+
+/**
+ * A token store holding a valid token, as another process's handle on it: it answers in time, but the
+ * clock moves on a minute while it reads (past any deadline the test sets; `vi.restoreAllMocks` ends it).
+ */
+async function slowTokenStore(): Promise<TokenStore> {
+  const tokenStore = new MemoryTokenStore();
+  await new OneCardClient({ ...sb.onecard, tokenStore }).queryCard({ idtype: 'acc', id: '10001' });
+  return {
+    get: async (k) => {
+      const out = await tokenStore.get(k);
+      const now = Date.now();
+      vi.spyOn(Date, 'now').mockImplementation(() => now + 60_000);
+      return out;
+    },
+    set: (k, v) => tokenStore.set(k, v),
+    delete: (k, t) => tokenStore.delete(k, t),
+  };
+}
 
 async function c(method: Money) {
   return CASES[method].ok();

@@ -26,6 +26,12 @@ const zhixiao = (code: string, message: string) =>
 const ONECARD_MONEY = ['transfer', 'payByBarcode', 'recharge'] as const;
 const ZHIXIAO_MONEY = ['createOrder', 'refundOrder'] as const;
 
+/** Every money method of a table writes `state` for this refusal, with its code. */
+function expectState(specs: Array<[string, JournalSpec | undefined]>, err: GatewayError, state: string) {
+  for (const [m, spec] of specs)
+    expect(failureOf(spec!, err), m).toMatchObject({ state, code: err.gatewayCode });
+}
+
 describe('a refused OneCard money call', () => {
   it.each([
     ['business', '60010', 'failed'], // 余额不足: refused by the business logic, nothing moved
@@ -43,10 +49,11 @@ describe('a refused OneCard money call', () => {
     ['system', '40004', 'unknown'],
     ['system', '40014', 'unknown'],
   ] as const)('%s %s → %s', (level, code, state) => {
-    for (const m of ONECARD_MONEY) {
-      const t = failureOf(oneCardMethods[m].journal as JournalSpec, oneCard(level, code));
-      expect(t, m).toMatchObject({ state, code });
-    }
+    expectState(
+      ONECARD_MONEY.map((m) => [m, oneCardMethods[m].journal]),
+      oneCard(level, code),
+      state,
+    );
   });
 });
 
@@ -60,10 +67,11 @@ describe('a refused Zhixiao money call', () => {
     ['-1', '', 'unknown'],
     ['-9', 'x', 'unknown'],
   ] as const)('%s %s → %s', (code, message, state) => {
-    for (const m of ZHIXIAO_MONEY) {
-      const t = failureOf(zhixiaoMethods[m].journal as JournalSpec, zhixiao(code, message));
-      expect(t, m).toMatchObject({ state, code });
-    }
+    expectState(
+      ZHIXIAO_MONEY.map((m) => [m, zhixiaoMethods[m].journal]),
+      zhixiao(code, message),
+      state,
+    );
   });
 });
 

@@ -49,6 +49,7 @@ export {
   journalId,
   MemoryJournalStore,
   matchesFilter,
+  UnreadableEntriesError,
 } from './core/journal.js';
 export { isJournalEntry, isJournalTransition } from './core/journal-check.js';
 export { FileJournalStore, type JournalFileProblem } from './core/journal-file.js';

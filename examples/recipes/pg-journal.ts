@@ -25,6 +25,7 @@ import {
   type JournalStore,
   type JournalTransition,
   StoreError,
+  UnreadableEntriesError,
 } from 'campus-pay';
 import type { Pool } from 'pg';
 
@@ -169,12 +170,19 @@ export class PgJournalStore implements JournalStore {
     if (filter.gateway !== undefined) add('gateway = ?', filter.gateway);
     if (filter.tenant !== undefined) add('tenant = ?', filter.tenant);
     const sql = `SELECT * FROM ${this.#table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${this.#pageSize}`;
+    const unreadable: string[] = [];
     for (let last = ''; ; ) {
       const { rows } = await this.pool.query(sql, [last, ...values]);
-      for (const row of rows) yield toEntry(row, 'list');
-      if (rows.length < this.#pageSize) return;
+      for (const row of rows) {
+        const e = readEntry(row);
+        // A damaged row never stops the listing: it is named at the end.
+        if (e) yield e;
+        else unreadable.push(String(row.id));
+      }
+      if (rows.length < this.#pageSize) break;
       last = String(rows.at(-1)!.id);
     }
+    if (unreadable.length > 0) throw new UnreadableEntriesError(unreadable);
   }
 }
 
@@ -183,6 +191,18 @@ const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
 /** A row back into an entry; a row that does not make one is a malformed record, never used. */
 function toEntry(r: Row, operation: string): JournalEntry {
+  const e = readEntry(r);
+  if (e) return e;
+  throw new StoreError({
+    store: 'journal',
+    operation,
+    reason: 'malformed',
+    message: `returned a malformed entry (${String(r.id)})`,
+  });
+}
+
+/** A row as an entry, or undefined when it does not make one. */
+function readEntry(r: Row): JournalEntry | undefined {
   const num = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
   const optional = (key: string, v: unknown) => (v === null || v === undefined ? {} : { [key]: v });
   const e = {
@@ -203,11 +223,5 @@ function toEntry(r: Row, operation: string): JournalEntry {
     ...optional('note', r.note),
     ...optional('evidence', r.evidence),
   };
-  if (isJournalEntry(e)) return e;
-  throw new StoreError({
-    store: 'journal',
-    operation,
-    reason: 'malformed',
-    message: `returned a malformed entry (${String(r.id)})`,
-  });
+  return isJournalEntry(e) ? e : undefined;
 }

@@ -30,6 +30,7 @@ import {
   type JournalStore,
   type JournalTransition,
   matchesFilter,
+  UnreadableEntriesError,
 } from './journal.js';
 import { isJournalEntry, isJournalTransition } from './journal-check.js';
 import { malformedRecord, type StoreError } from './store-call.js';
@@ -113,9 +114,14 @@ export class FileJournalStore implements JournalStore {
 
   async *list(filter?: JournalFilter): AsyncIterable<JournalEntry> {
     await this.refresh();
-    for (const e of [...this.#entries.values()]) if (matchesFilter(e, filter)) yield structuredClone(e);
-    const [broken] = this.#broken;
-    if (broken) throw malformedRecord('journal', 'list', `record (line ${broken[1]}, entry ${broken[0]})`);
+    for (const e of [...this.#entries.values()])
+      if (!this.#broken.has(e.id) && matchesFilter(e, filter)) yield structuredClone(e);
+    // Entries with a malformed record (their state unknown) are named after the rest: see `problems`.
+    const tenant = filter?.tenant;
+    const broken = [...this.#broken.keys()].filter(
+      (id) => tenant === undefined || id.startsWith(`${tenant}|`),
+    );
+    if (broken.length > 0) throw new UnreadableEntriesError(broken, ` in ${this.path}`);
   }
 
   /** Folds the lines appended since the last read (every method does this first). */

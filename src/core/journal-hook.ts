@@ -24,9 +24,11 @@ import {
   type JournalTransition,
   journalId,
 } from './journal.js';
+import { cleanTransition } from './journal-check.js';
 import type { JournalSpec, MethodSpec } from './method.js';
 import type { JournalLog, Logger } from './observe.js';
 import {
+  type CallBounds,
   checkStoreTimeout,
   malformedRecord,
   type StoreCallOptions,
@@ -51,7 +53,7 @@ export class PaymentJournal {
   constructor(
     readonly store: JournalStore,
     readonly gateway: JournalGateway,
-    /** `${gatewayUrl}#${appKey}` (OneCard) or `${baseUrl}#${appId}` (Zhixiao). */
+    /** `${gatewayUrl}#${appKey}` (OneCard) or `${baseUrl}#${appId}` (Zhixiao), the URL normalised (tenantOf). */
     readonly tenant: string,
     readonly timeoutMs: number | undefined,
     readonly logger: Logger | undefined,
@@ -102,7 +104,7 @@ export function prepareJournal(
   name: string,
   spec: MethodSpec,
   valid: Record<string, unknown>,
-  opts: { journalKey?: unknown; deadlineMs?: number | undefined; signal?: AbortSignal | undefined },
+  opts: { journalKey?: unknown } & CallBounds,
 ): JournaledCall | undefined {
   const j = spec.journal;
   const key = opts.journalKey;
@@ -136,10 +138,9 @@ export function prepareJournal(
     query: query && { method: query.method, params: scalars(query.params) },
     context: j.context && scalars(valid, j.context),
   };
-  const deadline = opts.deadlineMs === undefined ? undefined : now + opts.deadlineMs;
   return new JournaledCall(journal, entry, j, {
     timeoutMs: journal.timeoutMs,
-    deadline,
+    deadline: opts.deadline,
     signal: opts.signal,
   });
 }
@@ -171,12 +172,18 @@ export class JournaledCall {
    */
   async intent(): Promise<void> {
     const { store } = this.journal;
-    const pending = (async () => store.create(this.entry))();
+    // Started by storeCall, after its checks: a call already aborted or past its deadline writes nothing.
+    let pending: Promise<boolean> | undefined;
     let created: unknown;
     try {
-      created = await storeCall('journal', 'create', () => pending, this.limits);
+      created = await storeCall(
+        'journal',
+        'create',
+        () => (pending = Promise.resolve(store.create(this.entry))),
+        this.limits,
+      );
     } catch (err) {
-      if (err instanceof StoreError && (err.reason === 'timeout' || err.reason === 'aborted'))
+      if (pending && err instanceof StoreError && (err.reason === 'timeout' || err.reason === 'aborted'))
         this.#failLate(pending);
       throw err;
     }
@@ -245,12 +252,11 @@ export class JournaledCall {
     let error: string | undefined;
     let out: { entry: JournalEntry; moved: boolean } | undefined;
     try {
-      out = await storeCall('journal', 'advance', () => store.advance(id, { ...t, at: Date.now() }), {
-        timeoutMs,
-      });
+      const clean = cleanTransition({ ...t, at: Date.now() });
+      out = await storeCall('journal', 'advance', () => store.advance(id, clean), { timeoutMs });
       if (out === undefined) error = 'entry not found';
     } catch (err) {
-      error = err instanceof StoreError ? err.reason : 'threw';
+      error = err instanceof StoreError ? err.reason : err instanceof JournalError ? 'not JSON' : 'threw';
     }
     // This call moved the entry: it, and no other, announces the state learned from the reply.
     if (out?.moved) await announce?.(out.entry);
@@ -281,17 +287,25 @@ export function successOf(spec: JournalSpec, reply: unknown): Omit<JournalTransi
   return { state: spec.onReply, ...(Object.keys(refs).length > 0 ? { refs } : {}) };
 }
 
-/** What a failed call means for the money: refused or never sent → failed; anything else → unknown. */
+/**
+ * What a failed call means for the money — the one rule of both the journal and the announcing of replies
+ * (settle.ts): `failed` only where nothing can have moved (the request never left, or a refusal the
+ * method table vouches for: RefusalMeaning `not-moved`); anything else → `unknown`, for the resolver.
+ */
 export function failureOf(spec: JournalSpec, err: unknown): Omit<JournalTransition, 'at'> {
   if (err instanceof GatewayError) {
     const code = String(err.gatewayCode);
-    return spec.duplicate?.(err)
-      ? {
-          state: 'unknown',
-          code,
-          note: `the gateway says this order exists already (${code}): an earlier attempt may have been paid`,
-        }
-      : { state: 'failed', code, note: `refused by the gateway (${err.level} code ${code})` };
+    const meaning = spec.refusal?.(err) ?? 'unclear';
+    if (meaning === 'not-moved')
+      return { state: 'failed', code, note: `refused by the gateway (${err.level} code ${code})` };
+    return {
+      state: 'unknown',
+      code,
+      note:
+        meaning === 'order-exists'
+          ? `the gateway says this order exists already (${code}): an earlier attempt may have been paid`
+          : `refused by the gateway (${err.level} code ${code}), which does not prove the money did not move`,
+    };
   }
   if (err instanceof TransportError && !err.mayHaveReachedGateway)
     return { state: 'failed', note: `not sent (${err.causeCode ?? 'network'})` };

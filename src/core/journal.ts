@@ -6,6 +6,7 @@
  * Entries hold what a later query needs and nothing secret: no key, token, password or signature.
  */
 import { CampusPayError } from './errors.js';
+import { StoreError } from './store-call.js';
 
 export type JournalGateway = 'onecard' | 'zhixiao';
 
@@ -121,6 +122,27 @@ export class JournalError extends CampusPayError {
     super('journal', message);
     this.entryId = entry?.id;
     this.entryState = entry?.state;
+  }
+}
+
+/**
+ * A listing met stored entries it could not read. Every other matching entry was listed before this was
+ * thrown (a damaged entry never stops the rest); these are named, never used. A sweep reports them among
+ * its errors and goes on.
+ */
+export class UnreadableEntriesError extends StoreError {
+  /** The ids of the entries that could not be read. */
+  readonly entryIds: readonly string[];
+  constructor(entryIds: readonly string[], where = '') {
+    const shown = entryIds.slice(0, 5).join(', ');
+    const more = entryIds.length > 5 ? ` and ${entryIds.length - 5} more` : '';
+    super({
+      store: 'journal',
+      operation: 'list',
+      reason: 'malformed',
+      message: `${entryIds.length} malformed entr${entryIds.length === 1 ? 'y' : 'ies'}${where}, skipped: ${shown}${more}`,
+    });
+    this.entryIds = [...entryIds];
   }
 }
 

@@ -70,11 +70,20 @@ export interface JournalSpec {
   /** Request fields kept for the resolver (never a secret: no password field may be listed). */
   context?: readonly string[];
   /**
-   * Refusals that say the order reached the gateway before (a repeated order number): the earlier attempt
-   * may have been paid, so the entry becomes `unknown` rather than `failed`.
+   * What a verified refusal says about the money (see RefusalMeaning). Absent: no refusal is trusted, and
+   * every refused call's entry becomes `unknown`.
    */
-  duplicate?(err: GatewayError): boolean;
+  refusal?(err: GatewayError): RefusalMeaning;
 }
+
+/**
+ * What a refused money call means for its money, judged by the gateway's method table:
+ * - `not-moved`: a refusal that can be trusted and proves nothing moved (the entry becomes `failed`);
+ * - `order-exists`: the order reached the gateway before, and the earlier attempt may have been paid;
+ * - `unclear`: anything else — a refusal a captured reply could fake for any request, or one whose code
+ *   says to query the order. The entry becomes `unknown` and the resolver settles it.
+ */
+export type RefusalMeaning = 'not-moved' | 'order-exists' | 'unclear';
 
 /**
  * What a gateway emulator's handler for a table method reads: the request's fields by name, as they

@@ -32,8 +32,9 @@ export interface CallOptions {
   /** Overrides the client's per-attempt timeoutMs for this call: 1 to 600000 ms, like the client's. */
   timeoutMs?: number;
   /**
-   * Total time for the call, retries and backoff included (default: no limit beyond the attempts'):
-   * 1 to 2147483647 ms (the longest delay a Node timer holds).
+   * Total time for the call, counted from its start: the token wait, the journal write, a 40017 renewal,
+   * retries and backoff included (default: no limit beyond the attempts'): 1 to 2147483647 ms (the longest
+   * delay a Node timer holds). None left before sending: a TransportError with nothing sent.
    */
   deadlineMs?: number;
   /**
@@ -134,7 +135,7 @@ export class Pipeline<S> {
         deadline: opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs,
       };
       const valid = validate(spec.request, input, name, 'request') as Record<string, unknown>;
-      const journaled = prepareJournal(this.journal, name, spec, valid, opts);
+      const journaled = prepareJournal(this.journal, name, spec, valid, { ...opts, ...bounds });
       const payload = toWire(spec, valid, { timeZone: this.timeZone, now: new Date() });
       const observer = await this.#observe(name, spec, valid);
       const body = async () => {
@@ -199,7 +200,8 @@ export class Pipeline<S> {
             retry: repeatable ? 'safe' : 'never-after-send',
             signal: opts.signal,
             timeoutMs: opts.timeoutMs,
-            deadlineMs: opts.deadlineMs,
+            // What is left of the call's deadline after the token, the journal and a 40017 renewal.
+            deadlineMs: call.bounds?.deadline === undefined ? undefined : call.bounds.deadline - Date.now(),
             observer,
           });
           try {

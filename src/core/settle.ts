@@ -17,6 +17,7 @@ import {
   type JournalTransition,
   journalId,
 } from './journal.js';
+import { cleanTransition } from './journal-check.js';
 import { failureOf, type JournalClientOptions, successOf } from './journal-hook.js';
 import type { MethodSpec } from './method.js';
 import type { GatewayResolver } from './resolve.js';
@@ -165,6 +166,7 @@ export class Settlement {
   ): Promise<Learned> {
     const j = this.journal;
     const call = { signal: opts.signal, timeoutMs: this.journalTimeoutMs };
+    t = cleanTransition(t);
     if (j) {
       const id = order.entry?.id ?? this.idOf(order.method, order.orderKey);
       let out = await storeCall('journal', 'advance', () => j.advance(id, t), call);

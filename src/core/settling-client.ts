@@ -23,6 +23,17 @@ import {
 import { type NoticeFacts, Settlement, type SettlementOptions, settleNotice } from './settle.js';
 import { type SweepOptions, type SweepSummary, sweepJournal } from './sweep.js';
 
+/**
+ * The tenant of a credential set: its gateway URL and app key (Zhixiao: base URL and appid), the URL
+ * normalised so that one gateway is one tenant however it is spelt (`http://GW:80/x` is `http://gw/x`) and
+ * nothing but its scheme, host, port and path reaches an entry id, a store key or `err.journalId`: no
+ * `user:pass@`, no query string, no fragment.
+ */
+export function tenantOf(url: string, appKey: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}#${appKey}`;
+}
+
 export abstract class SettlingClient {
   #settlement: Settlement | undefined;
 
@@ -50,8 +61,8 @@ export abstract class SettlingClient {
   }
 
   /**
-   * `gatewayUrl#appKey` (OneCard) or `baseUrl#appId` (Zhixiao): the credential set whose journal
-   * entries this client reads and writes.
+   * `gatewayUrl#appKey` (OneCard) or `baseUrl#appId` (Zhixiao), the URL normalised (see tenantOf): the
+   * credential set whose journal entries this client reads and writes.
    */
   get tenant(): string {
     return this[SETTLEMENT].tenant;

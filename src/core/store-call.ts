@@ -14,7 +14,8 @@ export type StoreFailure = 'threw' | 'timeout' | 'aborted' | 'malformed';
 
 /**
  * A store (token, dedupe or journal) failed, hung or returned a malformed record. Its own error, if any,
- * is the `cause`. Before a money call's bytes leave, this means nothing was sent.
+ * is the `cause`, reduced to its name and code (see storeCause). Before a money call's bytes leave, this
+ * means nothing was sent.
  */
 export class StoreError extends CampusPayError {
   readonly store: StoreKind;
@@ -28,11 +29,30 @@ export class StoreError extends CampusPayError {
     message: string;
     cause?: unknown;
   }) {
-    super('store', `${init.store} store ${init.operation}: ${init.message}`, init.cause);
+    super(
+      'store',
+      `${init.store} store ${init.operation}: ${init.message}`,
+      init.cause === undefined ? undefined : storeCause(init.cause),
+    );
     this.store = init.store;
     this.operation = init.operation;
     this.reason = init.reason;
   }
+}
+
+/**
+ * A store's own error as a cause: an error of this SDK as it is; anything else becomes a plain Error whose
+ * message is its name and code, as the transport keeps of network errors. A store client's error may
+ * carry what it was given (ioredis puts a command's arguments on it: `SET key {"token":…}`), and a
+ * logger that prints the cause prints every property.
+ */
+export function storeCause(err: unknown): Error {
+  if (err instanceof CampusPayError) return err;
+  const name = err instanceof Error ? err.name : typeof err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const word = (v: unknown) => (typeof v === 'string' && /^[\w.-]{1,64}$/.test(v) ? v : undefined);
+  const text = [word(name) ?? 'Error', word(typeof code === 'number' ? String(code) : code)];
+  return new Error(text.filter(Boolean).join(' '));
 }
 
 /** Default time one store operation may take: a healthy store answers in milliseconds. */
@@ -146,9 +166,8 @@ export function storeCall<T>(
     pending = Promise.reject(err);
   }
   const typed = pending.catch((err: unknown) => {
-    throw err instanceof StoreError
-      ? err
-      : fail('threw', `failed (${err instanceof Error ? err.name : typeof err})`, err);
+    if (err instanceof StoreError) throw err;
+    throw fail('threw', `failed (${storeCause(err).message})`, err);
   });
   return bounded(typed, { limitMs, signal: opts.signal, stop, discard: opts.discard });
 }

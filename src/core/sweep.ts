@@ -11,6 +11,7 @@ import {
   type JournalEntry,
   type JournalFilter,
   type JournalState,
+  UnreadableEntriesError,
 } from './journal.js';
 import { AdaptiveLimiter, checkBatchOptions } from './limiter.js';
 import { describeError, resolveOrder } from './resolve.js';
@@ -93,7 +94,12 @@ export async function sweepJournal(s: Settlement, opts: SweepOptions = {}): Prom
   const filter: JournalFilter = { tenant: s.tenant, gateway: s.gateway, states, updatedBefore: before };
 
   let total = 0;
-  await each(j.list(filter), undefined, async () => void total++);
+  // Entries the journal could not read are reported once (both listings may name them) and skipped.
+  const unreadable = new Set<string>();
+  const skip = (ids: readonly string[]) => {
+    for (const id of ids) unreadable.add(id);
+  };
+  await each(j.list(filter), undefined, async () => void total++, skip);
   const limiter = new AdaptiveLimiter(concurrency);
   const sum: SweepSummary = {
     total,
@@ -121,45 +127,59 @@ export async function sweepJournal(s: Settlement, opts: SweepOptions = {}): Prom
     }
   };
 
-  await each(j.list(filter), { limiter, signal }, async (entry) => {
-    try {
-      const r = await limiter.run(
-        () => resolveOrder(s, entry, { deadlineMs: 0, ...(signal ? { signal } : {}) }, 'sweep'),
-        (err) => s.resolver.throttled(err),
-        signal,
-        true,
-      );
-      sum.states[r.state] = (sum.states[r.state] ?? 0) + 1;
-      if (r.announced) sum.announced++;
-    } catch (err) {
-      if (signal?.aborted) return;
-      sum.errorCount++;
-      if (sum.errors.length < MAX_LISTED_ERRORS)
-        sum.errors.push({
-          entryId: entry.id,
-          method: entry.method,
-          orderKey: entry.orderKey,
-          error: describeError(err),
-        });
-    }
-    done++;
-    report('resolve');
-  });
+  await each(
+    j.list(filter),
+    { limiter, signal },
+    async (entry) => {
+      try {
+        const r = await limiter.run(
+          () => resolveOrder(s, entry, { deadlineMs: 0, ...(signal ? { signal } : {}) }, 'sweep'),
+          (err) => s.resolver.throttled(err),
+          signal,
+          true,
+        );
+        sum.states[r.state] = (sum.states[r.state] ?? 0) + 1;
+        if (r.announced) sum.announced++;
+      } catch (err) {
+        if (signal?.aborted) return;
+        sum.errorCount++;
+        if (sum.errors.length < MAX_LISTED_ERRORS)
+          sum.errors.push({
+            entryId: entry.id,
+            method: entry.method,
+            orderKey: entry.orderKey,
+            error: describeError(err),
+          });
+      }
+      done++;
+      report('resolve');
+    },
+    skip,
+  );
 
   if (s.announces && !signal?.aborted) {
     done = 0;
     const finals: JournalFilter = { ...filter, states: ['succeeded', 'failed', 'needs-review'] };
-    await each(j.list(finals), { limiter, signal }, async (entry) => {
-      let a = { announced: false };
-      try {
-        if (entry.announcedAt === undefined) a = await s.announce(entry, 'sweep', signal);
-      } finally {
-        limiter.release('ok');
-      }
-      if (a.announced) sum.announced++;
-      done++;
-      report('announce');
-    });
+    await each(
+      j.list(finals),
+      { limiter, signal },
+      async (entry) => {
+        let a = { announced: false };
+        try {
+          if (entry.announcedAt === undefined) a = await s.announce(entry, 'sweep', signal);
+        } finally {
+          limiter.release('ok');
+        }
+        if (a.announced) sum.announced++;
+        done++;
+        report('announce');
+      },
+      skip,
+    );
+  }
+  for (const id of unreadable) {
+    sum.errorCount++;
+    if (sum.errors.length < MAX_LISTED_ERRORS) sum.errors.push(unreadableFailure(s.tenant, id));
   }
   sum.throttled = limiter.throttled;
   sum.aborted = signal?.aborted === true;
@@ -172,15 +192,29 @@ const unsettled = (x: unknown) =>
 const invalid = (path: string, message: string) =>
   new ValidationError('sweep', 'request', [{ path: `options.${path}`, message }]);
 
+/** An entry the journal could not read, as a failure: its id names the method and the order key. */
+function unreadableFailure(tenant: string, id: string): SweepFailure {
+  const rest = id.startsWith(`${tenant}|`) ? id.slice(tenant.length + 1) : id;
+  const cut = rest.indexOf('|');
+  return {
+    entryId: id,
+    method: cut === -1 ? '' : rest.slice(0, cut),
+    orderKey: cut === -1 ? rest : rest.slice(cut + 1),
+    error: 'StoreError (store): the journal holds a malformed record for this entry; it was skipped',
+  };
+}
+
 /**
  * Runs `task` for each entry of a journal listing, taking a limiter slot before reading the next one (the
- * task gives it back), so at most `limit` entries are in hand. A listing that fails is a StoreError, thrown
- * once the tasks under way have ended.
+ * task gives it back), so at most `limit` entries are in hand. Entries the listing could not read
+ * (UnreadableEntriesError, thrown after the rest) go to `skip`; a listing that fails otherwise is a
+ * StoreError, thrown once the tasks under way have ended.
  */
 async function each(
   list: AsyncIterable<JournalEntry>,
   pool: { limiter: AdaptiveLimiter; signal?: AbortSignal | undefined } | undefined,
   task: (e: JournalEntry) => Promise<void>,
+  skip: (ids: readonly string[]) => void,
 ): Promise<void> {
   const running = new Set<Promise<void>>();
   try {
@@ -195,6 +229,7 @@ async function each(
     }
   } catch (err) {
     await Promise.allSettled(running);
+    if (err instanceof UnreadableEntriesError) return skip(err.entryIds);
     throw new StoreError({
       store: 'journal',
       operation: 'list',

@@ -104,7 +104,10 @@ export interface PostRequest {
   retry: RetryMode;
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
-  /** Total time for the call, all attempts and backoffs included. */
+  /**
+   * Time left for the call, all attempts and backoffs included (what remains of the call's deadline; 0 or
+   * less: nothing is sent).
+   */
   deadlineMs?: number | undefined;
   /** The call's logs and spans (see observe.ts). */
   observer?: { attemptStart(e: AttemptEvent): void; attemptEnd(r: AttemptResult): void } | undefined;
@@ -158,6 +161,14 @@ export class Transport {
   async post(req: PostRequest): Promise<RawReply> {
     const until = req.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + req.deadlineMs;
     if (req.signal?.aborted) throw aborted(req, false);
+    if (until <= Date.now())
+      throw new TransportError({
+        method: req.method,
+        mayHaveReachedGateway: false,
+        timedOut: true,
+        causeCode: 'ETIMEDOUT',
+        message: `the call's deadline passed before anything was sent (${hostOf(req.url)})`,
+      });
     for (let attempt = 0; ; attempt++) {
       const event = { method: req.method, url: req.url, attempt };
       this.hook('onRequest', event);

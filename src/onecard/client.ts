@@ -16,7 +16,7 @@ import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
 import { type SettlementOptions, settleReply } from '../core/settle.js';
-import { SettlingClient } from '../core/settling-client.js';
+import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
@@ -152,7 +152,7 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
       moneyOnInvalidToken: policy,
     });
     const transport = new Transport(options);
-    const tenant = `${this.gatewayUrl}#${this.appKey}`;
+    const tenant = tenantOf(this.gatewayUrl, this.appKey);
     const resolver = oneCardResolver(this, options.orderLifeMs);
     const journal = this.settleWith(options, 'onecard', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);
@@ -282,6 +282,8 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
    * Any method outside the table, in the same envelope (wrapper derived from the name). The payload is
    * sent as given, and the call is never resent unless `idempotent: true` — the SDK cannot know whether
    * it moves money.
+   * It writes no payment journal entry, even for a money method called by its gateway name: call the
+   * table method (e.g. `transfer`) for a journaled payment.
    */
   call<T = Record<string, unknown>>(
     method: string,

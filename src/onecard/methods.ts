@@ -7,7 +7,7 @@
  */
 import type { z } from 'zod';
 import type { GatewayError } from '../core/errors.js';
-import type { MethodSpec } from '../core/method.js';
+import type { MethodSpec, RefusalMeaning } from '../core/method.js';
 import { queryAdvice } from '../core/outcome.js';
 import { wrapperOf } from './envelope.js';
 import * as s from './schemas.js';
@@ -30,11 +30,24 @@ const m = <Req extends z.ZodType, Res extends z.ZodType>(
 
 /**
  * Business codes saying the order reached the gateway before: 60009 一卡通流水重复, 60045 发端流水号重复,
- * 60070 下单前查询到该单号已经支付成功. The earlier attempt may have been paid: its journal entry becomes
- * `unknown`, never `failed`.
+ * 60070 下单前查询到该单号已经支付成功. The earlier attempt may have been paid.
  */
 const ORDER_SEEN = new Set(['60009', '60045', '60070']);
-const orderSeen = (err: GatewayError) => err.level === 'business' && ORDER_SEEN.has(err.gatewayCode);
+
+/**
+ * What a refused OneCard money call means for its money (RefusalMeaning). Only a business refusal
+ * (retcode) the code tables know, and whose action is not `query`, proves nothing moved. A system refusal
+ * (errcode, 40017 included) is signed over the errcode and an empty request alone (spec 1.2), so a captured
+ * one verifies as the answer to any request; 60053 and 60073 say the order's state decides.
+ */
+const refusal = (err: GatewayError): RefusalMeaning =>
+  err.level !== 'business'
+    ? 'unclear'
+    : ORDER_SEEN.has(err.gatewayCode)
+      ? 'order-exists'
+      : err.info !== undefined && err.info.action !== 'query'
+        ? 'not-moved'
+        : 'unclear';
 
 const CARD_STATEMENT =
   'No v2.41 query reports a single charge or transfer: compare the e-account balances (queryAccInfo) and the card statement before trying again; a new attempt may move the money twice.';
@@ -82,7 +95,7 @@ export const oneCardMethods = {
       amount: 'tranamt',
       onReply: 'succeeded',
       context: ['account', 'src_acctype', 'dst_acctype'],
-      duplicate: orderSeen,
+      refusal,
     },
   }),
   getBarcode: m('synjones.onecard.barcode.get', {
@@ -113,7 +126,7 @@ export const oneCardMethods = {
       onReply: 'succeeded',
       refs: ['account'],
       context: ['mercacc', 'posnum'],
-      duplicate: orderSeen,
+      refusal,
     },
   }),
   bindPayAccount: m('synjones.onecard.paygw.bind.acc', {
@@ -157,7 +170,7 @@ export const oneCardMethods = {
       onReply: 'pending',
       refs: ['out_id'],
       context: ['account', 'acctype'],
-      duplicate: orderSeen,
+      refusal,
     },
   }),
   queryRechargeOrder: m('synjones.onecard.paygw.query.order', {

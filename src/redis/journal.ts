@@ -26,6 +26,7 @@ import {
   type JournalStore,
   type JournalTransition,
   matchesFilter,
+  UnreadableEntriesError,
 } from '../core/journal.js';
 import { isJournalEntry, isJournalTransition } from '../core/journal-check.js';
 import { malformedRecord } from '../core/store-call.js';
@@ -179,6 +180,7 @@ export class RedisJournalStore implements JournalStore {
       filter.tenant !== undefined
         ? [tagOf(`${filter.tenant}|`)]
         : ((await this.#redis.eval(TENANTS, 1, this.#tenants())) as string[]);
+    const unreadable: string[] = [];
     for (const tag of tags)
       for (const index of indexes) {
         for (let from = '-'; ; ) {
@@ -197,12 +199,20 @@ export class RedisJournalStore implements JournalStore {
           )) as string[][];
           for (const [i, hash] of hashes.entries()) {
             if (hash.length === 0) continue; // removed between the two reads
-            const e = fromHash(hash, 'list', ids[i]!);
+            let e: JournalEntry;
+            try {
+              e = fromHash(hash, 'list', ids[i]!);
+            } catch {
+              // A damaged entry never stops the listing: it is named at the end.
+              unreadable.push(ids[i]!);
+              continue;
+            }
             if (matchesFilter(e, { ...filter, states: wanted })) yield e;
           }
           from = `(${ids.at(-1)}`;
         }
       }
+    if (unreadable.length > 0) throw new UnreadableEntriesError(unreadable);
   }
 
   #tenants() {

@@ -15,7 +15,7 @@ import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
 import { type SettlementOptions, settleReply } from '../core/settle.js';
-import { SettlingClient } from '../core/settling-client.js';
+import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import type { ZhixiaoCredentials } from './envelope.js';
@@ -79,7 +79,7 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
     }
     const protocol = zhixiaoProtocol({ baseUrl: this.baseUrl, credentials: this.#credentials, paths });
     const transport = new Transport(options);
-    const tenant = `${this.baseUrl}#${this.appId}`;
+    const tenant = tenantOf(this.baseUrl, this.appId);
     const resolver = zhixiaoResolver(this, options.orderLifeMs);
     const journal = this.settleWith(options, 'zhixiao', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);
@@ -129,6 +129,8 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
   /**
    * Any path outside the table, in the same envelope. The payload is sent as given, and the call is
    * never resent unless `idempotent: true` — the SDK cannot know whether it moves money.
+   * It writes no payment journal entry, even for a money method called by its gateway name: call the
+   * table method (e.g. `transfer`) for a journaled payment.
    */
   call<T = Record<string, unknown>>(
     path: string,

@@ -6,7 +6,8 @@
  * tests' case lists all follow it.
  */
 import type { z } from 'zod';
-import type { MethodSpec } from '../core/method.js';
+import type { GatewayError } from '../core/errors.js';
+import type { MethodSpec, RefusalMeaning } from '../core/method.js';
 import { queryAdvice } from '../core/outcome.js';
 import * as s from './schemas.js';
 
@@ -16,6 +17,18 @@ export interface ZhixiaoMethod<Req extends z.ZodType = z.ZodType, Res extends z.
   wire: string | undefined;
   kind: 'query' | 'money' | 'state';
 }
+
+/**
+ * What a refused Zhixiao money call means for its money (RefusalMeaning): -2 参数校验失败 and -3 账号被冻结
+ * refuse before any processing. -1 is every general error (1.3), whatever its wording: its 商户订单号重复
+ * says the order exists already, and no other wording proves nothing moved.
+ */
+const refusal = (err: GatewayError): RefusalMeaning =>
+  err.gatewayCode === '-2' || err.gatewayCode === '-3'
+    ? 'not-moved'
+    : err.gatewayCode === '-1' && /订单号重复/.test(err.gatewayMessage)
+      ? 'order-exists'
+      : 'unclear';
 
 const method = <Req extends z.ZodType, Res extends z.ZodType>(m: ZhixiaoMethod<Req, Res>) => m;
 
@@ -35,8 +48,7 @@ export const zhixiaoMethods = {
       amount: 'total_fee',
       onReply: 'pending',
       refs: ['order_id'],
-      // -1 is every general error (1.3); only its 商户订单号重复 wording says the order exists already.
-      duplicate: (err) => err.gatewayCode === '-1' && /订单号重复/.test(err.gatewayMessage),
+      refusal,
     },
   }),
   queryOrder: method({
@@ -71,7 +83,13 @@ export const zhixiaoMethods = {
     }),
     // 2.4 has no refund number and allows partial refunds, so out_trade_no cannot name one refund: keyed by
     // the call's journalKey (your refund id), with the order kept for the resolver.
-    journal: { amount: 'refund_fee', onReply: 'succeeded', refs: ['order_id'], context: ['out_trade_no'] },
+    journal: {
+      amount: 'refund_fee',
+      onReply: 'succeeded',
+      refs: ['order_id'],
+      context: ['out_trade_no'],
+      refusal,
+    },
   }),
   getIdentity: method({
     section: '2.6 身份认证',

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JournalEntry, JournalFilter, JournalState, JournalStore } from '../../src/index.js';
-import { StoreError } from '../../src/index.js';
+import { StoreError, UnreadableEntriesError } from '../../src/index.js';
 
 export interface StoreFactory {
   /** A fresh, empty store. */
@@ -136,6 +136,39 @@ export function journalStoreContract(name: string, factory: StoreFactory): void 
       // A move that does not apply merges nothing.
       const lower = await store.advance(e.id, { state: 'unknown', at: e.updatedAt + 9, refs: { x: 'no' } });
       expect(lower).toEqual({ moved: false, entry: again!.entry });
+    });
+
+    it('an undefined evidence or refs value never makes an entry unreadable: refused, or kept readable', async () => {
+      const store = await factory.make();
+      const e = entry({ state: 'unknown' });
+      await store.create(e);
+      // A store may refuse them (every writer in the SDK cleans transitions first) or keep them as JSON would.
+      await store
+        .advance(e.id, {
+          state: 'needs-review',
+          at: e.updatedAt + 1,
+          evidence: { balances: [1], queryError: undefined, nested: { a: undefined, b: 2 } },
+        })
+        .catch(() => undefined);
+      await store
+        .advance(e.id, {
+          state: 'needs-review',
+          at: e.updatedAt + 2,
+          refs: { out_id: '7', order_id: undefined as unknown as string },
+        })
+        .catch(() => undefined);
+      const fresh = (await factory.peer?.(store)) ?? store;
+      for (const s of [store, fresh]) {
+        const got = await s.get(e.id);
+        expect(got?.id).toBe(e.id);
+        expect(ids(await all(s, { states: STATES }))).toEqual([e.id]);
+        if (got!.state === 'needs-review') {
+          // Kept: as JSON keeps it, with no key holding undefined.
+          if (got!.evidence)
+            expect(JSON.parse(JSON.stringify(got!.evidence))).toEqual({ balances: [1], nested: { b: 2 } });
+          if (got!.refs) expect(JSON.parse(JSON.stringify(got!.refs))).toEqual({ out_id: '7' });
+        }
+      }
     });
 
     it('an unknown id: advance gives undefined, markAnnounced creates nothing', async () => {
@@ -275,9 +308,14 @@ export function journalStoreContract(name: string, factory: StoreFactory): void 
           await expect(s.get(bad.id)).rejects.toSatisfy(
             (err) => err instanceof StoreError && err.reason === 'malformed' && err.store === 'journal',
           );
-          await expect(all(s)).rejects.toSatisfy(
-            (err) => err instanceof StoreError && err.reason === 'malformed',
-          );
+          // The listing goes on past it: every readable entry, then an error naming the damaged one.
+          const listed: JournalEntry[] = [];
+          const err = await (async () => {
+            for await (const x of s.list()) listed.push(x);
+          })().catch((e: unknown) => e);
+          expect(ids(listed)).toEqual([good.id]);
+          expect(err).toBeInstanceOf(UnreadableEntriesError);
+          expect(err).toMatchObject({ reason: 'malformed', store: 'journal', entryIds: [bad.id] });
           expect(await s.get(good.id)).toEqual(good);
         }
       });

@@ -5,6 +5,7 @@
  * specs (which request fields name the order, the amount, the context), not read from the method tables.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { paymentJournal, prepareJournal } from '../../src/core/journal-hook.js';
 import {
   type CallOptions,
   GatewayError,
@@ -17,11 +18,13 @@ import {
   OneCardClient,
   OutcomeUnknownError,
   StoreError,
+  type TokenStore,
   TransportError,
   tokenKey,
   ValidationError,
   ZhixiaoPayClient,
 } from '../../src/index.js';
+import { oneCardMethods } from '../../src/onecard/methods.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 
 let sb: Sandbox;
@@ -246,7 +249,10 @@ const CASES: Record<Money, Case> = {
     gateway: 'zhixiao',
     onReply: 'succeeded',
     ok: async () => refundCall(await paidZhixiaoOrder(900)),
-    refused: async () => refundCall(unique('ZXNONE')), // no such order: -1
+    refused: async () => {
+      sb.zhixiaoGateway.frozen = true; // -3; cleared by the test
+      return refundCall(unique('ZXNONE'));
+    },
     refs: (r) => ({ order_id: String(r.order_id) }),
   },
 };
@@ -413,6 +419,84 @@ describe('journal details', () => {
     expect(seen('transfer')).toEqual(['create', 'create']);
   });
 
+  it('deadlineMs bounds the whole call: a journal write that uses it up leaves nothing to send', async () => {
+    const call = await c('transfer');
+    const store = new RecordingStore();
+    const { onecard } = clients(store);
+    await onecard.queryCard({ idtype: 'acc', id: '10001' }); // its token, so only the journal is slow
+    // The journal answers in time, but by then the call's deadline has passed (the clock moves on
+    // while it writes): the transport must not get a fresh deadlineMs of its own.
+    store.afterCreate = () => {
+      const now = Date.now();
+      vi.spyOn(Date, 'now').mockImplementation(() => now + 60_000);
+    };
+    events = [];
+    try {
+      const err = await onecard
+        .transfer(call.req as never, { ...call.opts, deadlineMs: 30_000 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect(err).toMatchObject({ mayHaveReachedGateway: false, timedOut: true });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(seen('transfer')).toEqual(['create', 'advance']);
+    const [entry] = await store.all();
+    expect(entry).toMatchObject({ state: 'failed', note: expect.stringMatching(/^not sent/) });
+  });
+
+  it('deadlineMs bounds the whole call: a token store that uses it up leaves nothing to send', async () => {
+    const slow = await slowTokenStore();
+    const client = new OneCardClient({ ...sb.onecard, tokenStore: slow, retryBaseMs: 1 });
+    events = [];
+    try {
+      const err = await client
+        .queryCard({ idtype: 'acc', id: '10001' }, { deadlineMs: 30_000 })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'TransportError', mayHaveReachedGateway: false, timedOut: true });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(events).toEqual([]);
+  });
+
+  it('a call past its deadline by the time its token is ready writes no intent and sends nothing', async () => {
+    const call = await c('transfer');
+    const late = await slowTokenStore();
+    const store = new RecordingStore();
+    events = [];
+    try {
+      const { err } = await run('transfer', { ...call, opts: { ...call.opts, deadlineMs: 30_000 } }, store, {
+        tokenStore: late,
+      });
+      expect(err).toMatchObject({ name: 'StoreError', store: 'journal', reason: 'timeout' });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(seen('transfer')).toEqual([]);
+    expect(await store.all()).toEqual([]);
+  });
+
+  it('an intent of a call aborted before it is written is never started', async () => {
+    const store = new RecordingStore();
+    const journal = paymentJournal({ journal: store }, 'onecard', 'http://gw.test/x#app', undefined);
+    const controller = new AbortController();
+    const call = transferCall(7);
+    const j = prepareJournal(journal, 'transfer', oneCardMethods.transfer, call.req, {
+      ...call.opts,
+      signal: controller.signal,
+    })!;
+    controller.abort();
+    events = [];
+    await expect(j.intent()).rejects.toMatchObject({
+      name: 'StoreError',
+      store: 'journal',
+      reason: 'aborted',
+    });
+    expect(events).toEqual([]);
+    expect(await store.all()).toEqual([]);
+  });
+
   it('an intent that lands after the call gave up is marked failed (it was never sent)', async () => {
     const call = await c('transfer');
     let land: (() => void) | undefined;
@@ -464,6 +548,61 @@ describe('journal details', () => {
       ['recharge', 'unknown', '60045'],
       ['createOrder', 'unknown', '-1'],
     ]);
+  });
+
+  it('a refusal that does not prove the money stayed → unknown: 40017 (refresh-and-throw), Zhixiao -1', async () => {
+    const store = new RecordingStore();
+    const { onecard, zhixiao } = clients(store);
+    await onecard.queryCard({ idtype: 'acc', id: '10001' }); // its token
+    // Another fetch for the app key makes that token invalid: the transfer is answered 40017.
+    await new OneCardClient({ ...sb.onecard, tokenStore: new MemoryTokenStore() }).queryCard({
+      idtype: 'acc',
+      id: '10001',
+    });
+    const transfer = transferCall(7);
+    const t = await onecard.transfer(transfer.req as never, transfer.opts).catch((e: unknown) => e);
+    expect(t).toMatchObject({ gatewayCode: '40017', level: 'system' });
+    // -1 with a wording other than 订单号重复: a refund of an order Zhixiao does not know.
+    const refund = refundCall(unique('ZXNONE'));
+    const r = await zhixiao.refundOrder(refund.req as never, refund.opts).catch((e: unknown) => e);
+    expect(r).toMatchObject({ gatewayCode: '-1' });
+    expect((r as GatewayError).gatewayMessage).not.toMatch(/订单号重复/);
+    const entries = await store.all();
+    expect(entries.map((e) => [e.method, e.state, e.code])).toEqual([
+      ['transfer', 'unknown', '40017'],
+      ['refundOrder', 'unknown', '-1'],
+    ]);
+    for (const e of entries) expect(e.note).toMatch(/does not prove the money did not move/);
+  });
+
+  it('one gateway is one tenant however its URL is spelt; no credential or query reaches an entry', async () => {
+    const appKey = sb.onecard.appKey;
+    const spellings = [
+      'http://GW.Campus.test:80/uap/gateway.action',
+      'http://gw.campus.test/uap/gateway.action',
+      'http://card:pa55word@gw.campus.test/uap/gateway.action?session=s3cr3t#top',
+    ];
+    const tenants = spellings.map((gatewayUrl) => new OneCardClient({ ...sb.onecard, gatewayUrl }).tenant);
+    expect(new Set(tenants)).toEqual(new Set([`http://gw.campus.test/uap/gateway.action#${appKey}`]));
+    const zx = ['HTTPS://ZX.test:443', 'https://zx.test', 'https://partner:pa55word@zx.test/'].map(
+      (baseUrl) => new ZhixiaoPayClient({ ...sb.zhixiao, baseUrl }).tenant,
+    );
+    expect(new Set(zx)).toEqual(new Set([`https://zx.test#${sb.zhixiao.appId}`]));
+
+    // Over HTTP: the URL the client posts to carries a password and a query string; the entry does not.
+    const url = new URL(sb.onecard.gatewayUrl);
+    url.username = 'card';
+    url.password = 'pa55word';
+    url.search = '?session=s3cr3t';
+    const store = new RecordingStore();
+    const call = transferCall(40_000);
+    const { err } = await run('transfer', call, store, { gatewayUrl: url.href });
+    expect(err).toBeInstanceOf(GatewayError);
+    const [entry] = await store.all();
+    expect(entry!.tenant).toBe(tenantOf('onecard'));
+    expect(entry!.id).toBe(`${tenantOf('onecard')}|transfer|${call.expected.orderKey}`);
+    expect((err as GatewayError).journalId).toBe(entry!.id);
+    expect(JSON.stringify(entry)).not.toMatch(/pa55word|s3cr3t|card:/);
   });
 
   it('without a journalKey, a transfer gets a fresh id, given on its error', async () => {
@@ -533,6 +672,25 @@ describe('journal details', () => {
     ).toThrow(/journalTimeoutMs/);
   });
 });
+
+/**
+ * A token store holding a valid token, as another process's handle on it: it answers in time, but the
+ * clock moves on a minute while it reads (past any deadline the test sets; `vi.restoreAllMocks` ends it).
+ */
+async function slowTokenStore(): Promise<TokenStore> {
+  const tokenStore = new MemoryTokenStore();
+  await new OneCardClient({ ...sb.onecard, tokenStore }).queryCard({ idtype: 'acc', id: '10001' });
+  return {
+    get: async (k) => {
+      const out = await tokenStore.get(k);
+      const now = Date.now();
+      vi.spyOn(Date, 'now').mockImplementation(() => now + 60_000);
+      return out;
+    },
+    set: (k, v) => tokenStore.set(k, v),
+    delete: (k, t) => tokenStore.delete(k, t),
+  };
+}
 
 async function c(method: Money) {
   return CASES[method].ok();

@@ -3,9 +3,13 @@
  * HTTP, announcements that failed are made again, two sweepers announce once, and a gateway answering
  * 40014 (调用次数超限) slows the sweep down instead of failing it.
  */
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDedupeStore } from '../../src/core/dedupe.js';
 import { type JournalEntry, type JournalStore, MemoryJournalStore } from '../../src/core/journal.js';
+import { FileJournalStore } from '../../src/core/journal-file.js';
 import type { SettlementEvent } from '../../src/core/settle.js';
 import type { SweepProgress } from '../../src/core/sweep.js';
 import {
@@ -49,7 +53,7 @@ function client(journal: JournalStore, extra: object = {}) {
 let maker: OneCardClient;
 
 /** A recharge made at the gateway; the journal holds it as `state`, last touched ten minutes ago. */
-async function recharge(c: OneCardClient, journal: MemoryJournalStore, state: JournalEntry['state']) {
+async function recharge(c: OneCardClient, journal: JournalStore, state: JournalEntry['state']) {
   const order_no = key('r');
   const r = await maker.recharge({
     client_type: 'web',
@@ -224,6 +228,49 @@ describe('sweep', () => {
       sb.faults.clear();
     }
     expect((await journal.get(e.id))?.state).toBe('unknown');
+  });
+
+  it('a damaged entry in a file journal is reported and skipped; the rest is settled and announced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'campus-pay-sweep-'));
+    try {
+      const path = join(dir, 'journal.jsonl');
+      const journal = new FileJournalStore(path);
+      const { c, events } = client(journal);
+      const paid = await recharge(c, journal, 'unknown');
+      const bad = await recharge(c, journal, 'unknown');
+      sb.onecardGateway.settle(paid.outId, true);
+      // A transfer goes to needs-review with the balances as evidence (fields a reply leaves out included).
+      const transfer = journalEntry(c.tenant, 'onecard', 'transfer', key('t'), {
+        state: 'intent',
+        updatedAt: Date.now() - 10 * MINUTES,
+        context: { account: '10002', src_acctype: '###', dst_acctype: '001' },
+      });
+      await journal.create(transfer);
+      appendFileSync(path, `${JSON.stringify({ op: 'advance', id: bad.e.id, t: { state: 'paid' } })}\n`);
+      const sum = await c.sweep();
+      expect(sum.states).toEqual({ succeeded: 1, 'needs-review': 1 });
+      expect(sum.errorCount).toBe(1);
+      expect(sum.errors[0]).toMatchObject({
+        entryId: bad.e.id,
+        method: 'recharge',
+        orderKey: bad.e.orderKey,
+        error: expect.stringMatching(/malformed/),
+      });
+      expect(events.map((e) => [e.orderKey, e.state]).sort()).toEqual(
+        [
+          [paid.e.orderKey, 'succeeded'],
+          [transfer.orderKey, 'needs-review'],
+        ].sort(),
+      );
+      // What was written stays readable: a new handle on the file reads both entries.
+      const again = new FileJournalStore(path);
+      expect((await again.get(transfer.id))?.state).toBe('needs-review');
+      expect((await again.get(paid.e.id))?.state).toBe('succeeded');
+      await again.close();
+      await journal.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops on abort; checks its options before any I/O; needs a journal', async () => {

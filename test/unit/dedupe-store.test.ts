@@ -195,7 +195,7 @@ describe('deduplicate with a store that fails, hangs or answers nonsense', () =>
     const e = await run(new BrokenStore({ claim: 'throw' }), () => runs++);
     expect(e).toBeInstanceOf(StoreError);
     expect([e.code, e.store, e.operation, e.reason]).toEqual(['store', 'dedupe', 'claim', 'threw']);
-    expect((e.cause as Error).message).toBe('claim: connection lost');
+    expect((e.cause as Error).message).toBe('Error'); // its name only: see store-call.test.ts
     expect(runs).toBe(0);
   });
 

@@ -124,6 +124,32 @@ describe('onSettled from replies', () => {
       }),
     ]);
   });
+
+  it('a refusal is announced failed only when it proves nothing moved (Zhixiao -3 yes, -1 no)', async () => {
+    for (const journal of [undefined, false] as const) {
+      const z = setup(zhixiao, journal === false ? { journal } : {});
+      const refund = await z.client
+        .refundOrder(
+          { out_trade_no: key('none'), refund_fee: 100 },
+          journal === false ? {} : { journalKey: key('rf') },
+        )
+        .catch((e) => e);
+      expect(refund.gatewayCode).toBe('-1');
+      sb.zhixiaoGateway.frozen = true;
+      try {
+        const frozen = await z.client
+          .createOrder({ body: 'x', out_trade_no: key('fz'), total_fee: 300, notify_url: 'https://m.test/n' })
+          .catch((e) => e);
+        expect(frozen.gatewayCode).toBe('-3');
+      } finally {
+        sb.zhixiaoGateway.frozen = false;
+      }
+      expect(
+        z.events.map((e) => [e.method, e.state, e.code]),
+        String(journal),
+      ).toEqual([['createOrder', 'failed', '-3']]);
+    }
+  });
 });
 
 describe('onSettled from queries', () => {

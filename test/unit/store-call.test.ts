@@ -1,5 +1,6 @@
 /** storeCall: a store that throws, hangs or outlives its call's abort or deadline gives a typed StoreError. */
 import { getEventListeners } from 'node:events';
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors.js';
 import {
@@ -9,6 +10,7 @@ import {
   StoreError,
   storeCall,
 } from '../../src/core/store-call.js';
+import { captureFindings, registerSecret } from '../helpers/secret-scan.js';
 
 const T0 = 1_900_000_000_000;
 beforeEach(() => {
@@ -60,12 +62,43 @@ describe('a store that throws', () => {
     expect(e).toBeInstanceOf(StoreError);
     expect([e.code, e.store, e.operation, e.reason]).toEqual(['store', 'token', 'get', 'threw']);
     expect(e.message).toBe('token store get: failed (RangeError)');
-    expect((e.cause as Error).message).toBe('conn refused');
+    // Only the name (and code) of the store's own error is kept: see 'keeps nothing of its properties'.
+    expect((e.cause as Error).message).toBe('RangeError');
   });
 
   it('a thrown non-Error is named by its type', async () => {
     const e = await rejection(storeCall('dedupe', 'claim', () => Promise.reject('down')));
-    expect([e.reason, e.message, e.cause]).toEqual(['threw', 'dedupe store claim: failed (string)', 'down']);
+    expect([e.reason, e.message, (e.cause as Error).message]).toEqual([
+      'threw',
+      'dedupe store claim: failed (string)',
+      'string',
+    ]);
+  });
+
+  it('keeps nothing of the store’s own error but its name and code (ioredis puts command arguments on it)', async () => {
+    const token = 'a7Fq93kZp0Lm2xV8cN4tB6wR1yE5uH0j';
+    registerSecret('test access token', token);
+    const own = Object.assign(new Error(`READONLY cannot write ${token}`), {
+      name: 'ReplyError',
+      code: 'READONLY',
+      command: { name: 'set', args: ['campus-pay:token:k', JSON.stringify({ token })] },
+      previous: { token },
+    });
+    const findings = await captureFindings(async () => {
+      const e = await rejection(storeCall('token', 'set', () => Promise.reject(own)));
+      expect(e.message).toBe('token store set: failed (ReplyError READONLY)');
+      expect(e.cause).toBeInstanceOf(Error);
+      expect(e.cause).not.toBe(own);
+      expect((e.cause as Error).message).toBe('ReplyError READONLY');
+      expect(inspect(e, { depth: 10 })).not.toContain(token);
+      expect(JSON.stringify(e)).not.toContain(token);
+      // A name or code that is not a word is not kept either.
+      const odd = Object.assign(new Error('x'), { name: `E ${token}`, code: { token } });
+      expect((await rejection(storeCall('journal', 'create', () => Promise.reject(odd)))).message).toBe(
+        'journal store create: failed (Error)',
+      );
+    });
+    expect(findings).toEqual([]);
   });
 
   it('a StoreError from the store itself passes unchanged', async () => {

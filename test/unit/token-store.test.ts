@@ -3,6 +3,7 @@
  * record gives a typed StoreError before anything is sent; the call's abort and deadline end a wait on the
  * store or on the shared token fetch at once, without cancelling that fetch for the other callers.
  */
+import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -19,6 +20,7 @@ import { oneCardOptions } from '../helpers/keys.js';
 // Not node:http itself before nock: nock intercepts only what is loaded after it.
 import { startMerchant } from '../helpers/merchant.js';
 import { mockOneCard, type SeenRequest, tokenAnswer } from '../helpers/mock-onecard.js';
+import { captureFindings, registerSecret } from '../helpers/secret-scan.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
@@ -106,10 +108,35 @@ describe('a money call with a store that throws or hangs: StoreError, nothing se
     expect(e).toBeInstanceOf(StoreError);
     expect([e.code, e.store, e.operation, e.reason]).toEqual(['store', 'token', op, reason]);
     expect([e.method, e.wireMethod]).toEqual(['payByBarcode', 'synjones.onecard.barcode.pay']);
-    if (reason === 'threw') expect((e.cause as Error).message).toBe(`the store's own ${op} failure`);
+    // The store's own error is kept by name only (its properties may hold what it was given).
+    if (reason === 'threw') expect((e.cause as Error).message).toBe('Error');
     expect(business(seen)).toEqual([]);
     // Only a failing `set` comes after the token fetch.
     expect(seen.length).toBe(op === 'set' ? 1 : 0);
+  });
+
+  it('a set that fails with the token on its error (ioredis keeps command arguments) leaks none of it', async () => {
+    const { seen } = gateway();
+    // The token the mock gateway issues, registered so the suite's scan looks for it in every view.
+    registerSecret('mock access token', tokenAnswer(1).data.access_token);
+    class LeakyStore extends StubStore {
+      override async set(key: string, value: StoredToken): Promise<void> {
+        throw Object.assign(new Error('READONLY You cannot write against a read only replica.'), {
+          name: 'ReplyError',
+          code: 'READONLY',
+          command: { name: 'set', args: [key, JSON.stringify(value)] },
+          lastValue: value.token,
+        });
+      }
+    }
+    const findings = await captureFindings(async () => {
+      const e = await rejection(client(new LeakyStore()).payByBarcode(PAY));
+      expect([e.store, e.operation, e.reason]).toEqual(['token', 'set', 'threw']);
+      expect((e.cause as Error).message).toBe('ReplyError READONLY');
+      expect(inspect(e, { depth: 10 })).not.toContain(tokenAnswer(1).data.access_token);
+    });
+    expect(findings).toEqual([]);
+    expect(business(seen)).toEqual([]);
   });
 
   it('a set that failed keeps the fetched token in this process: the next call does not fetch again', async () => {

@@ -64,15 +64,29 @@ describe('backoff between retries', () => {
   it('no retry once the deadline is reached, to the millisecond', async () => {
     vi.useFakeTimers({ now: 0 });
     const axios = fakeAxios();
+    const request = axios.request.bind(axios);
+    // Each attempt takes exactly the 5 ms deadline: the first ends on it, so there is no second.
+    axios.request = async () => {
+      const out = await request();
+      vi.setSystemTime(Date.now() + 5);
+      return out;
+    };
     const attempts: AttemptResult[] = [];
-    // The clock does not move: the deadline of 0 ms is reached at the first attempt's end.
     const r = await post(
       new Transport({ axios, retryBaseMs: 0, hooks: { onResponse: (a) => void attempts.push(a) } }),
-      { deadlineMs: 0 },
+      { deadlineMs: 5 },
     );
     expect(r.status).toBe(503);
     expect(axios.calls).toHaveLength(1);
     expect(attempts.map((a) => a.willRetry)).toEqual([false]);
+  });
+
+  it('no time left before the first attempt: nothing is sent, and the error says so', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const axios = fakeAxios();
+    const err = await post(new Transport({ axios }), { deadlineMs: 0 }).catch((e) => e);
+    expect(err).toMatchObject({ name: 'TransportError', mayHaveReachedGateway: false, timedOut: true });
+    expect(axios.calls).toHaveLength(0);
   });
 
   it('a 500 is a server fault like 503: a query is retried; a 499 is not', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { scanChildOutput } from '../helpers/secret-scan.js';
+import { waitFor } from '../helpers/timeouts.js';
 
 export const run = promisify(execFile);
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
@@ -61,7 +62,7 @@ export async function spawnSandbox(args: string[], ready: (out: string, err: str
   proc.stderr.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  for (let i = 0; i < 400 && !ready(out, err); i++) await new Promise((r) => setTimeout(r, 50));
+  await waitFor(`campus-pay sandbox ${args.join(' ')} to be ready`, () => ready(out, err), { everyMs: 50 });
   return { proc, stdout: () => out, stderr: () => err };
 }
 

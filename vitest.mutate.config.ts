@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TIMEOUTS } from './test/helpers/timeouts.js';
 import { SOURCES } from './vitest.config.js';
 
 /**
@@ -15,8 +16,8 @@ export default defineConfig({
   // The recipes import `campus-pay` by name, as users do: resolved to the sources, as in the src project.
   resolve: { alias: SOURCES },
   test: {
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    testTimeout: TIMEOUTS.test,
+    hookTimeout: TIMEOUTS.hook,
     // The framework recipes' test is the one that hands the handlers Koa's and Fastify's request objects.
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/examples/recipes.test.ts'],
     // secret-scan.test.ts checks the suite's secret scan (a setup file this config does not load), not the

@@ -11,6 +11,7 @@ import { OneCardClient } from '../../src/onecard/client.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { ZhixiaoPayClient } from '../../src/zhixiao/client.js';
 import { scanChildOutput } from '../helpers/secret-scan.js';
+import { waitFor } from '../helpers/timeouts.js';
 
 export const run = promisify(execFile);
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
@@ -69,7 +70,7 @@ export async function spawnSandbox(args: string[], ready: (out: string, err: str
   proc.stderr.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  for (let i = 0; i < 400 && !ready(out, err); i++) await new Promise((r) => setTimeout(r, 50));
+  await waitFor(`campus-pay sandbox ${args.join(' ')} to be ready`, () => ready(out, err), { everyMs: 50 });
   return { proc, stdout: () => out, stderr: () => err };
 }
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { scaled } from '../helpers/timeouts.js';
 import { baseEnv, runCli, TMP, writeEnvFor } from './helpers.js';
 
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -56,7 +57,7 @@ describe('onecard runs in a row share a cached token (gateway with the default 2
   it('two runs started at once share one fetch through the cache lock', async () => {
     // Every reply is held back, so each run's token fetch is still in flight when the other run looks for
     // a token: the second must wait for the first's instead of sending its own (which would be refused).
-    const fresh = await startSandbox({ faults: { latencyMs: 1_500 } });
+    const fresh = await startSandbox({ faults: { latencyMs: scaled(1_500) } });
     const freshEnv = join(TMP, 'fresh.env');
     writeEnvFor(freshEnv, fresh);
     try {

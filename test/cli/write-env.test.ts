@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OneCardClient } from '../../src/onecard/client.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { ZhixiaoPayClient } from '../../src/zhixiao/client.js';
+import { waitFor } from '../helpers/timeouts.js';
 import { baseEnv, listen, runCli, startSandboxProcess, TMP } from './helpers.js';
 
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -123,8 +124,7 @@ describe('campus-pay sandbox --write-env, then the other commands with that file
     });
     const exited = new Promise<number | null>((r) => proc.once('exit', r));
     try {
-      for (let i = 0; i < 600 && !/order (ZX\d+) /.test(out); i++)
-        await new Promise((r) => setTimeout(r, 50));
+      await waitFor('the example to print its order', () => /order (ZX\d+) /.test(out), { withinMs: 30_000 });
       const orderNo = /order (ZX\d+) /.exec(out)?.[1];
       expect(orderNo).toBeDefined();
       expect(out).toContain(printed.url); // the pay URL is this sandbox's, not an embedded one

@@ -9,6 +9,7 @@ import {
 } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { startMerchant } from '../helpers/merchant.js';
+import { TIMEOUTS } from '../helpers/timeouts.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -37,7 +38,7 @@ describe.runIf(available)('the sandbox pay page in headless Chromium', () => {
         '--disable-sync',
       ],
     });
-  }, 60_000);
+  }, TIMEOUTS.slow);
   afterAll(async () => {
     await browser?.close();
     await sb?.close();

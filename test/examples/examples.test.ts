@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { scanChildOutput } from '../helpers/secret-scan.js';
+import { TIMEOUTS } from '../helpers/timeouts.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -42,7 +43,7 @@ describe('examples run against the embedded sandbox', () => {
     const out = await run(TSX, ['--tsconfig', join(ROOT, 'tsconfig.json'), join(ROOT, 'examples', file)], {
       cwd: CWD,
       env,
-      timeout: 60_000,
+      timeout: TIMEOUTS.slow,
     });
     scanChildOutput(`examples/${file}`, out);
     const { stdout } = out;

@@ -8,6 +8,7 @@ import { MemoryTokenStore, OneCardClient, OutcomeUnknownError, ZhixiaoPayClient 
 import type { FaultKind } from '../../src/sandbox/faults.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { type Ctx, METHOD_CASES } from '../helpers/method-cases.js';
+import { scaled } from '../helpers/timeouts.js';
 
 export const FAULTS: Array<{ kind: FaultKind; label: string; reachesGateway: boolean }> = [
   { kind: 'slow', label: 'latency beyond the timeout', reachesGateway: true },
@@ -34,11 +35,12 @@ export interface Cell {
 
 /**
  * Only the measured call of a `slow` cell gets the short timeout; setup calls keep the default. The
- * sandbox holds a slow call for SLOW_MS, well beyond the timeout, so a loaded machine cannot blur them;
- * the cell then waits for the sandbox to finish it (`idle()`) rather than for a fixed time.
+ * sandbox holds a slow call for SLOW_MS, well beyond the timeout, so a loaded machine cannot blur them
+ * (both scaled for load, test/helpers/timeouts.ts); the cell then waits for the sandbox to finish it
+ * (`idle()`) rather than for a fixed time.
  */
-const TIMEOUT_MS = 500;
-const SLOW_MS = 1200;
+const TIMEOUT_MS = scaled(500);
+const SLOW_MS = scaled(1200);
 /** Cases run on this many sandboxes at once: faults are per sandbox, so cells stay independent. */
 const WORKERS = 8;
 
@@ -108,6 +110,19 @@ async function runCases(cases: typeof METHOD_CASES, httpClient: 'axios' | 'node'
     await sb.close();
   }
   return cells;
+}
+
+/**
+ * What is wrong with a run, for the tests (both senders must pass): a cell the policy does not allow, a
+ * call the gateway processed more than once, a missing cell.
+ */
+export function wrongCells(cells: Cell[]): Array<Cell | string> {
+  const wrong: Array<Cell | string> = cells.filter(
+    (c) => !c.pass || (c.processed !== undefined && c.processed !== 0 && c.processed !== 1),
+  );
+  const expected = METHOD_CASES.length * FAULTS.length;
+  if (cells.length !== expected) wrong.push(`${cells.length} cells, not ${expected}`);
+  return wrong;
 }
 
 /** The published table: one row per method, one column per fault. */

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scaled, waitFor } from './timeouts.js';
 
 /** Whether a real redis-server is installed. CI requires it; a local run without one skips with a message. */
 export function redisAvailable(): boolean {
@@ -132,17 +133,16 @@ export class RedisCluster {
           '0',
           '--cluster-yes',
         ],
-        { stdio: 'ignore', timeout: 20_000 },
+        { stdio: 'ignore', timeout: scaled(20_000) },
       );
       // `create` returns once the slots are assigned; wait until every node agrees the cluster is up.
-      for (const port of c.ports) {
-        for (let i = 0; ; i++) {
-          const info = execFileSync('redis-cli', ['-p', String(port), 'cluster', 'info']).toString();
-          if (info.includes('cluster_state:ok')) break;
-          if (i > 200) throw new Error(`redis cluster node ${port} never reached cluster_state:ok`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
+      for (const port of c.ports)
+        await waitFor(
+          `redis cluster node ${port} to reach cluster_state:ok`,
+          () =>
+            execFileSync('redis-cli', ['-p', String(port), 'cluster', 'info']).includes('cluster_state:ok'),
+          { withinMs: 10_000, everyMs: 50 },
+        );
     } catch (err) {
       await c.stop();
       throw err;

@@ -22,6 +22,7 @@ import * as cryptoNs from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { format, inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
@@ -37,41 +38,85 @@ const SELF = join(ROOT, 'test', 'helpers', 'secret-scan.ts');
 const KEYS = join(ROOT, 'test', 'fixtures', 'keys');
 
 // ---------------------------------------------------------------------------------------------------
-// The registry: values indexed by a rolling hash of a short anchor taken from their middle, so one pass
-// over a text finds every registered value in it however many are registered (and sign strings, which
-// share long prefixes, do not share a bucket).
+// What outlives one evaluation of this file: a worker that runs several test files in one process
+// without isolation evaluates it again for each, over globals it already patched and modules (the SDK's
+// error classes, the helpers' keys) it already loaded. Kept here, once per process: the unpatched
+// functions, the Error trap, and the keys (the fixtures' and every key parsed, generated or used for a
+// cipher, often at module load). What a file's tests learn (signatures, sign strings, tokens, the
+// secrets a test registers) is that file's own, as when every file had its own process.
 
-const ANCHOR = 6;
-const MIN_LENGTH = 6;
+/** Values indexed by a rolling hash of a short anchor taken from their middle. */
+interface Registry {
+  byAnchor: Map<number, Entry[]>;
+  known: Set<string>;
+}
 interface Entry {
   value: string;
   label: string;
   offset: number;
 }
-const byAnchor = new Map<number, Entry[]>();
-const MOD = 1_000_000_007;
+interface ProcessState {
+  originals: WeakMap<object, Map<PropertyKey, unknown>>;
+  keys: Registry;
+  fixturesLoaded: boolean;
+  /** Private keys already learned, by the text or bytes they were parsed from. */
+  keyInputs: Set<string>;
+  /** The Error trap, installed once; it hands each error to the file being run. */
+  errorTrap?: ErrorConstructor;
+  onError: (err: Error, sites: NodeJS.CallSite[] | undefined) => void;
+}
+const registry = (): Registry => ({ byAnchor: new Map(), known: new Set() });
+const STATE = Symbol.for('campus-pay.secret-scan.state');
+const store = globalThis as { [STATE]?: ProcessState };
+store[STATE] ??= {
+  originals: new WeakMap(),
+  keys: registry(),
+  fixturesLoaded: false,
+  keyInputs: new Set(),
+  onError: () => {},
+};
+const state = store[STATE];
+/** This file's values. */
+const values = registry();
+
+// ---------------------------------------------------------------------------------------------------
+// The registries: one pass over a text finds every registered value in it however many are registered
+// (and sign strings, which share long prefixes, do not share a bucket).
+
+const ANCHOR = 6;
+const MIN_LENGTH = 6;
+// A polynomial hash modulo 2^32, in integer arithmetic; a bucket hit is confirmed by comparing the text.
 const BASE = 131;
-const TOP = BASE ** (ANCHOR - 1) % MOD;
+/** BASE^(ANCHOR-1): the weight of the character that leaves the window. */
+const TOP = Array.from({ length: ANCHOR - 1 }).reduce<number>((p) => Math.imul(p, BASE), 1);
 
 function anchorHash(text: string, at: number): number {
   let h = 0;
-  for (let i = at; i < at + ANCHOR; i++) h = (h * BASE + text.charCodeAt(i)) % MOD;
+  for (let i = at; i < at + ANCHOR; i++) h = (Math.imul(h, BASE) + text.charCodeAt(i)) | 0;
   return h;
 }
-const known = new Set<string>();
+
+function add(into: Registry, label: string, value: string): void {
+  for (const v of new Set([value, encodeURIComponent(value)])) {
+    if (v.length < MIN_LENGTH || into.known.has(v)) continue;
+    into.known.add(v);
+    const offset = Math.floor((v.length - ANCHOR) / 2);
+    const anchor = anchorHash(v, offset);
+    const bucket = into.byAnchor.get(anchor);
+    const entry = { value: v, label, offset };
+    if (bucket) bucket.push(entry);
+    else into.byAnchor.set(anchor, [entry]);
+  }
+}
 
 /** Adds a secret by value (and its percent-encoded form). Values shorter than 6 characters are ignored. */
 export function registerSecret(label: string, value: string): void {
-  for (const v of new Set([value, encodeURIComponent(value)])) {
-    if (v.length < MIN_LENGTH || known.has(v)) continue;
-    known.add(v);
-    const offset = Math.floor((v.length - ANCHOR) / 2);
-    const anchor = anchorHash(v, offset);
-    const bucket = byAnchor.get(anchor);
-    const entry = { value: v, label, offset };
-    if (bucket) bucket.push(entry);
-    else byAnchor.set(anchor, [entry]);
-  }
+  add(values, label, value);
+}
+
+/** A key or a fixture secret: known to every file this process runs. */
+function registerKeySecret(label: string, value: string): void {
+  add(state.keys, label, value);
 }
 
 /**
@@ -79,9 +124,10 @@ export function registerSecret(label: string, value: string): void {
  * contains one whole window.
  */
 function registerWindows(label: string, text: string, size: number, from = 0) {
-  if (text.length - from <= size) return registerSecret(label, text.slice(from));
-  for (let i = from; i + size <= text.length; i += size / 2) registerSecret(label, text.slice(i, i + size));
-  registerSecret(label, text.slice(-size));
+  if (text.length - from <= size) return registerKeySecret(label, text.slice(from));
+  for (let i = from; i + size <= text.length; i += size / 2)
+    registerKeySecret(label, text.slice(i, i + size));
+  registerKeySecret(label, text.slice(-size));
 }
 
 /**
@@ -151,13 +197,15 @@ const SHAPES: Array<[label: string, re: RegExp]> = [
 /** Labels of every secret found in `text` (by value, then by shape). */
 export function secretsIn(text: string): string[] {
   const found = new Set<string>();
+  const keys = state.keys.byAnchor;
+  const mine = values.byAnchor;
   if (text.length >= ANCHOR) {
     let h = anchorHash(text, 0);
     for (let i = 0; ; i++) {
-      const bucket = byAnchor.get(h);
-      if (bucket) for (const e of bucket) if (text.startsWith(e.value, i - e.offset)) found.add(e.label);
+      for (const bucket of [keys.get(h), mine.get(h)])
+        if (bucket) for (const e of bucket) if (text.startsWith(e.value, i - e.offset)) found.add(e.label);
       if (i + ANCHOR >= text.length) break;
-      h = ((h - ((text.charCodeAt(i) * TOP) % MOD) + MOD) * BASE + text.charCodeAt(i + ANCHOR)) % MOD;
+      h = (Math.imul(h - Math.imul(text.charCodeAt(i), TOP), BASE) + text.charCodeAt(i + ANCHOR)) | 0;
     }
   }
   for (const [label, re] of SHAPES) if (re.test(text)) found.add(label);
@@ -213,9 +261,9 @@ export function scanError(err: unknown, where = 'Error'): void {
     const x = e as Error;
     const views: Array<[string, () => string]> = [
       ['message', () => String(x.message)],
-      ['stack', () => String(x.stack)],
+      ['stack', () => stackOf(x)],
       ['JSON.stringify', () => JSON.stringify(x) ?? ''],
-      ['util.inspect', () => inspect(x, { depth: 10 })],
+      ['util.inspect', () => inspect(standIn(x), { depth: 10 })],
     ];
     // util.inspect prints the stack, which starts with the message: those two are read only to say
     // where a secret showed (scanning is the costly part on error-heavy tests).
@@ -254,11 +302,20 @@ export async function captureFindings(fn: () => unknown): Promise<Finding[]> {
 
 // ---------------------------------------------------------------------------------------------------
 // Channel (a): errors. The global Error becomes a Proxy whose construct trap records each instance;
-// `class X extends Error` evaluated after this file inherits the trap. Checked after each test, when the
-// message and fields are final.
+// `class X extends Error` evaluated after this file inherits the trap. The project's errors are checked
+// after each test, when the message and fields are final.
+//
+// What makes this cheap: the trap keeps each error's call sites as V8 hands them over, unformatted. Whose
+// error it is (the first frame's file) is read from them at once, so no other error is looked at again;
+// and the scan renders a project error's stack from them, as V8 prints a frame (`at fn (file:line:col)`)
+// but without the source-map lookup the test runner's stack formatter does. A frame holds a function name
+// and a place, never a value, so the text scanned is the same for every secret; `err.stack` itself is
+// left unread, to be formatted as usual when a test or a reporter asks for it.
 
 let tracked: Error[] = [];
+const sitesOf = new WeakMap<object, NodeJS.CallSite[]>();
 
+/** The first frame that is neither this file nor native code decides: src/ or dist/, not node_modules. */
 function projectFrame(stack: string): boolean {
   for (const line of stack.split('\n')) {
     const at = /^\s+at /.test(line) ? line : '';
@@ -269,9 +326,23 @@ function projectFrame(stack: string): boolean {
   return false;
 }
 
+/** The same rule on call sites (native frames have no file name). */
+function projectSite(sites: readonly NodeJS.CallSite[]): boolean {
+  for (const site of sites) {
+    const file = site.getFileName() ?? site.getScriptNameOrSourceURL();
+    if (!file || file === SELF) continue;
+    const path = file.startsWith('file://') ? fileURLToPath(file) : file;
+    if (path.includes('/node_modules/')) return false;
+    return path.startsWith(`${ROOT}/src/`) || path.startsWith(`${ROOT}/dist/`);
+  }
+  return false;
+}
+
 /** Whether an error is the project's output: a CampusPayError, or built by a frame in src/ or dist/. */
 export function fromProject(err: Error): boolean {
-  return isCampusPayError(err) || projectFrame(safely(() => String(err.stack)));
+  if (isCampusPayError(err)) return true;
+  const sites = sitesOf.get(err);
+  return sites ? projectSite(sites) : projectFrame(safely(() => String(err.stack)));
 }
 
 function isCampusPayError(err: Error): boolean {
@@ -280,13 +351,50 @@ function isCampusPayError(err: Error): boolean {
   return false;
 }
 
+/** The header V8 gives a stack (`name: message`), then the recorded frames; `err.stack` if none. */
+function stackOf(err: Error): string {
+  const sites = sitesOf.get(err);
+  if (!sites) return String(err.stack);
+  const name = err.name === undefined ? 'Error' : String(err.name);
+  const message = err.message === undefined ? '' : String(err.message);
+  const head = !name ? message : !message ? name : `${name}: ${message}`;
+  return [head, ...sites.map((s) => `    at ${s}`)].join('\n');
+}
+
+const standIns = new WeakMap<object, object>();
+/**
+ * What util.inspect is given in place of an error: the same prototype and own properties, with the stack
+ * from `stackOf` and its causes and members (AggregateError) stood in for likewise.
+ */
+function standIn(err: Error): object {
+  if (!sitesOf.has(err)) return err;
+  const cached = standIns.get(err);
+  if (cached) return cached;
+  const copy = Object.create(Object.getPrototypeOf(err)) as Record<PropertyKey, unknown>;
+  standIns.set(err, copy);
+  for (const key of Reflect.ownKeys(err)) {
+    if (key === 'stack') continue;
+    const d = Object.getOwnPropertyDescriptor(err, key)!;
+    if ('value' in d && key === 'cause' && d.value instanceof Error) d.value = standIn(d.value);
+    if ('value' in d && key === 'errors' && Array.isArray(d.value))
+      d.value = d.value.map((m: unknown) => (m instanceof Error ? standIn(m) : m));
+    Object.defineProperty(copy, key, d);
+  }
+  Object.defineProperty(copy, 'stack', { value: stackOf(err), writable: true, configurable: true });
+  return copy;
+}
+
 /** Errors a test builds on purpose (to plant a secret) are not the SDK's output: only the project's count. */
 function flushErrors() {
   const list = tracked;
   tracked = [];
-  for (const err of list) {
-    if (fromProject(err)) scanError(err, 'Error');
-  }
+  for (const err of list) scanError(err, 'Error');
+}
+
+/** What the trap calls: every error's frames are kept; the project's errors wait for the next check. */
+function onError(err: Error, sites: NodeJS.CallSite[] | undefined) {
+  if (sites) sitesOf.set(err, sites);
+  if (fromProject(err)) tracked.push(err);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -302,13 +410,23 @@ function learnPrivateKey(key: unknown, label: string) {
   registerKey(label, key);
 }
 
+/** What a private key was parsed from, as one string (undefined for a KeyObject or anything else). */
+function keyInput(input: unknown): string | undefined {
+  const text = (v: unknown) =>
+    typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('base64') : undefined;
+  if (typeof input !== 'object' || input === null || Buffer.isBuffer(input)) return text(input);
+  const o = input as { key?: unknown; format?: unknown; type?: unknown; passphrase?: unknown };
+  const key = text(o.key);
+  return key === undefined ? undefined : JSON.stringify([key, o.format, o.type, text(o.passphrase)]);
+}
+
 function learnSymmetric(algorithm: unknown, key: unknown) {
   if (!Buffer.isBuffer(key) || !/^(des|aes)/i.test(String(algorithm))) return;
   const label = `${String(algorithm).startsWith('des') ? '3DES' : 'AES'} key used in this process`;
-  registerSecret(label, key.toString('base64'));
-  registerSecret(label, key.toString('hex'));
+  registerKeySecret(label, key.toString('base64'));
+  registerKeySecret(label, key.toString('hex'));
   const text = key.toString('latin1');
-  if (/^[\x21-\x7e]+$/.test(text)) registerSecret(label, text);
+  if (/^[\x21-\x7e]+$/.test(text)) registerKeySecret(label, text);
 }
 
 function learnSignature(data: unknown, signature: unknown) {
@@ -320,14 +438,8 @@ function learnSignature(data: unknown, signature: unknown) {
   }
 }
 
-/**
- * The unpatched functions, kept across test files: a worker runs many files in one process with a fresh
- * module registry each, so this file is evaluated again over globals it already patched.
- */
-const ORIGINALS = Symbol.for('campus-pay.secret-scan.originals');
-const store = globalThis as { [ORIGINALS]?: WeakMap<object, Map<PropertyKey, unknown>> };
-store[ORIGINALS] ??= new WeakMap();
-const originals = store[ORIGINALS];
+/** The unpatched functions, kept across evaluations of this file (see ProcessState). */
+const { originals } = state;
 
 function original<T extends object>(target: T, name: keyof T): unknown {
   let map = originals.get(target);
@@ -352,7 +464,12 @@ function patchCrypto() {
   const c = cryptoMod as unknown as Record<string, AnyFn>;
   patch(c, 'createPrivateKey', (orig) => (...a) => {
     const key = orig(...a);
-    learnPrivateKey(key, 'a private key loaded in this process');
+    // The same key parsed again (every client parses its keys) is the same secret: learned once.
+    const input = keyInput(a[0]);
+    if (input === undefined || !state.keyInputs.has(input)) {
+      learnPrivateKey(key, 'a private key loaded in this process');
+      if (input !== undefined) state.keyInputs.add(input);
+    }
     return key;
   });
   patch(c, 'generateKeyPairSync', (orig) => (...a) => {
@@ -521,35 +638,52 @@ function registerFixtures() {
     registerKey(`fixture TLS key ${file}`, cryptoMod.createPrivateKey(readFileSync(join(tls, file))));
   const vectors = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'vectors.json'), 'utf8'));
   for (const name of ['desKey', 'aesKey', 'aes128Key', 'passphrase'])
-    registerSecret(`fixture vectors.${name}`, vectors[name]);
+    registerKeySecret(`fixture vectors.${name}`, vectors[name]);
   // Zhixiao's spec test credentials (test/helpers/keys.ts, the sandbox's defaults).
-  registerSecret('Zhixiao appSecret (fixture)', 'weiweixiao');
+  registerKeySecret('Zhixiao appSecret (fixture)', 'weiweixiao');
   // Passwords the tests send (pwd fields, key passphrases); the all-digit ones are a shape rule above.
   for (const pw of ['pw-778899', 'n3wpass', 'abc123', 'fixture-pass'])
-    registerSecret('a password used by the tests', pw);
+    registerKeySecret('a password used by the tests', pw);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Installation, once per test file.
 
 function installErrorTrap() {
-  const Native = original(globalThis, 'Error') as ErrorConstructor;
+  state.onError = onError;
+  state.errorTrap ??= errorTrap(original(globalThis, 'Error') as ErrorConstructor);
+  globalThis.Error = state.errorTrap;
+}
+
+function errorTrap(Native: ErrorConstructor): ErrorConstructor {
+  /** The call sites above `cut`, unformatted: V8 hands them to prepareStackTrace when it is a function. */
+  const sites = (cut: AnyFn): NodeJS.CallSite[] | undefined => {
+    const holder: { stack?: unknown } = {};
+    const format = Native.prepareStackTrace;
+    Native.prepareStackTrace = (_err, callSites) => callSites;
+    try {
+      Native.captureStackTrace(holder, cut);
+      return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : undefined;
+    } finally {
+      Native.prepareStackTrace = format;
+    }
+  };
   // Each trap leaves itself out of the stack, so a failure's stack (and code frame) is what it was.
   const traps: ProxyHandler<ErrorConstructor> = {
     construct(target, args, newTarget) {
       const err = Reflect.construct(target, args, newTarget) as Error;
       Native.captureStackTrace(err, traps.construct);
-      tracked.push(err);
+      state.onError(err, sites(traps.construct as AnyFn));
       return err;
     },
     apply(target, self, args) {
       const err = Reflect.apply(target, self, args) as Error;
       Native.captureStackTrace(err, traps.apply);
-      tracked.push(err);
+      state.onError(err, sites(traps.apply as AnyFn));
       return err;
     },
   };
-  globalThis.Error = new Proxy(Native, traps);
+  return new Proxy(Native, traps);
 }
 
 function installOutputTaps() {
@@ -588,7 +722,8 @@ function report(when: string) {
   throw new Error(`secret scan: a secret reached an output ${when}:\n${list}`);
 }
 
-registerFixtures();
+if (!state.fixturesLoaded) registerFixtures();
+state.fixturesLoaded = true;
 patchCrypto();
 installErrorTrap();
 installOutputTaps();

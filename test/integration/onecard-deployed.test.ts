@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { SLOWDOWN, waitFor } from '../helpers/timeouts.js';
 
 let sb: Sandbox;
 let client: OneCardClient;
@@ -129,10 +130,7 @@ describe('a recharge moves through its statuses', () => {
         seen.add((await c.queryRechargeOrder({ order_no, order_amount: 10 })).order_status);
       await poll();
       slow.onecardGateway.settleRecharge(r.out_id, true);
-      for (let i = 0; i < 60 && !seen.has('60'); i++) {
-        await poll();
-        await new Promise((res) => setTimeout(res, 20));
-      }
+      await waitFor('status 60', async () => (await poll()).has('60'), { everyMs: 20 });
       expect([...seen]).toEqual(['10', '40', '50', '60']);
     } finally {
       await slow.close();
@@ -142,7 +140,9 @@ describe('a recharge moves through its statuses', () => {
 
 describe('token expiry', () => {
   it('a short-lived token is refreshed ahead of expiry, without a single 40017', async () => {
-    const short = await startSandbox({ onecard: { tokenMinIntervalMs: 0, tokenTtlSeconds: 1 } });
+    // A 1 s token on a quiet machine; longer under load, so that no call outlives the token it was given.
+    const ttl = Math.ceil(SLOWDOWN);
+    const short = await startSandbox({ onecard: { tokenMinIntervalMs: 0, tokenTtlSeconds: ttl } });
     try {
       const c = new OneCardClient({
         ...short.onecard,
@@ -150,7 +150,7 @@ describe('token expiry', () => {
         token: { minFetchIntervalMs: 0 },
       });
       const failures: unknown[] = [];
-      const end = Date.now() + 2_500;
+      const end = Date.now() + 2_500 * ttl;
       while (Date.now() < end) {
         await c.queryCard({ idtype: 'acc', id: '10001' }).catch((e) => failures.push(e));
         await new Promise((r) => setTimeout(r, 50));

@@ -14,6 +14,7 @@ import {
 } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { startMerchant } from '../helpers/merchant.js';
+import { scaled } from '../helpers/timeouts.js';
 
 let sb: Sandbox;
 let onecard: OneCardClient;
@@ -159,7 +160,7 @@ describe('busy / busyAbove: refused under load, nothing processed', () => {
     await onecard.queryCard({ idtype: 'acc', id: '10001' });
     const before = balance('10001', '001');
     // The latency keeps the first calls in hand while the rest arrive.
-    sb.faults.set({ busyAbove: 2, latencyMs: 500 });
+    sb.faults.set({ busyAbove: 2, latencyMs: scaled(500) });
     const results = await Promise.allSettled(
       Array.from({ length: 6 }, () =>
         onecard.transfer({ account: '10001', tranamt: 1, src_acctype: '###', dst_acctype: '001' }),
@@ -231,7 +232,7 @@ describe('notices: dropped, late, repeated', () => {
   it('lateNoticeMs: a notice waits, so one sent after it arrives first', async () => {
     const m = await merchant('success');
     try {
-      nsb.faults.set({ lateNoticeMs: 1_500 });
+      nsb.faults.set({ lateNoticeMs: scaled(1_500) });
       const late = await paidOrder(m.url);
       nsb.faults.clear();
       const prompt = await paidOrder(m.url);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TIMEOUTS } from '../helpers/timeouts.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let dir: string;
@@ -18,7 +19,7 @@ beforeAll(() => {
     .at(-1)!;
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
   sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball)]);
-}, 120_000);
+}, TIMEOUTS.build);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the packed tarball', () => {
@@ -105,7 +106,7 @@ export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisToken
         throw new Error(`tsc (${name}) failed:\n${(e as { stdout?: string }).stdout ?? ''}`);
       }
     },
-    90_000,
+    TIMEOUTS.build,
   );
 
   it('keeps each reply field’s meaning in the published types, where editors show it', () => {

@@ -4,6 +4,7 @@ import { DuplicateInFlightError, deduplicate, tokenKey } from '../../src/index.j
 import { RedisDedupeStore } from '../../src/redis/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { RedisCluster, redisAvailable } from '../helpers/redis-server.js';
+import { TIMEOUTS } from '../helpers/timeouts.js';
 import { spawnWorker } from './spawn-worker.js';
 
 let cluster: RedisCluster;
@@ -21,28 +22,32 @@ describe.runIf(redisAvailable())('Redis stores on a real Redis Cluster (3 nodes)
     cluster = await RedisCluster.start(3);
     // The 2-minute rule is on, as on the real gateway: a second fetch inside it would fail with 60048.
     sb = await startSandbox({ onecard: { tokenMinIntervalMs: 120_000 } });
-  }, 60_000);
+  }, TIMEOUTS.slow);
   afterAll(async () => {
     await sb?.close();
     await cluster?.stop();
   });
 
-  it('RedisTokenStore: 3 processes × 20 concurrent calls from a cold start → exactly one token fetch', async () => {
-    const results = await Promise.all([worker(20), worker(20), worker(20)]);
-    expect(results.map((r) => r.failures)).toEqual([[], [], []]);
-    expect(results.map((r) => r.ok)).toEqual([20, 20, 20]);
-    expect(results.reduce((n, r) => n + r.fetches, 0)).toBe(1);
-    expect(sb.onecardGateway.tokenFetches).toBe(1);
-    // The token and its lock key live on the cluster (the lock was released after the fetch).
-    const conn = connect();
-    try {
-      const key = tokenKey(sb.onecard.gatewayUrl, sb.onecard.appKey);
-      expect(JSON.parse((await conn.get(key))!)).toMatchObject({ token: expect.any(String) });
-      expect(await conn.get(`${key}:lock`)).toBeNull();
-    } finally {
-      conn.disconnect();
-    }
-  }, 60_000);
+  it(
+    'RedisTokenStore: 3 processes × 20 concurrent calls from a cold start → exactly one token fetch',
+    async () => {
+      const results = await Promise.all([worker(20), worker(20), worker(20)]);
+      expect(results.map((r) => r.failures)).toEqual([[], [], []]);
+      expect(results.map((r) => r.ok)).toEqual([20, 20, 20]);
+      expect(results.reduce((n, r) => n + r.fetches, 0)).toBe(1);
+      expect(sb.onecardGateway.tokenFetches).toBe(1);
+      // The token and its lock key live on the cluster (the lock was released after the fetch).
+      const conn = connect();
+      try {
+        const key = tokenKey(sb.onecard.gatewayUrl, sb.onecard.appKey);
+        expect(JSON.parse((await conn.get(key))!)).toMatchObject({ token: expect.any(String) });
+        expect(await conn.get(`${key}:lock`)).toBeNull();
+      } finally {
+        conn.disconnect();
+      }
+    },
+    TIMEOUTS.slow,
+  );
 
   it('RedisDedupeStore: two instances, notices spread over the slots → each callback runs once', async () => {
     const [a, b] = [connect(), connect()];

@@ -5,32 +5,24 @@ import {
   deduplicate,
   OneCardClient,
   StoreError,
-  tokenKey,
   ZhixiaoPayClient,
 } from '../../src/index.js';
 import { RedisDedupeStore, RedisTokenStore } from '../../src/redis/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { ZX, ZX_BASE } from '../helpers/keys.js';
 import { RedisServer, redisAvailable } from '../helpers/redis-server.js';
-import { spawnWorker } from './spawn-worker.js';
+import { scaled, TIMEOUTS, waitFor } from '../helpers/timeouts.js';
 
 let server: RedisServer;
 let redis: Redis;
 let sb: Sandbox;
-
-function worker(calls: number, extra: object = {}) {
-  return spawnWorker({ redisUrl: server.url, onecard: sb.onecard, calls, ...extra }, 'redis worker');
-}
-
-const workers = (n: number, calls: number) =>
-  Promise.all(Array.from({ length: n }, () => worker(calls).result));
 
 describe.runIf(redisAvailable())('RedisTokenStore on a real redis-server', () => {
   beforeAll(async () => {
     server = await RedisServer.start();
     redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
     redis.on('error', () => {}); // the restart test stops the server on purpose
-  }, 30_000);
+  });
   afterAll(async () => {
     redis?.disconnect();
     await server?.stop();
@@ -40,79 +32,48 @@ describe.runIf(redisAvailable())('RedisTokenStore on a real redis-server', () =>
     // The 2-minute rule is on, as on the real gateway: a second fetch inside it would fail with 60048.
     sb = await startSandbox({ onecard: { tokenMinIntervalMs: 120_000 } });
     await redis.flushall();
-  }, 30_000);
+  });
   afterAll(() => sb?.close());
 
-  it('4 processes × 25 concurrent calls from a cold start → exactly one token fetch', async () => {
-    const results = await workers(4, 25);
-    expect(results.map((r) => r.ok)).toEqual([25, 25, 25, 25]);
-    expect(results.reduce((n, r) => n + r.fetches, 0)).toBe(1);
-    expect(sb.onecardGateway.tokenFetches).toBe(1);
-  }, 60_000);
-
-  it('the token invalidated under all instances at once (40017) → exactly one refresh', async () => {
-    await sb.close();
-    sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
-    await workers(1, 1);
-    expect(sb.onecardGateway.tokenFetches).toBe(1);
-    sb.onecardGateway.revokeToken();
-    const results = await workers(4, 25);
-    expect(results.map((r) => r.ok)).toEqual([25, 25, 25, 25]);
-    expect(sb.onecardGateway.tokenFetches).toBe(2);
-  }, 60_000);
-
-  it('the lock holder killed mid-fetch → another instance takes over once the lock expires', async () => {
-    // The holder's token request hangs well past the test, so its late token cannot interfere.
-    sb.faults.set({ latencyMs: 10_000 });
-    const holder = worker(1, { lockTtlMs: 1_500 });
-    const lockKey = `${tokenKey(sb.onecard.gatewayUrl, sb.onecard.appKey)}:lock`;
-    for (let i = 0; i < 200 && !(await redis.get(lockKey)); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(await redis.get(lockKey)).toBeTruthy();
-    holder.proc.kill('SIGKILL'); // …and it dies holding the lock
-    await holder.result.catch(() => undefined);
-    expect(holder.proc.signalCode).toBe('SIGKILL');
-    expect(await redis.pttl(lockKey)).toBeGreaterThan(0); // the dead holder's lock is still there
-    sb.faults.clear();
-    const takeover = await worker(5, { lockTtlMs: 1_500 }).result;
-    expect(takeover.ok).toBe(5);
-    expect(takeover.fetches).toBe(1);
-  }, 60_000);
-
-  it('Redis restarted mid-run → calls recover', async () => {
-    await sb.close();
-    sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
-    const conn = new Redis(server.url, { maxRetriesPerRequest: 1 });
-    conn.on('error', () => {}); // reconnect noise while the server is down is expected here
-    try {
-      const warm = new OneCardClient({ ...sb.onecard, tokenStore: new RedisTokenStore(conn) });
-      await warm.queryCard({ idtype: 'acc', id: '10001' });
-      await server.stop();
-      // A client holding a fresh token keeps working while Redis is down…
-      await expect(warm.queryCard({ idtype: 'acc', id: '10001' })).resolves.toBeTruthy();
-      // …a cold one gets a clear transport error, or carries on in memory when it opted in.
-      const cold = new OneCardClient({
-        ...sb.onecard,
-        tokenStore: new RedisTokenStore(conn, { commandTimeoutMs: 300 }),
-      });
-      const err = await cold.queryCard({ idtype: 'acc', id: '10001' }).catch((e) => e);
-      expect(err).toBeInstanceOf(StoreError);
-      expect([err.store, err.operation]).toEqual(['token', 'get']);
-      const fallback = new OneCardClient({
-        ...sb.onecard,
-        tokenStore: new RedisTokenStore(conn, { commandTimeoutMs: 300, onUnavailable: 'memory' }),
-      });
-      await expect(fallback.queryCard({ idtype: 'acc', id: '10001' })).resolves.toBeTruthy();
-      await server.start();
-      // After the restart (Redis lost everything) calls recover: 40017 → one refresh through Redis.
-      for (let i = 0; i < 100 && conn.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 50));
-      const after = await Promise.all(
-        [warm, cold, warm].map((c) => c.queryCard({ idtype: 'acc', id: '10001' })),
-      );
-      expect(after).toHaveLength(3);
-    } finally {
-      conn.disconnect();
-    }
-  }, 60_000);
+  it(
+    'Redis restarted mid-run → calls recover',
+    async () => {
+      await sb.close();
+      sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
+      const conn = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      conn.on('error', () => {}); // reconnect noise while the server is down is expected here
+      try {
+        const warm = new OneCardClient({ ...sb.onecard, tokenStore: new RedisTokenStore(conn) });
+        await warm.queryCard({ idtype: 'acc', id: '10001' });
+        await server.stop();
+        // A client holding a fresh token keeps working while Redis is down…
+        await expect(warm.queryCard({ idtype: 'acc', id: '10001' })).resolves.toBeTruthy();
+        // …a cold one gets a clear transport error, or carries on in memory when it opted in.
+        const cold = new OneCardClient({
+          ...sb.onecard,
+          tokenStore: new RedisTokenStore(conn, { commandTimeoutMs: scaled(300) }),
+        });
+        const err = await cold.queryCard({ idtype: 'acc', id: '10001' }).catch((e) => e);
+        expect(err).toBeInstanceOf(StoreError);
+        expect([err.store, err.operation]).toEqual(['token', 'get']);
+        const fallback = new OneCardClient({
+          ...sb.onecard,
+          tokenStore: new RedisTokenStore(conn, { commandTimeoutMs: scaled(300), onUnavailable: 'memory' }),
+        });
+        await expect(fallback.queryCard({ idtype: 'acc', id: '10001' })).resolves.toBeTruthy();
+        await server.start();
+        // After the restart (Redis lost everything) calls recover: 40017 → one refresh through Redis.
+        await waitFor('the client to reconnect', () => conn.status === 'ready');
+        const after = await Promise.all(
+          [warm, cold, warm].map((c) => c.queryCard({ idtype: 'acc', id: '10001' })),
+        );
+        expect(after).toHaveLength(3);
+      } finally {
+        conn.disconnect();
+      }
+    },
+    TIMEOUTS.slow,
+  );
 
   it('RedisDedupeStore: two instances, one notice delivered to both → one callback run', async () => {
     const a = new Redis(server.url);
@@ -151,7 +112,7 @@ describe.runIf(redisAvailable())('a Redis that stops answering (redis-server pau
     conn = new Redis(frozen.url);
     await conn.ping();
     gw = await startSandbox();
-  }, 30_000);
+  });
   afterAll(async () => {
     frozen?.resume();
     conn?.disconnect();
@@ -175,7 +136,7 @@ describe.runIf(redisAvailable())('a Redis that stops answering (redis-server pau
     let runs = 0;
     const handler = zhixiao.webNotificationHandler({
       onNotification: deduplicate({
-        store: new RedisDedupeStore(conn, { commandTimeoutMs: 200 }),
+        store: new RedisDedupeStore(conn, { commandTimeoutMs: scaled(200) }),
         key: (n) => n.out_trade_no,
         onNotification: () => void runs++,
       }),
@@ -203,8 +164,7 @@ describe.runIf(redisAvailable())('a Redis that stops answering (redis-server pau
     ).toEqual([[StoreError, 'claim', 'timeout']]);
     // The claim queued while Redis was frozen runs when it resumes; it is released again, so the retry is not refused.
     const key = 'campus-pay:notice:FROZEN1';
-    for (let i = 0; i < 200 && (await conn.get(key)) !== null; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await waitFor('the late claim to be released', async () => (await conn.get(key)) === null);
     expect(await conn.get(key)).toBeNull();
     expect(await deliver()).toBe('200 success');
     expect(runs).toBe(1);
@@ -213,7 +173,7 @@ describe.runIf(redisAvailable())('a Redis that stops answering (redis-server pau
   it('a money call with RedisTokenStore: StoreError (timeout) and nothing reached the gateway', async () => {
     const client = new OneCardClient({
       ...gw.onecard,
-      tokenStore: new RedisTokenStore(conn, { commandTimeoutMs: 200 }),
+      tokenStore: new RedisTokenStore(conn, { commandTimeoutMs: scaled(200) }),
     });
     const barcode = '1234567890123456789012';
     const [entries, fetches] = [gw.onecardGateway.ledger.entries.length, gw.onecardGateway.tokenFetches];

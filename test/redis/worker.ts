@@ -5,6 +5,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { OneCardClient } from '../../src/index.js';
 import { RedisTokenStore } from '../../src/redis/index.js';
+import { scaled } from '../helpers/timeouts.js';
 
 const cfg = JSON.parse(process.env.CAMPUS_PAY_WORKER!) as {
   redisUrl?: string;
@@ -20,7 +21,7 @@ const redis = cfg.clusterPorts
 const client = new OneCardClient({
   ...cfg.onecard,
   tokenStore: new RedisTokenStore(redis),
-  token: { lockTtlMs: cfg.lockTtlMs ?? 15_000, lockWaitMs: 30_000 },
+  token: { lockTtlMs: cfg.lockTtlMs ?? 15_000, lockWaitMs: scaled(30_000) },
 });
 const started = Date.now();
 const results = await Promise.allSettled(

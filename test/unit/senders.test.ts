@@ -19,6 +19,7 @@ import {
 } from '../../src/index.js';
 import { encodeReply } from '../../src/zhixiao/envelope.js';
 import { ZX } from '../helpers/keys.js';
+import { scaled, waitFor } from '../helpers/timeouts.js';
 
 const tls = (f: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'tls', f));
 const SENDERS: Array<[string, object]> = [
@@ -126,7 +127,7 @@ describe.each(SENDERS)('the %s sender', (_name, sender) => {
 
   it('a request that arrived and got no answer: the refund is sent once and outcome-unknown', async () => {
     const before = silent.seen.requests;
-    const err = await refundOf(client(silent.url, [], { timeoutMs: 100 }));
+    const err = await refundOf(client(silent.url, [], { timeoutMs: scaled(100) }));
     expect(err).toBeInstanceOf(OutcomeUnknownError);
     expect((err as OutcomeUnknownError).cause).toMatchObject({ timedOut: true, mayHaveReachedGateway: true });
     expect(silent.seen.requests - before).toBe(1);
@@ -134,7 +135,7 @@ describe.each(SENDERS)('the %s sender', (_name, sender) => {
 
   it('the same silence on a query is retried twice', async () => {
     const before = silent.seen.requests;
-    const err = await queryOf(client(silent.url, [], { timeoutMs: 100 }));
+    const err = await queryOf(client(silent.url, [], { timeoutMs: scaled(100) }));
     expect(err).toMatchObject({ code: 'transport', timedOut: true });
     expect(silent.seen.requests - before).toBe(3);
   });
@@ -143,7 +144,7 @@ describe.each(SENDERS)('the %s sender', (_name, sender) => {
     const before = silent.seen.requests;
     const ac = new AbortController();
     const waiting = refundOf(client(silent.url), { signal: ac.signal });
-    while (silent.seen.requests === before) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the refund to arrive', () => silent.seen.requests > before, { everyMs: 5 });
     ac.abort();
     const err = await waiting;
     expect(err).toBeInstanceOf(OutcomeUnknownError);

@@ -21,6 +21,7 @@ import { oneCardOptions } from '../helpers/keys.js';
 import { startMerchant } from '../helpers/merchant.js';
 import { mockOneCard, type SeenRequest, tokenAnswer } from '../helpers/mock-onecard.js';
 import { captureFindings, registerSecret } from '../helpers/secret-scan.js';
+import { waitFor } from '../helpers/timeouts.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
@@ -365,7 +366,7 @@ describe('a token request that hangs, over real HTTP', () => {
     });
     const ac = new AbortController();
     const call = rejection(c.payByBarcode(PAY, { signal: ac.signal }));
-    for (let i = 0; methods.length === 0 && i < 400; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the token request to arrive', () => methods.length > 0, { everyMs: 5 });
     expect(methods).toEqual([TOKEN_METHOD]);
     ac.abort();
     const e = await call;

@@ -3,6 +3,7 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/core/errors.js';
 import { type AttemptResult, Transport } from '../../src/core/transport.js';
+import { scaled } from '../helpers/timeouts.js';
 
 /**
  * The retry decision of each failure, against real sockets: a `query` (retry 'safe') is retried on any
@@ -54,7 +55,7 @@ function transport(extra: ConstructorParameters<typeof Transport>[0] = {}) {
   const requests: number[] = [];
   const t = new Transport({
     retryBaseMs: 0,
-    timeoutMs: 2_000,
+    timeoutMs: scaled(2_000),
     hooks: {
       onRequest: (e) => void requests.push(e.attempt),
       onResponse: (r) => void attempts.push(r),
@@ -154,7 +155,7 @@ describe('transport retry decisions', () => {
     behaviour = 'silent';
     received = 0;
     const m = transport();
-    const e = await fail(post(m.t, 'never-after-send', { timeoutMs: 1_000 }));
+    const e = await fail(post(m.t, 'never-after-send', { timeoutMs: scaled(1_000) }));
     expect([e.timedOut, e.mayHaveReachedGateway, e.causeCode]).toEqual([true, true, 'ETIMEDOUT']);
     expect(e.message).toMatch(
       /^m: the gateway did not answer within the per-attempt timeout \(127\.0\.0\.1:\d+\)$/,
@@ -218,7 +219,7 @@ describe('transport retry decisions', () => {
     behaviour = 'silent';
     received = 0;
     const m = transport();
-    const e = await fail(post(m.t, 'safe', { deadlineMs: 1_000 }));
+    const e = await fail(post(m.t, 'safe', { deadlineMs: scaled(1_000) }));
     expect(e.timedOut).toBe(true);
     expect(seen(m.attempts)).toEqual([[0, 'ETIMEDOUT', false]]);
     expect(received).toBe(1);

@@ -8,6 +8,7 @@ import {
 } from '../../src/index.js';
 import { encodeReply } from '../../src/zhixiao/envelope.js';
 import { ZX, ZX_BASE } from '../helpers/keys.js';
+import { scaled } from '../helpers/timeouts.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -71,22 +72,22 @@ describe('the retry policy (src/core/transport.ts)', () => {
   it('per-call timeoutMs, and timeouts of queries are retried', async () => {
     nock(ZX_BASE)
       .post('/pay_api/order_query')
-      .delay(300)
+      .delay(scaled(300))
       .reply(200, okReply)
       .post('/pay_api/order_query')
       .reply(200, okReply);
     const { client, attempts } = counting();
-    await expect(client.queryOrder({ out_trade_no: 'A' }, { timeoutMs: 50 })).resolves.toMatchObject({
+    await expect(client.queryOrder({ out_trade_no: 'A' }, { timeoutMs: scaled(50) })).resolves.toMatchObject({
       status: 1,
     });
     expect(attempts[0]).toMatchObject({ error: 'ETIMEDOUT', willRetry: true });
   });
 
   it('an AbortSignal stops a call and its retries', async () => {
-    nock(ZX_BASE).post('/pay_api/order_query').delay(500).reply(200, okReply);
+    nock(ZX_BASE).post('/pay_api/order_query').delay(scaled(500)).reply(200, okReply);
     const { client, attempts } = counting();
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 30);
+    setTimeout(() => ac.abort(), scaled(30));
     const err = await client.queryOrder({ out_trade_no: 'A' }, { signal: ac.signal }).catch((e) => e);
     expect(err).toBeInstanceOf(TransportError);
     expect(err.message).toMatch(/aborted/);

@@ -620,7 +620,11 @@ describe('call() for methods outside the table', () => {
       [{ timeoutMs: -1 }, 'options.timeoutMs', 'must be a finite number of milliseconds from 1 to 600000'],
       [{ idempotent: 'yes' }, 'options.idempotent', 'must be true or false'],
       [{ idempotnet: true }, 'options.idempotnet', 'is not an option; did you mean idempotent?'],
-      [null, 'options', 'must be a plain object such as { signal, timeoutMs, deadlineMs, journalKey, idempotent }'],
+      [
+        null,
+        'options',
+        'must be a plain object such as { signal, timeoutMs, deadlineMs, journalKey, idempotent }',
+      ],
     ] as const) {
       const e = await caught(p.adHoc('x.y', {}, opts as never));
       expect([e.constructor, e.method, (e as unknown as ValidationError).issues]).toEqual([

@@ -45,10 +45,15 @@ const KEYS = join(ROOT, 'test', 'fixtures', 'keys');
 // cipher, often at module load). What a file's tests learn (signatures, sign strings, tokens, the
 // secrets a test registers) is that file's own, as when every file had its own process.
 
-/** Values indexed by a rolling hash of a short anchor taken from their middle. */
+/**
+ * Values indexed by a rolling hash of a short anchor taken from their middle; `seen` has one bit per
+ * hash (modulo its size), so a text is read at a few nanoseconds a character and the map is asked only
+ * where a bit is set.
+ */
 interface Registry {
   byAnchor: Map<number, Entry[]>;
   known: Set<string>;
+  seen: Uint32Array;
 }
 interface Entry {
   value: string;
@@ -65,7 +70,14 @@ interface ProcessState {
   errorTrap?: ErrorConstructor;
   onError: (err: Error, sites: NodeJS.CallSite[] | undefined) => void;
 }
-const registry = (): Registry => ({ byAnchor: new Map(), known: new Set() });
+const SEEN_BITS = 18;
+const registry = (): Registry => ({
+  byAnchor: new Map(),
+  known: new Set(),
+  seen: new Uint32Array(1 << (SEEN_BITS - 5)),
+});
+const SEEN_MASK = (1 << SEEN_BITS) - 1;
+const isSeen = (r: Registry, h: number) => (r.seen[(h & SEEN_MASK) >>> 5]! & (1 << (h & 31))) !== 0;
 const STATE = Symbol.for('campus-pay.secret-scan.state');
 const store = globalThis as { [STATE]?: ProcessState };
 store[STATE] ??= {
@@ -104,6 +116,7 @@ function add(into: Registry, label: string, value: string): void {
     const anchor = anchorHash(v, offset);
     const bucket = into.byAnchor.get(anchor);
     const entry = { value: v, label, offset };
+    into.seen[(anchor & SEEN_MASK) >>> 5]! |= 1 << (anchor & 31);
     if (bucket) bucket.push(entry);
     else into.byAnchor.set(anchor, [entry]);
   }
@@ -179,7 +192,7 @@ const SHAPES: Array<[label: string, re: RegExp]> = [
   ['an RSA private key (PKCS#8 DER, hex)', /020100300d06092a864886f70d0101010500048/i],
   // version 0 + the 2048-bit modulus' length: the start of a PKCS#1 RSA private key.
   ['an RSA private key (PKCS#1 DER, base64)', /MIIE[A-Za-z0-9+/]{2}IBAAKCAQEA/],
-  ['an access token in the sandbox shape (64 hex)', /(?<![0-9A-Za-z])[0-9a-f]{64}(?![0-9A-Za-z])/],
+  ['an access token in the sandbox shape (64 hex)', /(?:^|[^0-9A-Za-z])[0-9a-f]{64}(?![0-9A-Za-z])/],
   [
     'a signature next to a sign field',
     /\bsign(?:["']?\s*[:=]\s*["']?|%3D)(?:[A-Za-z0-9+/]|%2B|%2F){40,}|\bsign(?:["']?\s*[:=]\s*["']?)[0-9a-fA-F]{32}\b/,
@@ -197,13 +210,15 @@ const SHAPES: Array<[label: string, re: RegExp]> = [
 /** Labels of every secret found in `text` (by value, then by shape). */
 export function secretsIn(text: string): string[] {
   const found = new Set<string>();
-  const keys = state.keys.byAnchor;
-  const mine = values.byAnchor;
+  const { keys } = state;
+  const match = (bucket: Entry[] | undefined, at: number) => {
+    for (const e of bucket ?? []) if (text.startsWith(e.value, at - e.offset)) found.add(e.label);
+  };
   if (text.length >= ANCHOR) {
     let h = anchorHash(text, 0);
     for (let i = 0; ; i++) {
-      for (const bucket of [keys.get(h), mine.get(h)])
-        if (bucket) for (const e of bucket) if (text.startsWith(e.value, i - e.offset)) found.add(e.label);
+      if (isSeen(keys, h)) match(keys.byAnchor.get(h), i);
+      if (isSeen(values, h)) match(values.byAnchor.get(h), i);
       if (i + ANCHOR >= text.length) break;
       h = (Math.imul(h - Math.imul(text.charCodeAt(i), TOP), BASE) + text.charCodeAt(i + ANCHOR)) | 0;
     }

@@ -25,6 +25,7 @@ import {
   type RecipeOptions,
   ZHIXIAO_PATH,
 } from '../../examples/recipes/recipe.js';
+import { scaled } from '../helpers/timeouts.js';
 
 let sb: Sandbox;
 let onecard: OneCardClient;
@@ -107,7 +108,7 @@ describe.each(recipes)('%s recipe', (_name, listen) => {
       });
       expect((await fetch(`${order.url}/pay`, { method: 'POST' })).status).toBe(200);
       expect((await fetch(`${recharge.post_url}/pay`, { method: 'POST' })).status).toBe(200);
-      await sb.waitForNotifications();
+      await sb.waitForNotifications(scaled(10_000));
 
       // Zhixiao's notice carries no amount (spec 2.5): its keys are the merchant's and the gateway's order numbers.
       expect(notices.filter((n) => n.gateway === 'zhixiao').map((n) => n.notice)).toEqual([

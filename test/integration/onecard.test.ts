@@ -16,6 +16,7 @@ import {
 import { requestFields, signString } from '../../src/onecard/envelope.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { startMerchant } from '../helpers/merchant.js';
+import { scaled } from '../helpers/timeouts.js';
 
 let sb: Sandbox;
 let client: OneCardClient;
@@ -137,7 +138,7 @@ describe('OneCard over real HTTP against the sandbox', () => {
       const before = balance('10001');
       const pay = await fetch(`${r.post_url}/pay`, { method: 'POST' });
       expect(pay.status).toBe(200);
-      await sb.waitForNotifications();
+      await sb.waitForNotifications(scaled(10_000));
       expect(notices).toEqual([
         expect.objectContaining({ order_no, order_amount: 2_000, order_status: '0' }),
       ]);
@@ -193,7 +194,7 @@ describe('OneCard over real HTTP against the sandbox', () => {
         notify_url: merchant.url,
       });
       sb.onecardGateway.settleRecharge(r.out_id, true);
-      await sb.waitForNotifications();
+      await sb.waitForNotifications(scaled(10_000));
       const rec = sb.notifications.find((n) => n.ref === r.out_id)!;
       expect(rec.attempts.map((a) => a.answer)).toEqual(['fail', 'fail', 'ok']);
     } finally {

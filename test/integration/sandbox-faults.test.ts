@@ -216,7 +216,7 @@ describe('notices: dropped, late, repeated', () => {
       nsb.faults.next('dropNotice');
       const lost = await paidOrder(m.url);
       const sent = await paidOrder(m.url);
-      await nsb.waitForNotifications();
+      await nsb.waitForNotifications(scaled(10_000));
       expect(m.bodies.map(tradeNoOf)).toEqual([sent.out_trade_no]);
       expect(nsb.notifications.filter((r) => r.ref === lost.order_id)).toEqual([
         expect.objectContaining({ dropped: true, attempts: [], acknowledged: false }),
@@ -236,7 +236,7 @@ describe('notices: dropped, late, repeated', () => {
       const late = await paidOrder(m.url);
       nsb.faults.clear();
       const prompt = await paidOrder(m.url);
-      await nsb.waitForNotifications();
+      await nsb.waitForNotifications(scaled(10_000));
       expect(m.bodies.map(tradeNoOf)).toEqual([prompt.out_trade_no, late.out_trade_no]);
     } finally {
       await m.close();
@@ -259,7 +259,7 @@ describe('notices: dropped, late, repeated', () => {
       });
       nsb.faults.next('duplicateNotice');
       nsb.onecardGateway.settle(r.out_id, true);
-      await nsb.waitForNotifications();
+      await nsb.waitForNotifications(scaled(10_000));
       expect(m.bodies).toHaveLength(2);
       expect(m.bodies[1]).toBe(m.bodies[0]);
       expect(oc.parseNotification(m.bodies[0]!)).toMatchObject({ order_no: 'DUP-1', order_status: '0' });

@@ -10,6 +10,7 @@ import {
 } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { startMerchant } from '../helpers/merchant.js';
+import { scaled } from '../helpers/timeouts.js';
 
 let sb: Sandbox;
 let client: ZhixiaoPayClient;
@@ -48,7 +49,7 @@ describe('Zhixiao over real HTTP against the sandbox', () => {
 
       const pay = await fetch(`${order.url}/pay`, { method: 'POST' });
       expect(await pay.json()).toEqual({ state: '支付成功 paid' });
-      await sb.waitForNotifications();
+      await sb.waitForNotifications(scaled(10_000));
       expect(notices).toEqual([
         expect.objectContaining({
           out_trade_no,

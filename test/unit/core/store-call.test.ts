@@ -1,14 +1,14 @@
 /** storeCall: a store that throws, hangs or outlives its call's abort or deadline gives a typed StoreError. */
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigurationError } from '../../src/core/errors.js';
+import { ConfigurationError } from '../../../src/core/errors.js';
 import {
   checkStoreTimeout,
   DEFAULT_STORE_TIMEOUT_MS,
   malformedRecord,
   StoreError,
   storeCall,
-} from '../../src/core/store-call.js';
+} from '../../../src/core/store-call.js';
 
 const T0 = 1_900_000_000_000;
 beforeEach(() => {

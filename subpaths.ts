@@ -2,7 +2,7 @@
  * The package's entry points, declared once: the `exports` map of package.json (and `bin` for the CLI).
  * tsup.config.ts and vitest.config.ts (hence Stryker's vitest.mutate.config.ts) derive theirs from here.
  * The lists in static JSON that cannot (package.json `typesVersions`, tsconfig.json `paths`, typedoc.json
- * `entryPoints`) and the READMEs' import tables are checked against it by test/unit/subpaths.test.ts.
+ * `entryPoints`) and the READMEs' import tables are checked against it by test/contract/subpaths.test.ts.
  * Adding a subpath: its `exports` entry in package.json, then whatever that test asks for.
  */
 import { existsSync, readFileSync } from 'node:fs';

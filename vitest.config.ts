@@ -14,7 +14,7 @@ export const HEAVY = [
   'test/e2e/**/*.test.ts',
   // tsc over the declarations and the README's code blocks
   'test/types/**/*.test.ts',
-  'test/unit/readme-snippets.test.ts',
+  'test/contract/readme-snippets.test.ts',
   // each example in its own tsx process
   'test/examples/examples.test.ts',
   // the fault matrix again with the node sender (npm test runs it with the default, axios)

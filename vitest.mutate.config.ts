@@ -8,7 +8,7 @@ import { SOURCES } from './vitest.config.js';
  * more than these do, and would only slow every mutant down: the fault matrix (one 12 s test; its
  * retry classes are covered by test/unit/transport.test.ts and test/integration), the README
  * type-check (a `tsc` run), Chromium, Redis, the examples, the type-level tests and the `dist`
- * project (it builds the package). test/unit/time.test.ts sets `TZ` at run time, which Node honours
+ * project (it builds the package). test/unit/core/time.test.ts sets `TZ` at run time, which Node honours
  * only on the main thread, and Stryker's vitest runner runs tests in worker threads; it tests none of
  * the mutated files.
  */
@@ -19,9 +19,17 @@ export default defineConfig({
     testTimeout: TIMEOUTS.test,
     hookTimeout: TIMEOUTS.hook,
     // The framework recipes' test is the one that hands the handlers Koa's and Fastify's request objects.
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/examples/recipes.test.ts'],
+    include: [
+      'test/unit/**/*.test.ts',
+      // The contract tests that call the clients (they were unit tests before the tree mirrored src/).
+      ...['api-contract', 'api-docs', 'bad-input', 'core-boundary', 'readme', 'subpaths'].map(
+        (f) => `test/contract/${f}.test.ts`,
+      ),
+      'test/integration/**/*.test.ts',
+      'test/examples/recipes.test.ts',
+    ],
     // secret-scan.test.ts checks the suite's secret scan (a setup file this config does not load), not the
     // mutated files.
-    exclude: ['test/unit/readme-snippets.test.ts', 'test/unit/time.test.ts', 'test/unit/secret-scan.test.ts'],
+    exclude: ['test/unit/core/time.test.ts', 'test/unit/secret-scan.test.ts'],
   },
 });

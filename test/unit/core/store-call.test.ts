@@ -2,15 +2,15 @@
 import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigurationError } from '../../src/core/errors.js';
+import { ConfigurationError } from '../../../src/core/errors.js';
 import {
   checkStoreTimeout,
   DEFAULT_STORE_TIMEOUT_MS,
   malformedRecord,
   StoreError,
   storeCall,
-} from '../../src/core/store-call.js';
-import { captureFindings, registerSecret } from '../helpers/secret-scan.js';
+} from '../../../src/core/store-call.js';
+import { captureFindings, registerSecret } from '../../helpers/secret-scan.js';
 
 const T0 = 1_900_000_000_000;
 beforeEach(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { base64Repaired, noticeFields } from '../../src/core/notice.js';
-import { SignatureError, ValidationError } from '../../src/index.js';
+import { base64Repaired, noticeFields } from '../../../src/core/notice.js';
+import { SignatureError, ValidationError } from '../../../src/index.js';
 
 const ENVELOPE = ['param', 'sign'] as const;
 

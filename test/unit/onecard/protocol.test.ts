@@ -1,15 +1,15 @@
 import { createVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { GatewayError, ProtocolError } from '../../src/core/errors.js';
-import type { MethodKind, MethodSpec } from '../../src/core/method.js';
-import { MemoryTokenStore } from '../../src/core/token-store.js';
-import { loadPrivateKey, loadPublicKey, tripleDesDecrypt } from '../../src/crypto.js';
-import { NO_TOKEN } from '../../src/onecard/envelope.js';
-import { type InvalidTokenPolicy, oneCardProtocol } from '../../src/onecard/protocol.js';
-import { TokenManager } from '../../src/onecard/token.js';
-import { keyText } from '../helpers/fixtures.js';
-import { DES_KEY, merchantKeyPem, platformPublicPem } from '../helpers/keys.js';
+import { GatewayError, ProtocolError } from '../../../src/core/errors.js';
+import type { MethodKind, MethodSpec } from '../../../src/core/method.js';
+import { MemoryTokenStore } from '../../../src/core/token-store.js';
+import { loadPrivateKey, loadPublicKey, tripleDesDecrypt } from '../../../src/crypto.js';
+import { NO_TOKEN } from '../../../src/onecard/envelope.js';
+import { type InvalidTokenPolicy, oneCardProtocol } from '../../../src/onecard/protocol.js';
+import { TokenManager } from '../../../src/onecard/token.js';
+import { keyText } from '../../helpers/fixtures.js';
+import { DES_KEY, merchantKeyPem, platformPublicPem } from '../../helpers/keys.js';
 
 const merchantPublic = loadPublicKey(keyText('merchant.spki.pem'));
 let n = 0;

@@ -11,13 +11,13 @@ import {
   SignatureError,
   TransportError,
   ValidationError,
-} from '../../src/core/errors.js';
-import type { MethodKind, MethodSpec } from '../../src/core/method.js';
-import { type Call, type GatewayProtocol, Pipeline, toWire } from '../../src/core/pipeline.js';
-import type { CallBounds } from '../../src/core/store-call.js';
-import { Transport } from '../../src/core/transport.js';
-import { oneCardMethods } from '../../src/onecard/methods.js';
-import { zhixiaoMethods } from '../../src/zhixiao/methods.js';
+} from '../../../src/core/errors.js';
+import type { MethodKind, MethodSpec } from '../../../src/core/method.js';
+import { type Call, type GatewayProtocol, Pipeline, toWire } from '../../../src/core/pipeline.js';
+import type { CallBounds } from '../../../src/core/store-call.js';
+import { Transport } from '../../../src/core/transport.js';
+import { oneCardMethods } from '../../../src/onecard/methods.js';
+import { zhixiaoMethods } from '../../../src/zhixiao/methods.js';
 
 /**
  * The pipeline with a gateway of this test's own: the form goes as JSON in `p`, the server answers

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { aesDecrypt, aesEncrypt } from '../../src/crypto.js';
-import { GatewayError, ProtocolError, SignatureError } from '../../src/index.js';
+import { aesDecrypt, aesEncrypt } from '../../../src/crypto.js';
+import { GatewayError, ProtocolError, SignatureError } from '../../../src/index.js';
 import {
   decodeReply,
   encodeReply,
   encodeRequest,
   replySign,
   requestSign,
-} from '../../src/zhixiao/envelope.js';
-import { ZX } from '../helpers/keys.js';
+} from '../../../src/zhixiao/envelope.js';
+import { ZX } from '../../helpers/keys.js';
 
 /** Spec 1.3, written out here rather than read from the SDK: lower-case hex md5 of the concatenation. */
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');

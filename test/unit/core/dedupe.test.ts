@@ -7,7 +7,7 @@ import {
   deduplicate,
   MemoryDedupeStore,
   StoreError,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 
 // The store's expiry reads the clock; a fake clock makes "exactly at the TTL" a fact, not a race.
 afterEach(() => {

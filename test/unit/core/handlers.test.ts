@@ -7,9 +7,9 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SignatureError, ValidationError } from '../../src/core/errors.js';
-import { type HandlerOptions, makeNodeHandler, makeWebHandler } from '../../src/core/handlers.js';
-import type { NotificationInput } from '../../src/core/notice.js';
+import { SignatureError, ValidationError } from '../../../src/core/errors.js';
+import { type HandlerOptions, makeNodeHandler, makeWebHandler } from '../../../src/core/handlers.js';
+import type { NotificationInput } from '../../../src/core/notice.js';
 
 const ACKS = { ok: 'OK!', fail: 'NO!' };
 const CONSUMED =

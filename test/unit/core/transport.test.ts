@@ -16,12 +16,12 @@ import {
   OutcomeUnknownError,
   TransportError,
   ZhixiaoPayClient,
-} from '../../src/index.js';
-import { encodeReply } from '../../src/zhixiao/envelope.js';
-import { ZX } from '../helpers/keys.js';
-import { scaled, waitFor } from '../helpers/timeouts.js';
+} from '../../../src/index.js';
+import { encodeReply } from '../../../src/zhixiao/envelope.js';
+import { ZX } from '../../helpers/keys.js';
+import { scaled, waitFor } from '../../helpers/timeouts.js';
 
-const tls = (f: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'tls', f));
+const tls = (f: string) => readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'tls', f));
 const SENDERS: Array<[string, object]> = [
   ['axios (default)', { httpClient: 'axios' }],
   ['node', { httpClient: 'node' }],

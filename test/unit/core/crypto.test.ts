@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, DecryptionError } from '../../src/core/errors.js';
+import { ConfigurationError, DecryptionError } from '../../../src/core/errors.js';
 import {
   aesDecrypt,
   aesEncrypt,
@@ -14,8 +14,8 @@ import {
   safeEqual,
   tripleDesDecrypt,
   tripleDesEncrypt,
-} from '../../src/crypto.js';
-import { keyPath, keyText, vectors as v } from '../helpers/fixtures.js';
+} from '../../../src/crypto.js';
+import { keyPath, keyText, vectors as v } from '../../helpers/fixtures.js';
 
 const merchant = loadPrivateKey(keyText('merchant.pkcs8.pem'));
 const merchantPublic = loadPublicKey(keyText('merchant.spki.pem'));

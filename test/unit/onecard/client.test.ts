@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { tripleDesDecrypt } from '../../src/crypto.js';
+import { tripleDesDecrypt } from '../../../src/crypto.js';
 import {
   ConfigurationError,
   MemoryTokenStore,
@@ -8,9 +8,9 @@ import {
   OutcomeUnknownError,
   TransportError,
   ValidationError,
-} from '../../src/index.js';
-import { DES_KEY, GATEWAY, oneCardOptions } from '../helpers/keys.js';
-import { mockOneCard, mockRecharge, tokenAnswer } from '../helpers/mock-onecard.js';
+} from '../../../src/index.js';
+import { DES_KEY, GATEWAY, oneCardOptions } from '../../helpers/keys.js';
+import { mockOneCard, mockRecharge, tokenAnswer } from '../../helpers/mock-onecard.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());

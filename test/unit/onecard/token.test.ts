@@ -1,13 +1,13 @@
 /** TokenManager's clock rules at their boundaries, on a fake clock (no test waits on wall time). */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GatewayError, TransportError } from '../../src/core/errors.js';
+import { GatewayError, TransportError } from '../../../src/core/errors.js';
 import {
   MemoryTokenStore,
   type StoredToken,
   type TokenLock,
   type TokenStore,
-} from '../../src/core/token-store.js';
-import { TokenManager, type TokenManagerOptions } from '../../src/onecard/token.js';
+} from '../../../src/core/token-store.js';
+import { TokenManager, type TokenManagerOptions } from '../../../src/onecard/token.js';
 
 const T0 = 1_800_000_000_000;
 beforeEach(() => {

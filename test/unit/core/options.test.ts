@@ -3,9 +3,9 @@
  * edit distances counted letter by letter, ranges from the documented limits.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../src/core/errors.js';
-import { closest, msRule, numberRule } from '../../src/core/options.js';
-import { Transport, type TransportOptions } from '../../src/core/transport.js';
+import { ConfigurationError } from '../../../src/core/errors.js';
+import { closest, msRule, numberRule } from '../../../src/core/options.js';
+import { Transport, type TransportOptions } from '../../../src/core/transport.js';
 
 describe('closest: a suggestion only for what looks like a typo', () => {
   it.each([

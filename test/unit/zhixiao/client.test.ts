@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { aesDecrypt, aesEncrypt, md5Hex } from '../../src/crypto.js';
+import { aesDecrypt, aesEncrypt, md5Hex } from '../../../src/crypto.js';
 import {
   ConfigurationError,
   GatewayError,
@@ -8,9 +8,9 @@ import {
   SignatureError,
   ValidationError,
   ZhixiaoPayClient,
-} from '../../src/index.js';
-import { encodeReply } from '../../src/zhixiao/envelope.js';
-import { ZX, ZX_BASE } from '../helpers/keys.js';
+} from '../../../src/index.js';
+import { encodeReply } from '../../../src/zhixiao/envelope.js';
+import { ZX, ZX_BASE } from '../../helpers/keys.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());

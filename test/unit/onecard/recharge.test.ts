@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rechargeToHtmlForm, rechargeToQrPayload, ValidationError } from '../../src/index.js';
+import { rechargeToHtmlForm, rechargeToQrPayload, ValidationError } from '../../../src/index.js';
 
 /** The hidden inputs of a page, HTML-unescaped: what the payer's browser will submit. */
 const inputsOf = (html: string) =>

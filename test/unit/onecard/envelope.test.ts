@@ -1,7 +1,7 @@
 import { createSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DecryptionError, GatewayError, ProtocolError, SignatureError } from '../../src/core/errors.js';
-import { loadPublicKey, tripleDesDecrypt, tripleDesEncrypt } from '../../src/crypto.js';
+import { DecryptionError, GatewayError, ProtocolError, SignatureError } from '../../../src/core/errors.js';
+import { loadPublicKey, tripleDesDecrypt, tripleDesEncrypt } from '../../../src/crypto.js';
 import {
   decodeReply,
   decryptJson,
@@ -10,9 +10,9 @@ import {
   requestFields,
   signString,
   wrapperOf,
-} from '../../src/onecard/envelope.js';
-import { vectors } from '../helpers/fixtures.js';
-import { DES_KEY, platformPrivate, platformPublicPem } from '../helpers/keys.js';
+} from '../../../src/onecard/envelope.js';
+import { vectors } from '../../helpers/fixtures.js';
+import { DES_KEY, platformPrivate, platformPublicPem } from '../../helpers/keys.js';
 
 const keys = { desKey: DES_KEY, platformPublicKey: loadPublicKey(platformPublicPem) };
 const M = 'synjones.onecard.query.card';

@@ -1,9 +1,9 @@
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatCompactTime, formatGatewayTime, parseBeijingTime } from '../../src/core/time.js';
-import { MemoryTokenStore, OneCardClient } from '../../src/index.js';
-import { oneCardOptions } from '../helpers/keys.js';
-import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
+import { formatCompactTime, formatGatewayTime, parseBeijingTime } from '../../../src/core/time.js';
+import { MemoryTokenStore, OneCardClient } from '../../../src/index.js';
+import { oneCardOptions } from '../../helpers/keys.js';
+import { mockOneCard, tokenAnswer } from '../../helpers/mock-onecard.js';
 
 // The host's zone must never leak into gateway timestamps: run this file as a New York host.
 const savedTz = process.env.TZ;

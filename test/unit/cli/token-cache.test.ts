@@ -11,9 +11,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCacheDir, FileTokenStore } from '../../src/cli/token-cache.js';
-import { tokenKey } from '../../src/core/token-store.js';
-import { TokenManager } from '../../src/onecard/token.js';
+import { defaultCacheDir, FileTokenStore } from '../../../src/cli/token-cache.js';
+import { tokenKey } from '../../../src/core/token-store.js';
+import { TokenManager } from '../../../src/onecard/token.js';
 
 const posix = process.platform !== 'win32';
 const KEY = tokenKey('https://pay.example.edu/onecard/uap/gateway.action', 'app-key-secretish');

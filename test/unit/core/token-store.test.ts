@@ -14,14 +14,14 @@ import {
   StoreError,
   type TokenLock,
   TransportError,
-} from '../../src/index.js';
-import { TokenManager } from '../../src/onecard/token.js';
-import { oneCardOptions } from '../helpers/keys.js';
+} from '../../../src/index.js';
+import { TokenManager } from '../../../src/onecard/token.js';
+import { oneCardOptions } from '../../helpers/keys.js';
 // Not node:http itself before nock: nock intercepts only what is loaded after it.
-import { startMerchant } from '../helpers/merchant.js';
-import { mockOneCard, type SeenRequest, tokenAnswer } from '../helpers/mock-onecard.js';
-import { captureFindings, registerSecret } from '../helpers/secret-scan.js';
-import { waitFor } from '../helpers/timeouts.js';
+import { startMerchant } from '../../helpers/merchant.js';
+import { mockOneCard, type SeenRequest, tokenAnswer } from '../../helpers/mock-onecard.js';
+import { captureFindings, registerSecret } from '../../helpers/secret-scan.js';
+import { waitFor } from '../../helpers/timeouts.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { aesEncrypt, md5Hex } from '../../src/crypto.js';
-import { DecryptionError, SignatureError, ValidationError } from '../../src/index.js';
-import { encodeRequest } from '../../src/zhixiao/envelope.js';
-import { parseZhixiaoNotification } from '../../src/zhixiao/notifications.js';
-import { ZX } from '../helpers/keys.js';
+import { aesEncrypt, md5Hex } from '../../../src/crypto.js';
+import { DecryptionError, SignatureError, ValidationError } from '../../../src/index.js';
+import { encodeRequest } from '../../../src/zhixiao/envelope.js';
+import { parseZhixiaoNotification } from '../../../src/zhixiao/notifications.js';
+import { ZX } from '../../helpers/keys.js';
 
 const notice = {
   out_trade_no: '2088612279536603',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeEnvFile } from '../../src/cli/env-file.js';
+import { writeEnvFile } from '../../../src/cli/env-file.js';
 
 let dir: string;
 beforeEach(() => {

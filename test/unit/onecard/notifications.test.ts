@@ -1,14 +1,14 @@
 import { createSign, createVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadPublicKey, tripleDesDecrypt, tripleDesEncrypt } from '../../src/crypto.js';
-import { DecryptionError, SignatureError, ValidationError } from '../../src/index.js';
+import { loadPublicKey, tripleDesDecrypt, tripleDesEncrypt } from '../../../src/crypto.js';
+import { DecryptionError, SignatureError, ValidationError } from '../../../src/index.js';
 import {
   buildOneCardNotification,
   NOTIFY_METHOD,
   ONECARD_ACKS,
   parseOneCardNotification,
-} from '../../src/onecard/notifications.js';
-import { DES_KEY, platformPrivate, platformPublicPem } from '../helpers/keys.js';
+} from '../../../src/onecard/notifications.js';
+import { DES_KEY, platformPrivate, platformPublicPem } from '../../helpers/keys.js';
 
 const keys = { desKey: DES_KEY, platformPublicKey: loadPublicKey(platformPublicPem) };
 const notice = {

@@ -6,7 +6,7 @@ import { SOURCES } from './vitest.config.js';
  * The tests Stryker runs against each mutant (`npm run mutate`, docs/testing.md): the unit and
  * integration tests of the `src` project. Left out because they do not exercise the mutated files
  * more than these do, and would only slow every mutant down: the fault matrix (one 12 s test; its
- * retry classes are covered by test/unit/transport.test.ts and test/integration), the README
+ * retry classes are covered by test/unit/core/transport.policy.test.ts and test/integration), the README
  * type-check (a `tsc` run), Chromium, Redis, the examples, the type-level tests and the `dist`
  * project (it builds the package). test/unit/core/time.test.ts sets `TZ` at run time, which Node honours
  * only on the main thread, and Stryker's vitest runner runs tests in worker threads; it tests none of

@@ -1,8 +1,8 @@
 /** TokenManager rules that need no gateway: lifetimes the SDK can live with, and the paused fetches after 60048. */
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/core/errors.js';
-import { MemoryTokenStore, type StoredToken } from '../../src/core/token-store.js';
-import { TokenManager } from '../../src/onecard/token.js';
+import { GatewayError } from '../../../src/core/errors.js';
+import { MemoryTokenStore, type StoredToken } from '../../../src/core/token-store.js';
+import { TokenManager } from '../../../src/onecard/token.js';
 
 const DAY_MS = 86_400_000;
 const refusal = () =>

@@ -6,9 +6,9 @@ import {
   ProtocolError,
   TransportError,
   ValidationError,
-} from '../../src/core/errors.js';
-import { guardOutcome, queryAdvice } from '../../src/core/outcome.js';
-import { type AttemptResult, Transport, type TransportOptions } from '../../src/core/transport.js';
+} from '../../../src/core/errors.js';
+import { guardOutcome, queryAdvice } from '../../../src/core/outcome.js';
+import { type AttemptResult, Transport, type TransportOptions } from '../../../src/core/transport.js';
 
 /**
  * Backoff and hooks with an axios instance of this test's own (no sockets) on a fake clock: when the

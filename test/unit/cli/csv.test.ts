@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { csvLine, csvRecords } from '../../src/cli/csv.js';
-import { progressBar } from '../../src/cli/progress.js';
+import { csvLine, csvRecords } from '../../../src/cli/csv.js';
+import { progressBar } from '../../../src/cli/progress.js';
 
 const read = async (chunks: string[]) => {
   const out: Array<[number, string[]]> = [];

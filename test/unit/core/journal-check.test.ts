@@ -4,8 +4,8 @@
  * a value JSON cannot keep as it is is refused, so every store reads back what was written.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanTransition } from '../../src/core/journal-check.js';
-import { JournalError, type JournalTransition } from '../../src/index.js';
+import { cleanTransition } from '../../../src/core/journal-check.js';
+import { JournalError, type JournalTransition } from '../../../src/index.js';
 
 const t = (over: Partial<JournalTransition>): JournalTransition => ({
   state: 'needs-review',

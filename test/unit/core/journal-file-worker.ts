@@ -1,11 +1,11 @@
 /**
- * One process sharing a journal file, for test/unit/journal-file.test.ts. Config in CAMPUS_PAY_JOURNAL_WORKER:
+ * One process sharing a journal file, for test/unit/core/journal-file.test.ts. Config in CAMPUS_PAY_JOURNAL_WORKER:
  * `race` creates and settles the given ids once a go-file appears and prints what it won; `crash` creates
  * entries one after another, printing each id once its create resolved, until it is killed.
  */
 import { existsSync } from 'node:fs';
-import { FileJournalStore } from '../../src/core/journal-file.js';
-import type { JournalEntry } from '../../src/index.js';
+import { FileJournalStore } from '../../../src/core/journal-file.js';
+import type { JournalEntry } from '../../../src/index.js';
 
 const cfg = JSON.parse(process.env.CAMPUS_PAY_JOURNAL_WORKER!) as {
   mode: 'race' | 'crash';

@@ -5,10 +5,10 @@ import {
   OutcomeUnknownError,
   TransportError,
   ZhixiaoPayClient,
-} from '../../src/index.js';
-import { encodeReply } from '../../src/zhixiao/envelope.js';
-import { ZX, ZX_BASE } from '../helpers/keys.js';
-import { scaled } from '../helpers/timeouts.js';
+} from '../../../src/index.js';
+import { encodeReply } from '../../../src/zhixiao/envelope.js';
+import { ZX, ZX_BASE } from '../../helpers/keys.js';
+import { scaled } from '../../helpers/timeouts.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { encodeForm } from '../../src/core/form.js';
-import { formatGatewayTime } from '../../src/core/time.js';
-import { loadPrivateKey, rsaSha1Sign, tripleDesEncrypt } from '../../src/crypto.js';
-import { ConfigurationError, OneCardClient, SignatureError } from '../../src/index.js';
-import { signString } from '../../src/onecard/envelope.js';
-import { DES_KEY, merchantKeyPem, oneCardOptions, platformPrivate } from '../helpers/keys.js';
+import { encodeForm } from '../../../src/core/form.js';
+import { formatGatewayTime } from '../../../src/core/time.js';
+import { loadPrivateKey, rsaSha1Sign, tripleDesEncrypt } from '../../../src/crypto.js';
+import { ConfigurationError, OneCardClient, SignatureError } from '../../../src/index.js';
+import { signString } from '../../../src/onecard/envelope.js';
+import { DES_KEY, merchantKeyPem, oneCardOptions, platformPrivate } from '../../helpers/keys.js';
 
 const client = new OneCardClient(oneCardOptions);
 const notice = {

@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TransportError } from '../../src/core/errors.js';
-import { type AttemptResult, Transport } from '../../src/core/transport.js';
-import { scaled } from '../helpers/timeouts.js';
+import { TransportError } from '../../../src/core/errors.js';
+import { type AttemptResult, Transport } from '../../../src/core/transport.js';
+import { scaled } from '../../helpers/timeouts.js';
 
 /**
  * The retry decision of each failure, against real sockets: a `query` (retry 'safe') is retried on any

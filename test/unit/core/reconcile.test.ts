@@ -4,12 +4,12 @@
  * from its checkpoint; a busy gateway (Zhixiao -1 系统繁忙) slowing it down instead of failing rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ReconcileResult, reconcile, SETTLEMENT } from '../../src/core/reconcile.js';
-import type { GatewayResolver } from '../../src/core/resolve.js';
-import { Settlement } from '../../src/core/settle.js';
-import { MemoryTokenStore, OneCardClient, ZhixiaoPayClient } from '../../src/index.js';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
-import { startFront } from '../helpers/front.js';
+import { type ReconcileResult, reconcile, SETTLEMENT } from '../../../src/core/reconcile.js';
+import type { GatewayResolver } from '../../../src/core/resolve.js';
+import { Settlement } from '../../../src/core/settle.js';
+import { MemoryTokenStore, OneCardClient, ZhixiaoPayClient } from '../../../src/index.js';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.js';
+import { startFront } from '../../helpers/front.js';
 
 let sb: Sandbox;
 let onecard: OneCardClient;

@@ -4,12 +4,12 @@
  * and -3; every other refusal → `unknown`. The expected states are written out here from docs/reliability.md.
  */
 import { describe, expect, it } from 'vitest';
-import type { CodeInfo } from '../../src/core/codes.js';
-import { failureOf } from '../../src/core/journal-hook.js';
-import type { JournalSpec } from '../../src/core/method.js';
-import { GatewayError, oneCardMethods, zhixiaoMethods } from '../../src/index.js';
-import { ONECARD_BUSINESS_CODES, ONECARD_SYSTEM_CODES } from '../../src/onecard/codes.js';
-import { ZHIXIAO_CODES } from '../../src/zhixiao/codes.js';
+import type { CodeInfo } from '../../../src/core/codes.js';
+import { failureOf } from '../../../src/core/journal-hook.js';
+import type { JournalSpec } from '../../../src/core/method.js';
+import { GatewayError, oneCardMethods, zhixiaoMethods } from '../../../src/index.js';
+import { ONECARD_BUSINESS_CODES, ONECARD_SYSTEM_CODES } from '../../../src/onecard/codes.js';
+import { ZHIXIAO_CODES } from '../../../src/zhixiao/codes.js';
 
 const table = { ...ONECARD_SYSTEM_CODES, ...ONECARD_BUSINESS_CODES } as Record<string, CodeInfo>;
 /** A GatewayError as the OneCard envelope builds it: the code, its table entry, the gateway's message. */

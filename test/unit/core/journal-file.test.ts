@@ -8,9 +8,9 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { FileJournalStore, type JournalStore } from '../../src/index.js';
-import { entry, journalStoreContract } from '../contract/journal-store.js';
-import { scanChildOutput } from '../helpers/secret-scan.js';
+import { FileJournalStore, type JournalStore } from '../../../src/index.js';
+import { entry, journalStoreContract } from '../../contract/journal-store.js';
+import { scanChildOutput } from '../../helpers/secret-scan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'campus-pay-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError, ProtocolError, SignatureError } from '../../src/core/errors.js';
-import { loadPublicKey, rsaSha1Sign, tripleDesEncrypt } from '../../src/crypto.js';
-import { decodeReply, encodeReply, signString, wrapperOf } from '../../src/onecard/envelope.js';
-import { DES_KEY, platformPrivate, platformPublicPem } from '../helpers/keys.js';
+import { GatewayError, ProtocolError, SignatureError } from '../../../src/core/errors.js';
+import { loadPublicKey, rsaSha1Sign, tripleDesEncrypt } from '../../../src/crypto.js';
+import { decodeReply, encodeReply, signString, wrapperOf } from '../../../src/onecard/envelope.js';
+import { DES_KEY, platformPrivate, platformPublicPem } from '../../helpers/keys.js';
 
 const keys = { desKey: DES_KEY, platformPublicKey: loadPublicKey(platformPublicPem) };
 const signer = { desKey: DES_KEY, platformPrivateKey: platformPrivate };

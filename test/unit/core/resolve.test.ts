@@ -5,7 +5,7 @@
  * resolvers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryJournalStore } from '../../src/core/journal.js';
+import { MemoryJournalStore } from '../../../src/core/journal.js';
 import {
   GatewayError,
   MemoryTokenStore,
@@ -15,9 +15,9 @@ import {
   TransportError,
   ValidationError,
   ZhixiaoPayClient,
-} from '../../src/index.js';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
-import { journalEntry } from '../helpers/journal.js';
+} from '../../../src/index.js';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.js';
+import { journalEntry } from '../../helpers/journal.js';
 
 let sb: Sandbox;
 const HOURS = 3600_000;

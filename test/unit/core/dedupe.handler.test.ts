@@ -5,8 +5,8 @@ import {
   MemoryDedupeStore,
   StoreError,
   ZhixiaoPayClient,
-} from '../../src/index.js';
-import { ZX, ZX_BASE } from '../helpers/keys.js';
+} from '../../../src/index.js';
+import { ZX, ZX_BASE } from '../../helpers/keys.js';
 
 const client = new ZhixiaoPayClient({ baseUrl: ZX_BASE, ...ZX });
 const notice = {

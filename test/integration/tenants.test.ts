@@ -222,6 +222,28 @@ describe('two tenants sharing the memory stores never cross', () => {
   });
 });
 
+describe('two clients of one tenant stay legal', () => {
+  it('they share one token, however the gateway URL is spelt', async () => {
+    const sb = await startSandbox();
+    try {
+      const tokenStore = new MemoryTokenStore();
+      const spelt = sb.onecard.gatewayUrl.replace('http://', 'HTTP://');
+      const clients = [
+        new OneCardClient({ ...sb.onecard, tokenStore }),
+        new OneCardClient({ ...sb.onecard, gatewayUrl: `${spelt}#second`, tokenStore }),
+      ];
+      expect(clients[0]!.tenant).toBe(clients[1]!.tenant);
+      for (const c of clients) await c.queryCard({ idtype: 'acc', id: SAME.card });
+      // The gateway allows one fetch per 2 minutes (the sandbox too): a second fetch would have failed.
+      expect(sb.onecardGateway.tokenFetches).toBe(1);
+      // Each client's count is of its store and key: the one fetch, shared.
+      expect(clients.map((c) => c.tokenFetches)).toEqual([1, 1]);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
 describe.runIf(redisAvailable())('two tenants sharing one Redis never cross', () => {
   let server: RedisServer;
   let redis: Redis;

@@ -31,7 +31,7 @@ export function startWebMerchant(
     const response = await handler(
       new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body }),
     );
-    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.writeHead(response.status, { 'Content-Type': response.headers.get('content-type') ?? 'text/plain' });
     res.end(await response.text());
   });
 }

@@ -219,13 +219,16 @@ function nodePath(req: NodeRequest | FrameworkRequest): string {
 export type NodeHandler = (req: IncomingMessage | FrameworkRequest, res: ServerResponse) => Promise<void>;
 export type WebHandler = (request: Request) => Promise<Response>;
 
-/** The endpoint of one client's notices: parse (verify), settle, then the user's callback. */
-export function noticeEndpoint<T>(
+/** What makes a client's endpoint: its parser (which verifies), its acknowledgement words, options, settling. */
+type EndpointArgs<T> = [
   parse: (input: NotificationInput) => T,
   acks: Acks,
   given: HandlerOptions<T> | undefined,
   settle?: Settle<T>,
-): Endpoint {
+];
+
+/** The endpoint of one client's notices: parse (verify), settle, then the user's callback. */
+export function noticeEndpoint<T>(...[parse, acks, given, settle]: EndpointArgs<T>): Endpoint {
   const options = checkHandlerOptions(given, settle);
   return {
     answer: (request) => handle(parse, acks, options, () => request.read(), settle),
@@ -235,23 +238,11 @@ export function noticeEndpoint<T>(
   };
 }
 
-export function makeNodeHandler<T>(
-  parse: (input: NotificationInput) => T,
-  acks: Acks,
-  given: HandlerOptions<T> | undefined,
-  settle?: Settle<T>,
-): NodeHandler {
-  return nodeHandlerOf(noticeEndpoint(parse, acks, given, settle));
-}
+export const makeNodeHandler = <T>(...args: EndpointArgs<T>): NodeHandler =>
+  nodeHandlerOf(noticeEndpoint(...args));
 
-export function makeWebHandler<T>(
-  parse: (input: NotificationInput) => T,
-  acks: Acks,
-  given: HandlerOptions<T> | undefined,
-  settle?: Settle<T>,
-): WebHandler {
-  return webHandlerOf(noticeEndpoint(parse, acks, given, settle));
-}
+export const makeWebHandler = <T>(...args: EndpointArgs<T>): WebHandler =>
+  webHandlerOf(noticeEndpoint(...args));
 
 /** An endpoint as a Node `(req, res)` handler. */
 export function nodeHandlerOf(endpoint: Endpoint): NodeHandler {

@@ -79,8 +79,14 @@ function recorder() {
       void calls.push(`${who}:${n.order_no ?? n.out_trade_no}`),
     onError,
   });
-  const logger: Logger = { info: (_line, fields) => void logs.push(fields as RouteLog) };
-  return { calls, logs, errors, on, logger, onError };
+  const lines: string[] = [];
+  const logger: Logger = {
+    info: (line, fields) => {
+      lines.push(line);
+      logs.push(fields as RouteLog);
+    },
+  };
+  return { calls, logs, lines, errors, on, logger, onError };
 }
 
 /**
@@ -170,9 +176,27 @@ describe.each(carriers)('NotificationRouter behind the %s', (_name, serve) => {
         { outcome: 'unrouted', gateway: 'zhixiao', path: '/notify' },
         { outcome: 'unrouted', path: '/notify' },
       ]);
+      expect(r.lines[0]).toBe('campus-pay notice unrouted onecard partner="P-C" path=/notify');
       expect(r.errors).toHaveLength(4);
       expect(String(r.errors[0])).toMatch(/no route takes this notice.*partner "P-C".*\/notify/);
     }));
+
+  it("a body over the router's maxBodyBytes is answered 413 before any route is chosen", async () => {
+    const r = recorder();
+    const shop = await serve(new NotificationRouter({ ...routes(r), maxBodyBytes: 64 }));
+    try {
+      const res = await fetch(`${shop.url}/notify`, {
+        method: 'POST',
+        body: oneCardNotice('a', 'P-A', 'R8'),
+      });
+      expect(res.status).toBe(413);
+      expect(await res.text()).toBe('fail');
+      expect([r.calls, r.logs]).toEqual([[], []]);
+      expect(r.errors).toHaveLength(1);
+    } finally {
+      await shop.close();
+    }
+  });
 
   it('a forged merchant id only picks a handler: that tenant verifies and refuses it', () =>
     withRouter(async (post, r) => {

@@ -26,7 +26,8 @@ import { debugLogger, type Logger } from './observe.js';
 export type RouteOptions<T> = Omit<HandlerOptions<T>, 'maxBodyBytes'> & {
   /**
    * Take only the notices sent to this path (e.g. `/pay/notify/school-b`): how a tenant is found when its
-   * notices do not name the merchant, or when two tenants share a merchant id.
+   * notices do not name the merchant, or when two tenants share a merchant id. Compared exactly with the
+   * request's path (Express: of `req.originalUrl`), without its query.
    */
   path?: string;
 };

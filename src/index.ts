@@ -72,6 +72,13 @@ export {
   SETTLEMENT,
 } from './core/reconcile.js';
 export type { OrderRef, ResolveOptions, ResolveResult } from './core/resolve.js';
+export {
+  type NotificationRoute,
+  NotificationRouter,
+  type NotificationRouterOptions,
+  type RouteLog,
+  type RouteOptions,
+} from './core/router.js';
 export type {
   OnSettled,
   SettledSource,
@@ -105,6 +112,7 @@ export {
   type OneCardClientOptions,
   type OneCardReply,
   type OneCardRequest,
+  type OneCardRouteOptions,
 } from './onecard/client.js';
 export {
   BUSINESS_ERRORS,

@@ -59,7 +59,11 @@ export class DuplicateInFlightError extends CampusPayError {
 
 export interface DedupeOptions<T> {
   store: DedupeStore;
-  /** A stable key per notice, e.g. `n => n.out_trade_no`. */
+  /**
+   * A stable key per notice, e.g. `n => n.out_trade_no`, stored as `campus-pay:notice:<key>`. It is used as
+   * given: when several tenants share the store, put the tenant in it
+   * (`n => client.tenant + '|' + n.out_trade_no`), or two tenants' notices of one order number count as one.
+   */
   key: (notice: T) => string;
   /** Your processing, run once per key. */
   onNotification: (notice: T) => unknown | Promise<unknown>;

@@ -30,15 +30,37 @@ interface Acks {
   fail: string;
 }
 
-interface Answer {
+/** What an endpoint answers one request. */
+export interface Answer {
   status: number;
   body: string;
+}
+
+/** One request as the endpoints see it, whatever server carried it. */
+export interface NoticeRequest {
+  /** The notice: the body (POST) or the query (GET), read once. */
+  read(): Promise<NotificationInput>;
+  /** The request's path, without its query (Express: of `req.originalUrl`). */
+  path: string;
+}
+
+/**
+ * A notification endpoint apart from the server that carries it: a client's handler, or a router choosing
+ * one (src/core/router.ts). The Node and web handlers are each one of these behind a way to read a request.
+ */
+export interface Endpoint {
+  answer(request: NoticeRequest): Promise<Answer>;
+  /** The failure word, answered when something outside `answer` fails. */
+  fail: string;
+  maxBodyBytes: number;
+  /** Hands an error to the user's `onError`. */
+  report(err: unknown): void;
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
 /** A refusal the handler answers itself, before parsing (too large, already consumed). */
-class Refused extends CampusPayError {
+export class Refused extends CampusPayError {
   constructor(
     readonly status: number,
     message: string,
@@ -47,7 +69,7 @@ class Refused extends CampusPayError {
   }
 }
 
-function report(options: HandlerOptions<unknown>, err: unknown) {
+export function report(options: { onError?: ((error: unknown) => void) | undefined }, err: unknown) {
   try {
     options.onError?.(err);
   } catch {
@@ -69,19 +91,22 @@ async function handle<T>(
   try {
     notice = parse(await read());
   } catch (err) {
-    report(options as HandlerOptions<unknown>, err);
-    const status = err instanceof Refused ? err.status : err instanceof CampusPayError ? 400 : 500;
-    return { status, body: acks.fail };
+    report(options, err);
+    return { status: refusalStatus(err), body: acks.fail };
   }
   try {
     await settle?.(notice);
     await options.onNotification?.(notice);
     return { status: 200, body: acks.ok };
   } catch (err) {
-    report(options as HandlerOptions<unknown>, err);
+    report(options, err);
     return { status: 500, body: acks.fail };
   }
 }
+
+/** The status of a notice that could not be read or verified: 400 for what the request did wrong. */
+export const refusalStatus = (err: unknown): number =>
+  err instanceof Refused ? err.status : err instanceof CampusPayError ? 400 : 500;
 
 function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -150,15 +175,19 @@ function keptBody(holder: { body?: unknown; rawBody?: unknown }, max: number): N
   return undefined;
 }
 
-/** Picks the input from a Node request: a body a framework already read, the stream, or the query string. */
-async function nodeInput(req: NodeRequest | FrameworkRequest, max: number): Promise<NotificationInput> {
-  const stream = isNodeRequest(req)
+/** Node's request itself, or the one a framework's request wraps. */
+const nodeStream = (req: NodeRequest | FrameworkRequest): NodeRequest | undefined =>
+  isNodeRequest(req)
     ? req
     : isNodeRequest(req?.raw)
       ? req.raw
       : isNodeRequest(req?.req)
         ? req.req
         : undefined;
+
+/** Picks the input from a Node request: a body a framework already read, the stream, or the query string. */
+async function nodeInput(req: NodeRequest | FrameworkRequest, max: number): Promise<NotificationInput> {
+  const stream = nodeStream(req);
   if (!stream)
     throw new Refused(
       500,
@@ -176,6 +205,13 @@ async function nodeInput(req: NodeRequest | FrameworkRequest, max: number): Prom
   return readBody(stream, max);
 }
 
+/** The path a Node request was sent to: Express keeps the whole one in `originalUrl` under a mounted router. */
+function nodePath(req: NodeRequest | FrameworkRequest): string {
+  const stream = nodeStream(req);
+  const url = (stream as { originalUrl?: unknown } | undefined)?.originalUrl;
+  return new URL(typeof url === 'string' ? url : (stream?.url ?? '/'), 'http://x').pathname;
+}
+
 /**
  * A Node endpoint: `(req, res)` with Node's request, or with a framework's request object wrapping it
  * (Koa's `ctx.request`, Fastify's `request`) so that a body its parser already read is used.
@@ -183,21 +219,41 @@ async function nodeInput(req: NodeRequest | FrameworkRequest, max: number): Prom
 export type NodeHandler = (req: IncomingMessage | FrameworkRequest, res: ServerResponse) => Promise<void>;
 export type WebHandler = (request: Request) => Promise<Response>;
 
-export function makeNodeHandler<T>(
+/** What makes a client's endpoint: its parser (which verifies), its acknowledgement words, options, settling. */
+type EndpointArgs<T> = [
   parse: (input: NotificationInput) => T,
   acks: Acks,
   given: HandlerOptions<T> | undefined,
   settle?: Settle<T>,
-): NodeHandler {
+];
+
+/** The endpoint of one client's notices: parse (verify), settle, then the user's callback. */
+export function noticeEndpoint<T>(...[parse, acks, given, settle]: EndpointArgs<T>): Endpoint {
   const options = checkHandlerOptions(given, settle);
-  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  return {
+    answer: (request) => handle(parse, acks, options, () => request.read(), settle),
+    fail: acks.fail,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    report: (err) => report(options, err),
+  };
+}
+
+export const makeNodeHandler = <T>(...args: EndpointArgs<T>): NodeHandler =>
+  nodeHandlerOf(noticeEndpoint(...args));
+
+export const makeWebHandler = <T>(...args: EndpointArgs<T>): WebHandler =>
+  webHandlerOf(noticeEndpoint(...args));
+
+/** An endpoint as a Node `(req, res)` handler. */
+export function nodeHandlerOf(endpoint: Endpoint): NodeHandler {
+  const max = endpoint.maxBodyBytes;
   return async (req, res) => {
     let result: Answer;
     try {
-      result = await handle(parse, acks, options, () => nodeInput(req, max), settle);
+      result = await endpoint.answer({ read: () => nodeInput(req, max), path: nodePath(req) });
     } catch (err) {
-      report(options as HandlerOptions<unknown>, err);
-      result = { status: 500, body: acks.fail };
+      endpoint.report(err);
+      result = { status: 500, body: endpoint.fail };
     }
     try {
       if (res.headersSent || res.writableEnded) return;
@@ -206,19 +262,14 @@ export function makeNodeHandler<T>(
       if (result.status === 413) res.setHeader('Connection', 'close');
       res.end(result.body);
     } catch (err) {
-      report(options as HandlerOptions<unknown>, err);
+      endpoint.report(err);
     }
   };
 }
 
-export function makeWebHandler<T>(
-  parse: (input: NotificationInput) => T,
-  acks: Acks,
-  given: HandlerOptions<T> | undefined,
-  settle?: Settle<T>,
-): WebHandler {
-  const options = checkHandlerOptions(given, settle);
-  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+/** An endpoint as a web `Request → Response` handler. */
+export function webHandlerOf(endpoint: Endpoint): WebHandler {
+  const max = endpoint.maxBodyBytes;
   return async (request) => {
     const read = async (): Promise<NotificationInput> => {
       if (request.method === 'GET') return new URL(request.url).searchParams;
@@ -241,10 +292,10 @@ export function makeWebHandler<T>(
     };
     let result: Answer;
     try {
-      result = await handle(parse, acks, options, read, settle);
+      result = await endpoint.answer({ read, path: new URL(request.url).pathname });
     } catch (err) {
-      report(options as HandlerOptions<unknown>, err);
-      result = { status: 500, body: acks.fail };
+      endpoint.report(err);
+      result = { status: 500, body: endpoint.fail };
     }
     return new Response(result.body, {
       status: result.status,

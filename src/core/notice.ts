@@ -5,7 +5,7 @@ import { SignatureError, ValidationError } from './errors.js';
 export type NotificationInput = string | Buffer | Uint8Array | URLSearchParams | Record<string, unknown>;
 
 /** Turns any NotificationInput into fields: a query or form string, URLSearchParams, or already-parsed fields. */
-function inputToFields(input: NotificationInput): Record<string, unknown> {
+export function inputToFields(input: NotificationInput): Record<string, unknown> {
   if (typeof input !== 'string' && (typeof input !== 'object' || input === null || Array.isArray(input))) {
     throw new ValidationError('parseNotification', 'notification', [
       {

@@ -6,6 +6,7 @@
  * handed to this module at all, so nothing here can leak them.
  */
 import { CampusPayError, GatewayError } from './errors.js';
+import type { RouteLog } from './router.js';
 import type { AttemptEvent, AttemptResult } from './transport.js';
 
 /** One attempt, as logged. */
@@ -42,7 +43,7 @@ export interface JournalLog {
 
 /** Anything with an `info` method taking a message and fields: `console`, winston, or an adapter for pino. */
 export interface Logger {
-  info(message: string, fields: AttemptLog | JournalLog): void;
+  info(message: string, fields: AttemptLog | JournalLog | RouteLog): void;
 }
 
 /** Request fields that identify an order (never card numbers, barcodes or passwords). */

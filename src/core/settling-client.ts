@@ -23,16 +23,7 @@ import {
 import { type NoticeFacts, Settlement, type SettlementOptions, settleNotice } from './settle.js';
 import { type SweepOptions, type SweepSummary, sweepJournal } from './sweep.js';
 
-/**
- * The tenant of a credential set: its gateway URL and app key (Zhixiao: base URL and appid), the URL
- * normalised so that one gateway is one tenant however it is spelt (`http://GW:80/x` is `http://gw/x`) and
- * nothing but its scheme, host, port and path reaches an entry id, a store key or `err.journalId`: no
- * `user:pass@`, no query string, no fragment.
- */
-export function tenantOf(url: string, appKey: string): string {
-  const u = new URL(url);
-  return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}#${appKey}`;
-}
+export { tenantOf } from './tenant.js';
 
 export abstract class SettlingClient {
   #settlement: Settlement | undefined;

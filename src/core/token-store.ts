@@ -1,4 +1,5 @@
 /** Where OneCard access tokens live, so that processes sharing an app key share one token. */
+import { tenantUrl } from './tenant.js';
 
 export interface StoredToken {
   token: string;
@@ -59,7 +60,11 @@ export class MemoryTokenStore implements TokenStore {
   }
 }
 
-/** Store key for one credential set. Several app keys (or gateways) coexist in one store. */
+/**
+ * Store key for one credential set. Several app keys (or gateways) coexist in one store. The URL is the
+ * tenant's (tenantUrl): two spellings of one gateway share one token, and no credentials or query string
+ * of the URL reach the store. A URL already in that form keeps the key it always had.
+ */
 export function tokenKey(gatewayUrl: string, appKey: string): string {
-  return `campus-pay:onecard:token:${gatewayUrl}:${appKey}`;
+  return `campus-pay:onecard:token:${tenantUrl(gatewayUrl)}:${appKey}`;
 }

@@ -15,6 +15,7 @@ import type { JournalClientOptions } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
+import { type NotificationRoute, noticeRoute, type RouteOptions } from '../core/router.js';
 import { type SettlementOptions, settleReply } from '../core/settle.js';
 import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
@@ -72,6 +73,15 @@ export interface OneCardClientOptions extends TransportOptions, JournalClientOpt
   maxNoticeAgeMs?: number;
   /** Token timing: refresh-ahead, minimum fetch interval, lock TTL and wait. */
   token?: Pick<TokenManagerOptions, 'refreshAheadMs' | 'minFetchIntervalMs' | 'lockTtlMs' | 'lockWaitMs'>;
+}
+
+/** A OneCard tenant's route in a NotificationRouter. */
+export interface OneCardRouteOptions extends RouteOptions<s.RechargeNotification> {
+  /**
+   * The `partner` (合作者身份 ID, 2.2.4.4) this tenant's notices carry, as the gateway's operator set it up:
+   * how the router finds the tenant. Leave it out to route by `path` alone.
+   */
+  partner?: string;
 }
 
 type Table = typeof oneCardMethods;
@@ -345,6 +355,25 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
       options,
       this.noticeSettler(oneCardNoticeFacts),
     );
+  }
+
+  /**
+   * This tenant's notices in a NotificationRouter (one endpoint for several schools): found by the
+   * `partner` they carry, or by `path`, then verified and settled as nodeNotificationHandler does.
+   */
+  notificationRoute(options?: OneCardRouteOptions): NotificationRoute {
+    const { partner, ...handler } = options ?? {};
+    return noticeRoute(handler, {
+      gateway: 'onecard',
+      tenant: this.tenant,
+      field: 'partner',
+      option: 'partner',
+      merchantId: partner,
+      envelope: 'request',
+      parse: (i) => this.parseNotification(i),
+      acks: ONECARD_ACKS,
+      settle: this.noticeSettler(oneCardNoticeFacts),
+    });
   }
 
   /** @deprecated since 0.2.0: renamed parseNotification, as on ZhixiaoPayClient. */

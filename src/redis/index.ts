@@ -35,7 +35,8 @@ export interface RedisLike {
 export interface RedisStoreOptions {
   /**
    * Key prefix (default `""`): the keys are `campus-pay:onecard:token:<gateway>:<app key>` (and `…:lock`)
-   * for tokens, `campus-pay:notice:<your key>` for notices.
+   * for tokens, the gateway URL normalised as the tenant's; `campus-pay:notice:<your key>` for notices,
+   * and the settlement's claims, each holding the tenant (docs/settlement.md, "Key namespaces").
    */
   prefix?: string;
   /**

@@ -14,6 +14,7 @@ import type { JournalClientOptions } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
+import { type NotificationRoute, noticeRoute, type RouteOptions } from '../core/router.js';
 import { type SettlementOptions, settleReply } from '../core/settle.js';
 import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
@@ -169,6 +170,24 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
       options,
       this.noticeSettler(zhixiaoNoticeFacts),
     );
+  }
+
+  /**
+   * This tenant's notices in a NotificationRouter (one endpoint for several merchants): found by the `id`
+   * (appid) they carry, or by `path` for a deployment that leaves `id` out, then verified and settled as
+   * nodeNotificationHandler does.
+   */
+  notificationRoute(options?: RouteOptions<s.PaymentNotification>): NotificationRoute {
+    return noticeRoute(options, {
+      gateway: 'zhixiao',
+      tenant: this.tenant,
+      field: 'id',
+      merchantId: this.appId,
+      envelope: 'param',
+      parse: (i) => this.parseNotification(i),
+      acks: ZHIXIAO_ACKS,
+      settle: this.noticeSettler(zhixiaoNoticeFacts),
+    });
   }
 
   /** Builds a correctly signed notification body for your tests. */

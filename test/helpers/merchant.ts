@@ -17,3 +17,21 @@ export async function startMerchant(
       }),
   };
 }
+
+/** The same, for a web (Fetch API) handler: each request is handed over as a `Request`, as Hono or Bun would. */
+export function startWebMerchant(
+  handler: (request: Request) => Promise<Response>,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  return startMerchant(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+    const response = await handler(
+      new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body }),
+    );
+    res.writeHead(response.status, { 'Content-Type': response.headers.get('content-type') ?? 'text/plain' });
+    res.end(await response.text());
+  });
+}

@@ -28,6 +28,8 @@ export interface OneCardSandboxOptions {
    * notified, so a test can watch the statuses go by (default 0: credited at once).
    */
   creditDelayMs?: number;
+  /** The `partner` field of its notices (2.2.4.4; default `sandbox`), as a real gateway sets it per merchant. */
+  partner?: string;
 }
 
 const STATUS_WORDS: Record<string, string> = {
@@ -56,7 +58,7 @@ export class OneCardSandbox {
     this.#settlement = new OneCardSettlement(
       this.ledger,
       notifier,
-      { desKey, platformPrivateKey },
+      { desKey, platformPrivateKey, partner: o.partner ?? 'sandbox' },
       o.creditDelayMs ?? 0,
     );
     const methods = oneCardSandboxMethods({

@@ -12,7 +12,7 @@ export class OneCardSettlement {
   constructor(
     readonly ledger: OneCardLedger,
     readonly notifier: Notifier,
-    readonly keys: { desKey: string; platformPrivateKey: KeyObject },
+    readonly keys: { desKey: string; platformPrivateKey: KeyObject; partner: string },
     /** How long a paid recharge stays in 40, then in 50, before it is credited (60). */
     readonly creditDelayMs: number,
   ) {}
@@ -87,7 +87,7 @@ export class OneCardSettlement {
   /** A paygw.notify.result notice as form fields, signed with the platform key (the SDK's own builder). */
   notificationBody(o: RechargeOrder, timestamp = formatGatewayTime()): string {
     const payload = { ...rechargeView(o), order_status: o.order_status === '60' ? '0' : o.order_status };
-    return buildOneCardNotification(this.keys, payload, { timestamp });
+    return buildOneCardNotification(this.keys, payload, { timestamp, partner: this.keys.partner });
   }
 }
 

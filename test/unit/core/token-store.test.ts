@@ -14,6 +14,7 @@ import {
   StoreError,
   type TokenLock,
   TransportError,
+  tokenKey,
 } from '../../../src/index.js';
 import { TokenManager } from '../../../src/onecard/token.js';
 import { oneCardOptions } from '../../helpers/keys.js';
@@ -382,5 +383,28 @@ describe('storeTimeoutMs', () => {
     expect(() => client(new StubStore(), { storeTimeoutMs: v })).toThrow(
       'storeTimeoutMs: must be a finite number of milliseconds from 1 to 600000',
     );
+  });
+});
+
+describe('tokenKey: one key per gateway and app key, however the URL is spelt', () => {
+  it.each([
+    ['http://card.test:8899/onecard/uap/gateway.action', 'http://card.test:8899/onecard/uap/gateway.action'],
+    ['HTTP://Card.Test:8899/onecard/uap/gateway.action', 'http://card.test:8899/onecard/uap/gateway.action'],
+    ['https://card.test:443/gw', 'https://card.test/gw'],
+    ['http://card.test:80/', 'http://card.test'],
+    ['https://user:pa55@card.test/gw?app_secret=s#frag', 'https://card.test/gw'],
+  ])('%s', (url, normal) => {
+    expect(tokenKey(url, 'app-1')).toBe(`campus-pay:onecard:token:${normal}:app-1`);
+  });
+
+  it('keeps two gateways, and two app keys, apart', () => {
+    const keys = new Set([
+      tokenKey('http://a.test/gw', 'k'),
+      tokenKey('http://b.test/gw', 'k'),
+      tokenKey('http://a.test/gw', 'k2'),
+      tokenKey('http://a.test:8080/gw', 'k'),
+      tokenKey('http://a.test/gw2', 'k'),
+    ]);
+    expect(keys.size).toBe(5);
   });
 });

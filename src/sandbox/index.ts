@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type KeyInput, loadPrivateKey } from '../core/crypto.js';
 import { ApiCalls, type ApiFront, readBody, sleep } from './api.js';
+import { SandboxEvents } from './events.js';
 import { FaultControls, type Faults } from './faults.js';
 import { type NotificationRecord, Notifier, type NotifierOptions } from './notifier.js';
 import { OneCardSandbox, type OneCardSandboxOptions } from './onecard/index.js';
@@ -15,7 +16,17 @@ import { dashboard, payPage, sandboxState } from './pages.js';
 import type { ReplyStyle } from './reply-style.js';
 import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao/index.js';
 
-export type { Faults } from './faults.js';
+export type {
+  CallEvent,
+  FaultsEvent,
+  NoticeEvent,
+  OrderEvent,
+  SandboxEvent,
+  SandboxEvents,
+  SandboxGateway,
+  SandboxListener,
+} from './events.js';
+export type { ArmedFault, FaultKind, Faults, NextOptions } from './faults.js';
 export type { NotificationAttempt, NotificationRecord, NotifierOptions } from './notifier.js';
 export type { ReplyStyle } from './reply-style.js';
 export { ZHIXIAO_SANDBOX_PATHS } from './zhixiao/index.js';
@@ -82,6 +93,12 @@ export interface Sandbox {
     proxy: false;
   };
   faults: FaultControls;
+  /**
+   * Everything that happens, as it happens: `sandbox.events.subscribe((e) => …)` hears each API call
+   * handled, notice attempt, order moved by the payer or the console, and change of the faults. The
+   * console's event stream and the CLI's lines are built on it.
+   */
+  events: SandboxEvents;
   onecardGateway: OneCardSandbox;
   zhixiaoGateway: ZhixiaoSandbox;
   notifications: NotificationRecord[];
@@ -110,9 +127,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const zx = { ...ZHIXIAO_SPEC_TEST_CREDENTIALS, ...zxCredentials };
 
   let url = '';
-  const faults = new FaultControls();
+  const events = new SandboxEvents();
+  const faults = new FaultControls(() =>
+    events.emit({ type: 'faults', armed: faults.armed(), shares: faults.shares }),
+  );
   if (options.faults) faults.set(options.faults);
-  const notifier = new Notifier(options.notifications, faults);
+  const notifier = new Notifier(options.notifications, faults, events);
   const onecard = new OneCardSandbox(
     { appKey, desKey, merchantPublicKey: createPublicKey(merchant), platformPrivateKey: platform },
     notifier,
@@ -129,7 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     [ONECARD_GATEWAY_PATH, onecard.api],
     ...zhixiao.paths.map((p): [string, ApiFront] => [p, zhixiao.api]),
   ]);
-  const calls = new ApiCalls(faults);
+  const calls = new ApiCalls(faults, events);
 
   function json(res: ServerResponse, status: number, value: unknown) {
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -195,6 +215,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     zhixiao: { baseUrl: url, ...zx, paths: { ...ZHIXIAO_SANDBOX_PATHS }, proxy: false },
     faults,
+    events,
     onecardGateway: onecard,
     zhixiaoGateway: zhixiao,
     notifications: notifier.log,

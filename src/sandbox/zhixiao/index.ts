@@ -69,11 +69,16 @@ export class ZhixiaoSandbox {
 
   /** The face the HTTP layer talks to; calls go through `handle`, so a wrapper around it sees them all. */
   readonly api: ApiFront = {
+    gateway: 'zhixiao',
     contentType: 'application/json; charset=utf-8',
     describe: (path) => this.#front.describe(path),
     process: (path, form) => {
       const reply = this.handle(path, form);
-      return { committed: this.#front.committed(reply), body: (bad) => this.encode(reply, bad) };
+      return {
+        committed: this.#front.committed(reply),
+        code: String(reply.ret_code),
+        body: (bad) => this.encode(reply, bad),
+      };
     },
     busy: () => this.encode(this.#front.busy()),
   };

@@ -8,11 +8,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type KeyInput, loadPrivateKey } from '../core/crypto.js';
 import { ApiCalls, type ApiFront, readBody, sleep } from './api.js';
+import { SandboxConsole } from './console/index.js';
 import { SandboxEvents } from './events.js';
 import { FaultControls, type Faults } from './faults.js';
 import { type NotificationRecord, Notifier, type NotifierOptions } from './notifier.js';
 import { OneCardSandbox, type OneCardSandboxOptions } from './onecard/index.js';
-import { dashboard, payPage, sandboxState } from './pages.js';
+import { payPage, sandboxState } from './pages.js';
 import type { ReplyStyle } from './reply-style.js';
 import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao/index.js';
 
@@ -112,7 +113,7 @@ export interface Sandbox {
 const pem = (k: KeyObject, type: 'pkcs8' | 'spki') => k.export({ format: 'pem', type }).toString();
 const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-/** Wires the two gateways to one HTTP server: their API paths, the pay pages, the dashboard. */
+/** Wires the two gateways to one HTTP server: their API paths, the pay pages, the console. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const oc = options.onecard ?? {};
   const merchant = oc.merchantPrivateKey
@@ -150,6 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...zhixiao.paths.map((p): [string, ApiFront] => [p, zhixiao.api]),
   ]);
   const calls = new ApiCalls(faults, events);
+  const sandboxConsole = new SandboxConsole({ onecard, zhixiao, notifier, faults, events });
 
   function json(res: ServerResponse, status: number, value: unknown) {
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -169,8 +171,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (pay) {
       const [, name, ref, action] = pay as unknown as [string, 'zhixiao' | 'onecard', string, string?];
       // After paying, the payer's browser goes back to the merchant's return_url.
-      if (action && req.method === 'POST')
-        return json(res, 200, gateways[name].payOrFail(ref, action === 'pay'));
+      if (action && req.method === 'POST') {
+        const result = gateways[name].payOrFail(ref, action === 'pay');
+        sandboxConsole.orders.told(name, ref, action as 'pay' | 'fail', 'pay-page');
+        return json(res, 200, result);
+      }
       if (req.method === 'POST') await readBody(req); // the recharge's post_data arrives here
       const model = gateways[name].payPage(ref);
       return model ? html(res, payPage(model)) : json(res, 404, { error: `no such ${name} order` });
@@ -182,12 +187,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         .at(-1);
       return json(res, 200, rec ?? { attempts: [], acknowledged: false });
     }
-    if (pathname === '/api/state') return json(res, 200, state());
-    if (pathname === '/') return html(res, dashboard(state()));
+    if (pathname === '/api/state') return json(res, 200, sandboxState(onecard, zhixiao, notifier.log));
+    if (await sandboxConsole.route(req, res, pathname, (status, value) => json(res, status, value))) return;
     json(res, 404, { error: 'not found' });
   }
-
-  const state = () => sandboxState(onecard, zhixiao, notifier.log);
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: Error) => {

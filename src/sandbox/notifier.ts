@@ -44,6 +44,12 @@ export interface NotifierOptions {
 /** Why a notice action could not be done (the console answers it as 409). */
 export class NoticeActionError extends Error {
   override name = 'NoticeActionError';
+  constructor(
+    readonly reason: 'no-such-notice' | 'bad-input' | 'not-waiting',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export class Notifier {
@@ -94,7 +100,7 @@ export class Notifier {
   /** The record with this id, or a NoticeActionError. */
   get(id: number): NotificationRecord {
     const record = this.log[id - 1];
-    if (!record) throw new NoticeActionError(`no notice ${id}`);
+    if (!record) throw new NoticeActionError('no-such-notice', `no notice ${id}`);
     return record;
   }
 
@@ -122,7 +128,8 @@ export class Notifier {
 
   /** Moves a waiting notice's next attempt to `ms` from now. */
   delay(id: number, ms: number): NotificationRecord {
-    if (!Number.isSafeInteger(ms) || ms < 0) throw new NoticeActionError(`delay: ms must be an integer ≥ 0`);
+    if (!Number.isSafeInteger(ms) || ms < 0)
+      throw new NoticeActionError('bad-input', 'ms: the delay must be an integer ≥ 0');
     const record = this.get(id);
     const pending = this.#waiting(record);
     clearTimeout(pending.timer);
@@ -134,7 +141,8 @@ export class Notifier {
     const pending = this.#pending.get(record);
     if (!pending)
       throw new NoticeActionError(
-        `notice ${record.id} has no attempt waiting (${record.acknowledged ? 'acknowledged' : 'no more attempts'})`,
+        'not-waiting',
+        `notice ${record.id} has no attempt waiting (${record.acknowledged ? 'acknowledged' : record.dropped ? 'dropped' : 'no more attempts'})`,
       );
     return pending;
   }

@@ -106,6 +106,16 @@ export class ZhixiaoSandbox {
     return this.#settlement.settle(orderId, paid);
   }
 
+  /** A pending order expires now (status 3), as if its hour had passed. */
+  expire(orderId: string): ZhixiaoOrder {
+    return this.#settlement.expireNow(orderId);
+  }
+
+  /** A paid order is refunded in full (what is left of it), as from the vendor's back office. */
+  refund(orderId: string): ZhixiaoOrder {
+    return this.#settlement.refundRest(orderId);
+  }
+
   notificationBody(o: ZhixiaoOrder): string {
     return this.#settlement.notificationBody(o);
   }

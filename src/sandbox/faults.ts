@@ -126,14 +126,14 @@ export class FaultControls {
     const o = typeof countOrOptions === 'number' ? { count: countOrOptions } : countOrOptions;
     const count = o.count ?? 1;
     if (!(FAULT_KINDS as readonly string[]).includes(kind))
-      throw new TypeError(`fault kind: "${kind}" is not one of ${FAULT_KINDS.join(', ')}`);
+      throw new TypeError(`kind: "${kind}" is not one of ${FAULT_KINDS.join(', ')}`);
     if (!Number.isSafeInteger(count) || count < 1)
-      throw new TypeError(`fault count: must be a positive integer, got ${count}`);
+      throw new TypeError(`count: must be a positive integer, got ${count}`);
     if (o.method !== undefined && (NOTICE_KINDS.has(kind) || !METHODS.has(o.method)))
       throw new TypeError(
         NOTICE_KINDS.has(kind)
-          ? `fault method: ${kind} applies to notices, not to a method`
-          : `fault method: "${o.method}" is not a method of either gateway`,
+          ? `method: ${kind} applies to notices, not to a method`
+          : `method: "${o.method}" is not a method of either gateway`,
       );
     this.#armed.push({
       kind,

@@ -17,7 +17,7 @@ th{font-weight:600;color:#57606a;font-size:.85rem}.muted{color:#6e7781}.ok{color
 button{font:inherit;font-size:.8rem;padding:.15rem .55rem;margin:0 .2rem .2rem 0;border-radius:5px;border:1px solid #8c959f;background:#f6f8fa;cursor:pointer}
 button:disabled{opacity:.35;cursor:default}button.go{background:#1a7f37;color:#fff;border-color:#1a7f37}button.warn{color:#cf222e}
 form{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin-bottom:.5rem}select,input{font:inherit;padding:.15rem .3rem}
-#message{min-height:1.3em;font-size:.85rem}#feed{font:12px/1.4 ui-monospace,monospace;max-height:14rem;overflow:auto;margin:0;white-space:pre-wrap}`;
+td.acts{white-space:nowrap}#message{min-height:1.3em;font-size:.85rem}#feed{font:12px/1.4 ui-monospace,monospace;max-height:14rem;overflow:auto;margin:0;white-space:pre-wrap}`;
 
 /** The page's script: plain DOM, no template literals (this file holds it in one). */
 const SCRIPT = `const CFG=JSON.parse(document.getElementById('config').textContent);
@@ -28,7 +28,7 @@ function node(tag,text,cls){const n=document.createElement(tag);if(text!==undefi
 function button(label,post,enabled,extra){const b=node('button',label,extra&&extra.cls);b.dataset.post=post;b.disabled=!enabled;if(extra&&extra.delay)b.dataset.delay='1';return b;}
 function fill(id,rows,cols){const tb=document.getElementById(id);tb.replaceChildren();
 if(!rows.length){const tr=node('tr');const td=node('td','none','muted');td.colSpan=cols;tr.append(td);tb.append(tr);return;}
-for(const r of rows){const tr=node('tr');for(const c of r){const td=node('td');if(c instanceof Node)td.append(c);else if(Array.isArray(c))td.append(...c);else td.textContent=c===undefined?'':String(c);tr.append(td);}tb.append(tr);}}
+for(const r of rows){const tr=node('tr');for(const c of r){const td=node('td');if(Array.isArray(c)&&c[0]instanceof HTMLButtonElement)td.className='acts';if(c instanceof Node)td.append(c);else if(Array.isArray(c))td.append(...c);else td.textContent=c===undefined?'':String(c);tr.append(td);}tb.append(tr);}}
 function actions(gw,ref,pending,refundable){const base='/api/orders/'+gw+'/'+encodeURIComponent(ref)+'/';
 return [button('Pay',base+'pay',pending,{cls:'go'}),button('Fail',base+'fail',pending),button('Expire',base+'expire',pending),button('Refund',base+'refund',refundable,{cls:'warn'})];}
 function render(s){

@@ -128,18 +128,11 @@ describe.runIf(available)('the sandbox console in headless Chromium', () => {
         .accounts.find((x) => x.type === '###')!.balance;
     const before = balance();
     const orders = [];
+    const web = { client_type: 'web', pay_type: 'alipay', return_url: 'http://r' } as const;
     for (const t of ['P', 'Q', 'R']) {
       const order_no = tag(t);
-      const r = await oc.recharge({
-        client_type: 'web',
-        pay_type: 'alipay',
-        account: '10002',
-        acctype: '###',
-        order_no,
-        order_amount: 300,
-        return_url: 'http://r',
-        notify_url: ocMerchant,
-      });
+      const card = { account: '10002', acctype: '###', order_amount: 300 };
+      const r = await oc.recharge({ ...web, ...card, order_no, notify_url: ocMerchant });
       orders.push({ order_no, out_id: r.out_id, order_amount: 300 });
     }
     const [p, q, r] = orders as [(typeof orders)[0], (typeof orders)[0], (typeof orders)[0]];

@@ -80,8 +80,8 @@ export function consolePage(): string {
 <label>calls of <select id="method"><option value="">any method (not the token fetch)</option></select></label><button class="go" type="submit">Arm</button>
 <button type="button" id="clear-faults" class="warn">Clear all faults</button></form>
 ${table('armed', ['armed fault', 'applies to', 'remaining'])}<p class="muted">Shares: <span id="shares">none</span></p><div id="message"></div></section>
-<section><h2>Zhixiao orders 知校订单</h2>${table('orders', ['order_id', 'out_trade_no', 'body', 'amount', 'refunded', 'status', ''])}</section>
-<section><h2>OneCard recharges 一卡通充值</h2>${table('recharges', ['out_id', 'order_no', 'account', 'amount', 'order_status', ''])}</section>
+<section class="wide"><h2>Zhixiao orders 知校订单</h2>${table('orders', ['order_id', 'out_trade_no', 'body', 'amount', 'refunded', 'status', ''])}</section>
+<section class="wide"><h2>OneCard recharges 一卡通充值</h2>${table('recharges', ['out_id', 'order_no', 'account', 'amount', 'order_status', ''])}</section>
 <section class="wide"><h2>Notifications 通知</h2><p class="muted">Delay moves a waiting notice's next attempt by <input id="delay-ms" type="number" min="0" value="10000" style="width:6em"> ms.</p>
 ${table('notices', ['#', 'gateway', 'order', 'merchant URL', 'attempts (HTTP, merchant answered)', 'state', ''])}</section>
 <section><h2>Cards and balances 一卡通账户</h2>${table('cards', ['account', 'name', 'sno', 'flags', 'e-accounts'])}

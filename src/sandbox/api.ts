@@ -3,15 +3,20 @@
  * front that processes it. The same for both gateways.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SandboxEvents, SandboxGateway } from './events.js';
 import type { CallInfo, FaultControls } from './faults.js';
 
 /** What the HTTP layer needs of a gateway front. */
 export interface ApiFront {
+  readonly gateway: SandboxGateway;
   readonly contentType: string;
   /** What the call is, read from its form before any check: for the fault knobs. */
   describe(path: string, form: URLSearchParams): CallInfo;
   /** Processes the call (the ledger may change); the reply is encoded when it is sent. */
-  process(path: string, form: URLSearchParams): { committed: boolean; body(badSignature: boolean): string };
+  process(
+    path: string,
+    form: URLSearchParams,
+  ): { committed: boolean; code: string; body(badSignature: boolean): string };
   /** The encoded refusal of a call turned away under load (nothing processed). */
   busy(path: string, form: URLSearchParams): string;
 }
@@ -38,7 +43,10 @@ export class ApiCalls {
   /** Gateway API calls being handled now (a `slow` one included, after its client gave up). */
   inFlight = 0;
 
-  constructor(readonly faults: FaultControls) {}
+  constructor(
+    readonly faults: FaultControls,
+    readonly events?: SandboxEvents,
+  ) {}
 
   async serve(front: ApiFront, path: string, req: IncomingMessage, res: ServerResponse) {
     this.inFlight++;
@@ -58,17 +66,32 @@ export class ApiCalls {
     const form = new URLSearchParams(await readBody(req));
     const faults = this.faults;
     const call = front.describe(path, form);
+    let code: string | undefined;
+    const told = (status: number) =>
+      this.events?.emit({
+        type: 'call',
+        gateway: front.gateway,
+        method: call.method ?? '',
+        status,
+        ...(code === undefined ? {} : { code }),
+        faults: call.hit ?? [],
+      });
     const answer = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'Content-Type': type });
       res.end(body);
+      told(status);
     };
-    const drop = () => void req.socket.destroy();
+    const drop = () => {
+      req.socket.destroy();
+      told(0);
+    };
     if (faults.busy(this.inFlight, call)) return answer(200, front.contentType, front.busy(path, form));
     const delay = faults.delayMs(call);
     if (delay) await sleep(delay);
     if (faults.roll('dropBeforeProcess', call)) return drop();
     if (faults.roll('serverError', call)) return answer(502, 'text/html', BAD_GATEWAY);
     const done = front.process(path, form);
+    code = done.code;
     if (call.money && done.committed) {
       if (faults.roll('commitThenDrop', call)) return drop();
       if (faults.roll('commitThenServerError', call)) return answer(502, 'text/html', BAD_GATEWAY);

@@ -8,14 +8,26 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type KeyInput, loadPrivateKey } from '../core/crypto.js';
 import { ApiCalls, type ApiFront, readBody, sleep } from './api.js';
+import { SandboxConsole } from './console/index.js';
+import { SandboxEvents } from './events.js';
 import { FaultControls, type Faults } from './faults.js';
 import { type NotificationRecord, Notifier, type NotifierOptions } from './notifier.js';
 import { OneCardSandbox, type OneCardSandboxOptions } from './onecard/index.js';
-import { dashboard, payPage, sandboxState } from './pages.js';
+import { payPage, sandboxState } from './pages.js';
 import type { ReplyStyle } from './reply-style.js';
 import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao/index.js';
 
-export type { Faults } from './faults.js';
+export type {
+  CallEvent,
+  FaultsEvent,
+  NoticeEvent,
+  OrderEvent,
+  SandboxEvent,
+  SandboxEvents,
+  SandboxGateway,
+  SandboxListener,
+} from './events.js';
+export type { ArmedFault, FaultKind, Faults, NextOptions } from './faults.js';
 export type { NotificationAttempt, NotificationRecord, NotifierOptions } from './notifier.js';
 export type { ReplyStyle } from './reply-style.js';
 export { ZHIXIAO_SANDBOX_PATHS } from './zhixiao/index.js';
@@ -82,6 +94,12 @@ export interface Sandbox {
     proxy: false;
   };
   faults: FaultControls;
+  /**
+   * Everything that happens, as it happens: `sandbox.events.subscribe((e) => …)` hears each API call
+   * handled, notice attempt, order moved by the payer or the console, and change of the faults. The
+   * console's event stream and the CLI's lines are built on it.
+   */
+  events: SandboxEvents;
   onecardGateway: OneCardSandbox;
   zhixiaoGateway: ZhixiaoSandbox;
   notifications: NotificationRecord[];
@@ -95,7 +113,7 @@ export interface Sandbox {
 const pem = (k: KeyObject, type: 'pkcs8' | 'spki') => k.export({ format: 'pem', type }).toString();
 const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-/** Wires the two gateways to one HTTP server: their API paths, the pay pages, the dashboard. */
+/** Wires the two gateways to one HTTP server: their API paths, the pay pages, the console. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const oc = options.onecard ?? {};
   const merchant = oc.merchantPrivateKey
@@ -110,9 +128,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const zx = { ...ZHIXIAO_SPEC_TEST_CREDENTIALS, ...zxCredentials };
 
   let url = '';
-  const faults = new FaultControls();
+  const events = new SandboxEvents();
+  const faults = new FaultControls(() =>
+    events.emit({ type: 'faults', armed: faults.armed(), shares: faults.shares }),
+  );
   if (options.faults) faults.set(options.faults);
-  const notifier = new Notifier(options.notifications, faults);
+  const notifier = new Notifier(options.notifications, faults, events);
   const onecard = new OneCardSandbox(
     { appKey, desKey, merchantPublicKey: createPublicKey(merchant), platformPrivateKey: platform },
     notifier,
@@ -129,7 +150,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     [ONECARD_GATEWAY_PATH, onecard.api],
     ...zhixiao.paths.map((p): [string, ApiFront] => [p, zhixiao.api]),
   ]);
-  const calls = new ApiCalls(faults);
+  const calls = new ApiCalls(faults, events);
+  const sandboxConsole = new SandboxConsole({ onecard, zhixiao, notifier, faults, events });
 
   function json(res: ServerResponse, status: number, value: unknown) {
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -149,8 +171,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (pay) {
       const [, name, ref, action] = pay as unknown as [string, 'zhixiao' | 'onecard', string, string?];
       // After paying, the payer's browser goes back to the merchant's return_url.
-      if (action && req.method === 'POST')
-        return json(res, 200, gateways[name].payOrFail(ref, action === 'pay'));
+      if (action && req.method === 'POST') {
+        const result = gateways[name].payOrFail(ref, action === 'pay');
+        sandboxConsole.orders.told(name, ref, action as 'pay' | 'fail', 'pay-page');
+        return json(res, 200, result);
+      }
       if (req.method === 'POST') await readBody(req); // the recharge's post_data arrives here
       const model = gateways[name].payPage(ref);
       return model ? html(res, payPage(model)) : json(res, 404, { error: `no such ${name} order` });
@@ -162,12 +187,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         .at(-1);
       return json(res, 200, rec ?? { attempts: [], acknowledged: false });
     }
-    if (pathname === '/api/state') return json(res, 200, state());
-    if (pathname === '/') return html(res, dashboard(state()));
+    if (pathname === '/api/state') return json(res, 200, sandboxState(onecard, zhixiao, notifier.log));
+    if (await sandboxConsole.route(req, res, pathname, (status, value) => json(res, status, value))) return;
     json(res, 404, { error: 'not found' });
   }
-
-  const state = () => sandboxState(onecard, zhixiao, notifier.log);
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: Error) => {
@@ -195,6 +218,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     zhixiao: { baseUrl: url, ...zx, paths: { ...ZHIXIAO_SANDBOX_PATHS }, proxy: false },
     faults,
+    events,
     onecardGateway: onecard,
     zhixiaoGateway: zhixiao,
     notifications: notifier.log,

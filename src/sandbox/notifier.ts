@@ -3,6 +3,7 @@
  * intervals until the merchant answers the expected word. Every attempt is logged for the pages. The
  * notice fault knobs (`dropNotice`, `duplicateNotice`, `lateNoticeMs`) apply here.
  */
+import type { SandboxEvents } from './events.js';
 import type { FaultControls } from './faults.js';
 
 export interface NotificationAttempt {
@@ -15,16 +16,22 @@ export interface NotificationAttempt {
 }
 
 export interface NotificationRecord {
+  /** Its number in the log, from 1: what the console's notice actions name. */
+  id: number;
   gateway: 'onecard' | 'zhixiao';
   /** The order it is about (Zhixiao order_id or OneCard out_id). */
   ref: string;
   url: string;
   attempts: NotificationAttempt[];
   acknowledged: boolean;
-  /** Never sent: the `dropNotice` fault. */
+  /** When the next attempt is due, while one is scheduled. */
+  nextAttemptAt?: string;
+  /** Never sent (the `dropNotice` fault), or no more attempts (a console drop). */
   dropped?: boolean;
-  /** The second delivery of a notice already acknowledged: the `duplicateNotice` fault. */
+  /** A second delivery of a notice: the `duplicateNotice` fault, or a console duplicate. */
   duplicate?: boolean;
+  /** The same notice sent again from the console, as the gateway repeats one days later. */
+  replay?: boolean;
 }
 
 export interface NotifierOptions {
@@ -34,16 +41,31 @@ export interface NotifierOptions {
   maxAttempts?: number;
 }
 
+/** Why a notice action could not be done (the console answers it as 409). */
+export class NoticeActionError extends Error {
+  override name = 'NoticeActionError';
+  constructor(
+    readonly reason: 'no-such-notice' | 'bad-input' | 'not-waiting',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class Notifier {
   readonly log: NotificationRecord[] = [];
   readonly #delays: number[];
   readonly #max: number;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Each record's signed body and expected answer, kept out of the record (the log is shown). */
+  readonly #bodies = new Map<NotificationRecord, { body: string; ack: string }>();
+  /** Each record's scheduled attempt. */
+  readonly #pending = new Map<NotificationRecord, { timer: NodeJS.Timeout; run: () => void }>();
   #closed = false;
 
   constructor(
     options: NotifierOptions = {},
     readonly faults?: FaultControls,
+    readonly events?: SandboxEvents,
   ) {
     this.#delays = options.retryDelaysMs ?? [0, 1_000, 2_000, 5_000, 15_000, 60_000];
     this.#max = options.maxAttempts ?? 50;
@@ -61,33 +83,121 @@ export class Notifier {
     body: string,
     ack: string,
   ): NotificationRecord {
-    const record = this.#record(gateway, ref, url);
+    const record = this.#record({ gateway, ref, url }, body, ack);
     if (this.faults?.roll('dropNotice')) {
       record.dropped = true;
+      this.#tell(record, 'dropped');
       return record;
     }
     const copy = this.faults?.roll('duplicateNotice')
-      ? this.#record(gateway, ref, url, { duplicate: true })
+      ? this.#record({ gateway, ref, url, duplicate: true }, body, ack)
       : undefined;
-    const then = copy && (() => this.#deliver(copy, body, ack, 0));
-    this.#deliver(record, body, ack, (this.#delays[0] ?? 0) + (this.faults?.noticeDelayMs() ?? 0), then);
+    const then = copy && (() => this.#deliver(copy, 0));
+    this.#deliver(record, (this.#delays[0] ?? 0) + (this.faults?.noticeDelayMs() ?? 0), then);
     return record;
+  }
+
+  /** The record with this id, or a NoticeActionError. */
+  get(id: number): NotificationRecord {
+    const record = this.log[id - 1];
+    if (!record) throw new NoticeActionError('no-such-notice', `no notice ${id}`);
+    return record;
+  }
+
+  /** Sends notice `id`'s signed body once more, now, as a new record marked `replay`. */
+  replay(id: number): NotificationRecord {
+    return this.#again(id, { replay: true }, 1)[0]!;
+  }
+
+  /** Sends notice `id`'s signed body twice at the same moment (a race the merchant's dedupe must survive). */
+  duplicate(id: number): NotificationRecord[] {
+    return this.#again(id, { duplicate: true }, 2);
+  }
+
+  /** Stops a notice that is still being retried: no more attempts. */
+  drop(id: number): NotificationRecord {
+    const record = this.get(id);
+    const pending = this.#waiting(record);
+    clearTimeout(pending.timer);
+    this.#pending.delete(record);
+    delete record.nextAttemptAt;
+    record.dropped = true;
+    this.#tell(record, 'dropped');
+    return record;
+  }
+
+  /** Moves a waiting notice's next attempt to `ms` from now. */
+  delay(id: number, ms: number): NotificationRecord {
+    if (!Number.isSafeInteger(ms) || ms < 0)
+      throw new NoticeActionError('bad-input', 'ms: the delay must be an integer ≥ 0');
+    const record = this.get(id);
+    const pending = this.#waiting(record);
+    clearTimeout(pending.timer);
+    this.#schedule(record, pending.run, ms);
+    return record;
+  }
+
+  #waiting(record: NotificationRecord) {
+    const pending = this.#pending.get(record);
+    if (!pending)
+      throw new NoticeActionError(
+        'not-waiting',
+        `notice ${record.id} has no attempt waiting (${record.acknowledged ? 'acknowledged' : record.dropped ? 'dropped' : 'no more attempts'})`,
+      );
+    return pending;
+  }
+
+  #again(id: number, extra: Partial<NotificationRecord>, times: number): NotificationRecord[] {
+    const source = this.get(id);
+    const { body, ack } = this.#bodies.get(source)!;
+    return Array.from({ length: times }, () => {
+      const r = this.#record(
+        { gateway: source.gateway, ref: source.ref, url: source.url, ...extra },
+        body,
+        ack,
+      );
+      this.#deliver(r, 0);
+      return r;
+    });
   }
 
   /** A waiting record, in the log from the start (so `waitForNotifications` waits for it). */
   #record(
-    gateway: NotificationRecord['gateway'],
-    ref: string,
-    url: string,
-    extra: Partial<NotificationRecord> = {},
+    fields: Omit<NotificationRecord, 'id' | 'attempts' | 'acknowledged'>,
+    body: string,
+    ack: string,
   ): NotificationRecord {
-    const record: NotificationRecord = { gateway, ref, url, attempts: [], acknowledged: false, ...extra };
+    const record: NotificationRecord = {
+      id: this.log.length + 1,
+      ...fields,
+      attempts: [],
+      acknowledged: false,
+    };
     this.log.push(record);
+    this.#bodies.set(record, { body, ack });
     return record;
   }
 
+  #tell(record: NotificationRecord, what: 'attempt' | 'dropped' | 'scheduled') {
+    const origin = record.replay ? 'replay' : record.duplicate ? 'duplicate' : undefined;
+    const last = record.attempts.at(-1);
+    this.events?.emit({
+      type: 'notice',
+      id: record.id,
+      gateway: record.gateway,
+      ref: record.ref,
+      url: record.url,
+      what,
+      ...(what === 'attempt' && last ? { attempt: { ...last, n: record.attempts.length } } : {}),
+      acknowledged: record.acknowledged,
+      ...(record.nextAttemptAt ? { nextAttemptAt: record.nextAttemptAt } : {}),
+      ...(origin ? { origin } : {}),
+    });
+  }
+
   /** Attempts until acknowledged (then runs `then`) or out of attempts. */
-  #deliver(record: NotificationRecord, body: string, ack: string, firstDelayMs: number, then?: () => void) {
+  #deliver(record: NotificationRecord, firstDelayMs: number, then?: () => void) {
+    const { body, ack } = this.#bodies.get(record)!;
     const attempt = async (n: number) => {
       if (this.#closed) return;
       let status = 0;
@@ -106,27 +216,36 @@ export class Notifier {
       }
       const acknowledged = status === 200 && answer.trim() === ack;
       record.attempts.push({ at: new Date().toISOString(), status, answer, acknowledged });
-      if (acknowledged) {
-        record.acknowledged = true;
-        then?.();
-      } else if (n + 1 < this.#max)
-        this.#schedule(() => attempt(n + 1), this.#delays[Math.min(n + 1, this.#delays.length - 1)]!);
+      if (acknowledged) record.acknowledged = true;
+      else if (n + 1 < this.#max && !this.#closed)
+        this.#schedule(
+          record,
+          () => attempt(n + 1),
+          this.#delays[Math.min(n + 1, this.#delays.length - 1)]!,
+          false,
+        );
+      this.#tell(record, 'attempt');
+      if (acknowledged) then?.();
     };
-    this.#schedule(() => attempt(0), firstDelayMs);
+    this.#schedule(record, () => attempt(0), firstDelayMs);
   }
 
-  #schedule(fn: () => Promise<void>, ms: number) {
+  /** Schedules `record`'s next attempt (told as `scheduled` unless the attempt's own event tells it). */
+  #schedule(record: NotificationRecord, run: () => void, ms: number, tell = true) {
     if (this.#closed) return;
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      void fn();
+    const timer = setTimeout(() => {
+      this.#pending.delete(record);
+      delete record.nextAttemptAt;
+      void run();
     }, ms);
-    this.#timers.add(t);
+    this.#pending.set(record, { timer, run });
+    record.nextAttemptAt = new Date(Date.now() + ms).toISOString();
+    if (tell) this.#tell(record, 'scheduled');
   }
 
   close() {
     this.#closed = true;
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
+    for (const { timer } of this.#pending.values()) clearTimeout(timer);
+    this.#pending.clear();
   }
 }

@@ -1,4 +1,4 @@
-/** The sandbox's web pages: a pay page where a developer plays the payer, and a ledger dashboard. */
+/** The pay page, where a developer plays the payer, and `/api/state` (the console is in `console/`). */
 import type { NotificationRecord } from './notifier.js';
 import type { OneCardSandbox } from './onecard/index.js';
 import type { ZhixiaoSandbox } from './zhixiao/index.js';
@@ -40,7 +40,7 @@ export function payPage(m: PayPageModel): string {
 <tr><th>Status 状态</th><td id="status">${esc(m.state)}</td></tr></table>
 <div id="actions" ${m.payable ? '' : 'hidden'}><button id="pay">Pay 支付</button><button id="fail">Fail 支付失败</button></div>
 <h2>Notifications 通知</h2><table><thead><tr><th>time</th><th>HTTP</th><th>merchant answered</th></tr></thead><tbody id="attempts"><tr><td colspan="3" class="muted">none yet</td></tr></tbody></table>
-<p><a href="/">Dashboard</a></p>`;
+<p><a href="/">Console</a></p>`;
   const script = `const base='/pay/${m.gateway}/${encodeURIComponent(m.ref)}';
 async function act(kind){document.getElementById('actions').hidden=true;const r=await fetch(base+'/'+kind,{method:'POST'});const j=await r.json();document.getElementById('status').textContent=j.state;poll();if(j.return_to){const a=document.createElement('a');a.href=j.return_to;a.id='return';a.textContent='Return to the merchant 返回商户';document.body.appendChild(a);}}
 document.getElementById('pay').onclick=()=>act('pay');document.getElementById('fail').onclick=()=>act('fail');
@@ -77,7 +77,7 @@ export interface DashboardModel {
   }>;
 }
 
-/** What the dashboard shows, and `/api/state` answers (the CLI's `sandbox pay` reads it). */
+/** What `/api/state` answers (the CLI's `sandbox pay` reads it). */
 export function sandboxState(onecard: OneCardSandbox, zhixiao: ZhixiaoSandbox, log: NotificationRecord[]) {
   return {
     cards: onecard.ledger.cardholders.map((c) => ({
@@ -97,52 +97,4 @@ export function sandboxState(onecard: OneCardSandbox, zhixiao: ZhixiaoSandbox, l
       acknowledged: n.acknowledged,
     })),
   } satisfies DashboardModel;
-}
-
-export function dashboard(d: DashboardModel): string {
-  const table = (head: string[], rows: string[][]) =>
-    `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${
-      rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('') ||
-      `<tr><td colspan="${head.length}" class="muted">none</td></tr>`
-    }</tbody></table>`;
-  const status = { 1: '待支付 pending', 2: '支付成功 paid', 3: '失败/取消 failed' } as Record<number, string>;
-  const body = `<h1>campus-pay sandbox</h1><p class="muted">Refreshes every 2 seconds.</p>
-<h2>OneCard cardholders 一卡通账户</h2>${table(
-    ['account', 'name', 'sno', 'e-accounts (balance)'],
-    d.cards.map((c) => [
-      c.account,
-      c.name,
-      c.sno,
-      c.accounts.map((a) => `${a.type} ${a.name} ${yuan(a.balance)}`).join(' · '),
-    ]),
-  )}
-<h2>Merchants 商户</h2>${table(
-    ['mercacc', 'takings'],
-    d.merchants.map(([m, v]) => [m, yuan(v)]),
-  )}
-<h2>Recharges 充值订单</h2>${table(
-    ['out_id', 'order_no', 'amount', 'order_status'],
-    d.recharges.map((r) => [r.out_id, r.order_no, yuan(r.order_amount), r.order_status]),
-  )}
-<h2>Zhixiao orders 知校订单</h2>${table(
-    ['order_id', 'out_trade_no', 'amount', 'refunded', 'status'],
-    d.orders.map((o) => [
-      o.order_id,
-      o.out_trade_no,
-      yuan(o.total_fee),
-      yuan(o.refunded),
-      status[o.status] ?? String(o.status),
-    ]),
-  )}
-<h2>Notifications 通知</h2>${table(
-    ['gateway', 'order', 'url', 'attempts', 'acknowledged'],
-    d.notifications.map((n) => [
-      n.gateway,
-      n.ref,
-      n.url,
-      String(n.attempts),
-      n.acknowledged ? 'yes' : 'not yet',
-    ]),
-  )}`;
-  return layout('campus-pay sandbox', body, 'setTimeout(()=>location.reload(),2000)');
 }

@@ -94,11 +94,16 @@ export class OneCardSandbox {
 
   /** The face the HTTP layer talks to; calls go through `handle`, so a wrapper around it sees them all. */
   readonly api: ApiFront = {
+    gateway: 'onecard',
     contentType: 'text/plain; charset=utf-8',
     describe: (_path, form) => this.#front.describe(form),
     process: (_path, form) => {
       const reply = this.handle(form);
-      return { committed: this.#front.committed(reply), body: (bad) => this.encode(reply, bad) };
+      return {
+        committed: this.#front.committed(reply),
+        code: this.#front.code(reply),
+        body: (bad) => this.encode(reply, bad),
+      };
     },
     busy: (_path, form) => this.encode(this.#front.busy(form)),
   };

@@ -7,6 +7,7 @@ import { aesDecrypt, safeEqual } from '../../core/crypto.js';
 import { encodeReply, requestSign, type ZhixiaoCredentials } from '../../zhixiao/envelope.js';
 import { type ZhixiaoMethodName, zhixiaoMethods } from '../../zhixiao/methods.js';
 import { BusinessError, refuse } from '../business-error.js';
+import type { CallInfo } from '../faults.js';
 import { formatProblem } from '../formats.js';
 import { type ReplyStyle, styleReply } from '../reply-style.js';
 import type { ZhixiaoSandboxMethods } from './methods.js';
@@ -46,9 +47,9 @@ export class ZhixiaoFront {
   }
 
   /** Whether a call moves money, from its path (Zhixiao has no token call). */
-  describe(path: string): { token: boolean; money: boolean } {
+  describe(path: string): CallInfo {
     const name = NAME_BY_PATH.get(path);
-    return { token: false, money: !!name && zhixiaoMethods[name].kind === 'money' };
+    return { token: false, money: !!name && zhixiaoMethods[name].kind === 'money', method: name ?? path };
   }
 
   /** Handles one API POST, in the gateway's order of checks. */

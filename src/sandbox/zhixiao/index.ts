@@ -69,11 +69,16 @@ export class ZhixiaoSandbox {
 
   /** The face the HTTP layer talks to; calls go through `handle`, so a wrapper around it sees them all. */
   readonly api: ApiFront = {
+    gateway: 'zhixiao',
     contentType: 'application/json; charset=utf-8',
     describe: (path) => this.#front.describe(path),
     process: (path, form) => {
       const reply = this.handle(path, form);
-      return { committed: this.#front.committed(reply), body: (bad) => this.encode(reply, bad) };
+      return {
+        committed: this.#front.committed(reply),
+        code: String(reply.ret_code),
+        body: (bad) => this.encode(reply, bad),
+      };
     },
     busy: () => this.encode(this.#front.busy()),
   };
@@ -99,6 +104,16 @@ export class ZhixiaoSandbox {
   /** The payer's choice on the pay page. */
   settle(orderId: string, paid: boolean): ZhixiaoOrder {
     return this.#settlement.settle(orderId, paid);
+  }
+
+  /** A pending order expires now (status 3), as if its hour had passed. */
+  expire(orderId: string): ZhixiaoOrder {
+    return this.#settlement.expireNow(orderId);
+  }
+
+  /** A paid order is refunded in full (what is left of it), as from the vendor's back office. */
+  refund(orderId: string): ZhixiaoOrder {
+    return this.#settlement.refundRest(orderId);
   }
 
   notificationBody(o: ZhixiaoOrder): string {

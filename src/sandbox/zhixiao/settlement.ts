@@ -72,11 +72,29 @@ export class ZhixiaoSettlement {
     return o;
   }
 
-  /** The payer's choice on the pay page. */
-  settle(orderId: string, paid: boolean): ZhixiaoOrder {
+  /** A pending order expires now, as if its hour had passed (the console's Expire). */
+  expireNow(orderId: string): ZhixiaoOrder {
+    const o = this.#get(orderId);
+    if (o.status === 1) o.status = 3;
+    return o;
+  }
+
+  /** The rest of a paid order goes back to the payer, as a refund made in the vendor's back office. */
+  refundRest(orderId: string): ZhixiaoOrder {
+    const o = this.#get(orderId);
+    if (o.status === 2) o.refunded = o.total_fee;
+    return o;
+  }
+
+  #get(orderId: string): ZhixiaoOrder {
     const found = this.orders.get(orderId);
     if (!found) throw new Error('no such order');
-    const o = this.expire(found);
+    return this.expire(found);
+  }
+
+  /** The payer's choice on the pay page. */
+  settle(orderId: string, paid: boolean): ZhixiaoOrder {
+    const o = this.#get(orderId);
     if (o.status !== 1) return o;
     if (!paid) {
       o.status = 3;

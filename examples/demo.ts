@@ -32,6 +32,9 @@ async function listen(handler: RequestListener) {
   };
 }
 
+/** `--stay` keeps the sandbox and its console up after the run, for a look in a browser. */
+const STAY = process.argv.includes('--stay');
+
 async function main() {
   const sb = await startSandbox({ notifications: { retryDelaysMs: [0, 200, 400] } });
   const balance = (account: string, type = '###') =>
@@ -56,8 +59,15 @@ async function main() {
         ),
     }),
   );
+  const stop = async () => {
+    merchant.close();
+    shop.close();
+    await sb.close();
+  };
   console.log(bold('campus-pay demo — both gateways against the embedded sandbox'));
-  console.log(dim(`sandbox ${sb.url} (open it in a browser for the dashboard)`));
+  console.log(
+    dim(`sandbox ${sb.url} (its console: ${STAY ? 'open it in a browser' : 'npm run demo -- --stay'})`),
+  );
   try {
     step('OneCard 一卡通: who is student 2023000001?');
     const { card } = await call('queryCard', { idtype: 'sno', id: '2023000001' }, () =>
@@ -190,11 +200,15 @@ async function main() {
     console.log(
       `\n${bold('✓ done')} — ${sb.notifications.filter((n) => n.acknowledged).length} notifications delivered and acknowledged; ${onecard.tokenFetches} token fetch.`,
     );
-  } finally {
-    merchant.close();
-    shop.close();
-    await sb.close();
+  } catch (err) {
+    await stop();
+    throw err;
   }
+  if (!STAY) return stop();
+  // The console shows the orders, notices and calls above; it stays until Ctrl+C.
+  console.log(`\n${bold('console')}    ${sb.url}/ — open it in a browser; Ctrl+C stops the sandbox`);
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 }
 
 main().catch((err: Error) => {

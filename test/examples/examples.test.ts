@@ -1,11 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { scanChildOutput } from '../helpers/secret-scan.js';
-import { TIMEOUTS } from '../helpers/timeouts.js';
+import { TIMEOUTS, waitFor } from '../helpers/timeouts.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -48,5 +49,38 @@ describe('examples run against the embedded sandbox', () => {
     scanChildOutput(`examples/${file}`, out);
     const { stdout } = out;
     expect(stdout).toMatch(expected);
+  });
+});
+
+describe('npm run demo -- --stay', () => {
+  it('keeps the sandbox and its console up after the run, until Ctrl+C', async () => {
+    const child = spawn(
+      TSX,
+      ['--tsconfig', join(ROOT, 'tsconfig.json'), join(ROOT, 'examples', 'demo.ts'), '--stay'],
+      {
+        cwd: CWD,
+        env,
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const exited = once(child, 'exit');
+    try {
+      const line = () => /console +(http:\/\/\S+?)\/ — open it/.exec(stdout)?.[1];
+      await waitFor('the demo to print its console URL', () => line() !== undefined, { withinMs: 60_000 });
+      const url = line()!;
+      const page = await fetch(`${url}/`);
+      expect(await page.text()).toContain('campus-pay sandbox console');
+      // The run's orders are still there to look at.
+      const state = (await (await fetch(`${url}/api/console/state`)).json()) as Record<string, unknown>;
+      expect(JSON.stringify(state)).toMatch(/ZX\d+L/);
+    } finally {
+      child.kill('SIGINT');
+    }
+    const [code] = await exited;
+    expect(code).toBe(0);
+    scanChildOutput('examples/demo.ts --stay', { stdout, stderr: '' });
   });
 });

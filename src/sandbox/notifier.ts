@@ -34,8 +34,39 @@ export interface NotifierOptions {
   maxAttempts?: number;
 }
 
+/** What the merchant's endpoint answered one delivery. */
+export interface NoticeAnswer {
+  /** HTTP status, or 0 when the endpoint could not be reached. */
+  status: number;
+  /** The answer's first 200 characters, or the network error. */
+  answer: string;
+  /** HTTP 200 with exactly the gateway's acknowledgement word. */
+  acknowledged: boolean;
+}
+
+/** One delivery as the gateways make it: a form POST, acknowledged only by HTTP 200 and the exact word. */
+export async function postNotice(url: string, body: string, ack: string): Promise<NoticeAnswer> {
+  let status = 0;
+  let answer = '';
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    status = res.status;
+    answer = (await res.text()).slice(0, 200);
+  } catch (err) {
+    answer = `unreachable: ${(err as Error).message}`;
+  }
+  return { status, answer, acknowledged: status === 200 && answer.trim() === ack };
+}
+
 export class Notifier {
   readonly log: NotificationRecord[] = [];
+  /** The signed body of each record, kept out of the record (which the pages show) so a test can replay it. */
+  readonly #bodies = new WeakMap<NotificationRecord, string>();
   readonly #delays: number[];
   readonly #max: number;
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -61,17 +92,22 @@ export class Notifier {
     body: string,
     ack: string,
   ): NotificationRecord {
-    const record = this.#record(gateway, ref, url);
+    const record = this.#record(gateway, ref, url, body);
     if (this.faults?.roll('dropNotice')) {
       record.dropped = true;
       return record;
     }
     const copy = this.faults?.roll('duplicateNotice')
-      ? this.#record(gateway, ref, url, { duplicate: true })
+      ? this.#record(gateway, ref, url, body, { duplicate: true })
       : undefined;
     const then = copy && (() => this.#deliver(copy, body, ack, 0));
     this.#deliver(record, body, ack, (this.#delays[0] ?? 0) + (this.faults?.noticeDelayMs() ?? 0), then);
     return record;
+  }
+
+  /** The exact signed body of a notice this notifier sent (or dropped), to replay it; undefined for another. */
+  bodyOf(record: NotificationRecord): string | undefined {
+    return this.#bodies.get(record);
   }
 
   /** A waiting record, in the log from the start (so `waitForNotifications` waits for it). */
@@ -79,10 +115,12 @@ export class Notifier {
     gateway: NotificationRecord['gateway'],
     ref: string,
     url: string,
+    body: string,
     extra: Partial<NotificationRecord> = {},
   ): NotificationRecord {
     const record: NotificationRecord = { gateway, ref, url, attempts: [], acknowledged: false, ...extra };
     this.log.push(record);
+    this.#bodies.set(record, body);
     return record;
   }
 
@@ -90,21 +128,7 @@ export class Notifier {
   #deliver(record: NotificationRecord, body: string, ack: string, firstDelayMs: number, then?: () => void) {
     const attempt = async (n: number) => {
       if (this.#closed) return;
-      let status = 0;
-      let answer = '';
-      try {
-        const res = await fetch(record.url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        status = res.status;
-        answer = (await res.text()).slice(0, 200);
-      } catch (err) {
-        answer = `unreachable: ${(err as Error).message}`;
-      }
-      const acknowledged = status === 200 && answer.trim() === ack;
+      const { status, answer, acknowledged } = await postNotice(record.url, body, ack);
       record.attempts.push({ at: new Date().toISOString(), status, answer, acknowledged });
       if (acknowledged) {
         record.acknowledged = true;

@@ -49,7 +49,8 @@ export function testNotices(sandbox: Sandbox, ledger: TestLedger): TestNotices {
     const body = ledger
       .notices(key)
       .map((n) => sandbox.zhixiaoGateway.notifier.bodyOf(n))
-      .findLast((b) => b !== undefined);
+      .filter((b) => b !== undefined)
+      .at(-1);
     if (body === undefined)
       throw new Error(`the sandbox has sent no notice about ${describeKey(key)}: nothing to replay`);
     return body;

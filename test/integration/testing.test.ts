@@ -58,28 +58,19 @@ const order = async (notify_url: string, total_fee = 1_234) => {
 };
 const recharge = async (notify_url: string | null, order_amount = 700) => {
   const order_no = `RT${Date.now()}${next()}`;
-  await onecard.recharge({
-    client_type: 'web',
-    pay_type: 'alipay',
-    account: '10001',
-    acctype: '###',
-    order_no,
-    order_amount,
-    return_url: null,
-    notify_url,
-  });
+  const payer = { client_type: 'web', pay_type: 'alipay', account: '10001', acctype: '###' } as const;
+  await onecard.recharge({ ...payer, order_no, order_amount, return_url: null, notify_url });
   return { order_no };
 };
 
-/** The error a call throws (fails the test when it throws none). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a throw');
-}
+/** The error a call throws (rejects, failing the test, when it throws none). */
+const thrown = (fn: () => unknown): Promise<Error> =>
+  Promise.resolve()
+    .then(fn)
+    .then(
+      () => Promise.reject(new Error('expected a throw')),
+      (err: Error) => err,
+    );
 
 describe('the ledger and its assertions', () => {
   it('read the order by out_trade_no and fail, as AssertionErrors with both values, when it differs', async () => {
@@ -91,21 +82,21 @@ describe('the ledger and its assertions', () => {
     });
     gw.assert.order(key, { total_fee: 1_234, status: 1 });
 
-    const wrong = thrown(() => gw.assert.order(key, { total_fee: 1_235 }));
+    const wrong = await thrown(() => gw.assert.order(key, { total_fee: 1_235 }));
     expect(wrong).toBeInstanceOf(AssertionError);
     expect(wrong).toMatchObject({ actual: { total_fee: 1_234 }, expected: { total_fee: 1_235 } });
     expect(wrong.message).toContain(key.out_trade_no);
 
-    const missing = thrown(() => gw.assert.order({ out_trade_no: 'nobody' }));
+    const missing = await thrown(() => gw.assert.order({ out_trade_no: 'nobody' }));
     expect(missing).toBeInstanceOf(AssertionError);
     expect(missing.message).toMatch(/out_trade_no "nobody": the sandbox recorded no such order/);
   });
 
-  it('read balances and fail on another amount or an unknown account', () => {
+  it('read balances and fail on another amount or an unknown account', async () => {
     const seeded = 10_000; // cardholder 10001's card account, as the sandbox seeds it
     expect(gw.ledger.balance('10001')).toBe(seeded);
     gw.assert.balance('10001', seeded);
-    expect(thrown(() => gw.assert.balance('10001', seeded + 1))).toMatchObject({
+    expect(await thrown(() => gw.assert.balance('10001', seeded + 1))).toMatchObject({
       actual: seeded,
       expected: seeded + 1,
     });
@@ -154,7 +145,7 @@ describe('notices', () => {
     const notice = parseZhixiaoNotification(gw.zhixiao, gw.notices.zhixiao.valid(key, { user_name: '张三' }));
     expect(notice).toMatchObject({ out_trade_no: key.out_trade_no, order_id: orderId, user_name: '张三' });
 
-    const forged = thrown(() => parseZhixiaoNotification(gw.zhixiao, gw.notices.zhixiao.forged(key)));
+    const forged = await thrown(() => parseZhixiaoNotification(gw.zhixiao, gw.notices.zhixiao.forged(key)));
     expect(forged).toBeInstanceOf(SignatureError);
     expect(forged).toMatchObject({ reason: 'mismatch' });
   });
@@ -174,7 +165,7 @@ describe('notices', () => {
       order_status: '0',
     });
 
-    const forged = thrown(() => parseOneCardNotification(keys, gw.notices.onecard.forged(key)));
+    const forged = await thrown(() => parseOneCardNotification(keys, gw.notices.onecard.forged(key)));
     expect(forged).toBeInstanceOf(SignatureError);
     expect(forged).toMatchObject({ reason: 'mismatch' });
   });

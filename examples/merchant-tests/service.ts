@@ -33,7 +33,7 @@ export interface TopUp {
   order_no: string;
   account: string;
   amount_fen: number;
-  state: 'pending' | 'unknown' | 'credited' | 'failed';
+  state: 'pending' | 'credited' | 'failed';
 }
 
 /**

@@ -20,7 +20,7 @@ import { type TestNotices, testNotices } from './notices.js';
  */
 export type TestGatewaysOptions = SandboxOptions;
 
-export const TEST_RETRY_DELAYS_MS = [0, 50, 100, 200, 500];
+export const TEST_RETRY_DELAYS_MS: readonly number[] = [0, 50, 100, 200, 500];
 
 export interface WaitOptions {
   /** How long to wait before failing, in milliseconds: yours to choose, scaled as your suite's limits are. */
@@ -67,7 +67,7 @@ export interface TestGateways {
 export async function startTestGateways(options: TestGatewaysOptions = {}): Promise<TestGateways> {
   const sandbox = await startSandbox({
     ...options,
-    notifications: { retryDelaysMs: TEST_RETRY_DELAYS_MS, ...options.notifications },
+    notifications: { retryDelaysMs: [...TEST_RETRY_DELAYS_MS], ...options.notifications },
   });
   const ledger = new TestLedger(sandbox);
 

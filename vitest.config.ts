@@ -70,7 +70,8 @@ export default defineConfig({
         resolve: { alias: SOURCES },
         test: {
           name: 'src',
-          include: ['test/**/*.test.ts'],
+          // examples/merchant-tests: the sample merchant test suite, which imports the package by name.
+          include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
           exclude: [...HEAVY, ...DIST_TESTS],
           // Test files share worker processes: loading the SDK, vitest and the scan once per worker
           // rather than once per file halves the CPU the suite needs. What a file changes for the whole

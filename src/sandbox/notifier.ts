@@ -52,6 +52,35 @@ export class NoticeActionError extends Error {
   }
 }
 
+/** What the merchant's endpoint answered one delivery. */
+export interface NoticeAnswer {
+  /** HTTP status, or 0 when the endpoint could not be reached. */
+  status: number;
+  /** The answer's first 200 characters, or the network error. */
+  answer: string;
+  /** HTTP 200 with exactly the gateway's acknowledgement word. */
+  acknowledged: boolean;
+}
+
+/** One delivery as the gateways make it: a form POST, acknowledged only by HTTP 200 and the exact word. */
+export async function postNotice(url: string, body: string, ack: string): Promise<NoticeAnswer> {
+  let status = 0;
+  let answer = '';
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    status = res.status;
+    answer = (await res.text()).slice(0, 200);
+  } catch (err) {
+    answer = `unreachable: ${(err as Error).message}`;
+  }
+  return { status, answer, acknowledged: status === 200 && answer.trim() === ack };
+}
+
 export class Notifier {
   readonly log: NotificationRecord[] = [];
   readonly #delays: number[];
@@ -95,6 +124,11 @@ export class Notifier {
     const then = copy && (() => this.#deliver(copy, 0));
     this.#deliver(record, (this.#delays[0] ?? 0) + (this.faults?.noticeDelayMs() ?? 0), then);
     return record;
+  }
+
+  /** The exact signed body of a notice this notifier sent (or dropped), to replay it; undefined for another. */
+  bodyOf(record: NotificationRecord): string | undefined {
+    return this.#bodies.get(record)?.body;
   }
 
   /** The record with this id, or a NoticeActionError. */
@@ -200,21 +234,7 @@ export class Notifier {
     const { body, ack } = this.#bodies.get(record)!;
     const attempt = async (n: number) => {
       if (this.#closed) return;
-      let status = 0;
-      let answer = '';
-      try {
-        const res = await fetch(record.url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        status = res.status;
-        answer = (await res.text()).slice(0, 200);
-      } catch (err) {
-        answer = `unreachable: ${(err as Error).message}`;
-      }
-      const acknowledged = status === 200 && answer.trim() === ack;
+      const { status, answer, acknowledged } = await postNotice(record.url, body, ack);
       record.attempts.push({ at: new Date().toISOString(), status, answer, acknowledged });
       if (acknowledged) record.acknowledged = true;
       else if (n + 1 < this.#max && !this.#closed)

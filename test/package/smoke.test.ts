@@ -29,13 +29,18 @@ describe('the packed tarball', () => {
       `import { OneCardClient, ZhixiaoPayClient, CampusPayError } from 'campus-pay';
 import { md5Hex } from 'campus-pay/crypto';
 import { startSandbox } from 'campus-pay/sandbox';
+import { startTestGateways } from 'campus-pay/testing';
 const sb = await startSandbox();
 const z = new ZhixiaoPayClient(sb.zhixiao);
 const r = await z.createOrder({ body: 'esm', out_trade_no: 'E1', total_fee: 1, notify_url: 'http://127.0.0.1:9/n' });
 await sb.close();
-console.log(typeof OneCardClient, typeof CampusPayError, md5Hex('a'), r.out_trade_no);`,
+const gw = await startTestGateways();
+await new ZhixiaoPayClient(gw.zhixiao).createOrder({ body: 'esm', out_trade_no: 'E2', total_fee: 2, notify_url: 'http://127.0.0.1:9/n' });
+gw.assert.order({ out_trade_no: 'E2' }, { total_fee: 2 });
+await gw.close();
+console.log(typeof OneCardClient, typeof CampusPayError, md5Hex('a'), r.out_trade_no, gw.ledger.order({ out_trade_no: 'E2' }).status);`,
     );
-    expect(sh('node', ['esm.mjs']).trim()).toBe('function function 0cc175b9c0f1b6a831c399e269772661 E1');
+    expect(sh('node', ['esm.mjs']).trim()).toBe('function function 0cc175b9c0f1b6a831c399e269772661 E1 1');
   });
 
   it('requires from CommonJS', () => {
@@ -92,11 +97,13 @@ startSandbox().then(async (sb) => {
 import { aesEncrypt } from 'campus-pay/crypto';
 import type { Sandbox } from 'campus-pay/sandbox';
 import { RedisTokenStore } from 'campus-pay/redis';
+import { startTestGateways, type TestGateways } from 'campus-pay/testing';
 const o: OneCardClientOptions = { gatewayUrl: 'http://x', appKey: 'k', desKey: 'd', privateKey: 'p', platformPublicKey: 'q' };
 const status: 'paid' = OrderStatus[2].state;
 const n: ZhixiaoSchemas.PaymentNotification | undefined = undefined;
 declare const sb: Sandbox;
-export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisTokenStore, isGatewayError];
+declare const gw: TestGateways;
+export const out = [o, status, n, aesEncrypt, sb?.url, OneCardClient, RedisTokenStore, isGatewayError, startTestGateways, gw?.ledger.balance('10001')];
 `,
       );
       symlinkSync(join(dir, 'node_modules'), join(sub, 'node_modules'), 'dir');

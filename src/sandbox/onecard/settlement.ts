@@ -86,9 +86,13 @@ export class OneCardSettlement {
 
   /** A paygw.notify.result notice as form fields, signed with the platform key (the SDK's own builder). */
   notificationBody(o: RechargeOrder, timestamp = formatGatewayTime()): string {
-    const payload = { ...rechargeView(o), order_status: o.order_status === '60' ? '0' : o.order_status };
-    return buildOneCardNotification(this.keys, payload, { timestamp, partner: this.keys.partner });
+    return buildOneCardNotification(this.keys, rechargeNotice(o), { timestamp, partner: this.keys.partner });
   }
+}
+
+/** The fields of a recharge's paygw.notify.result notice (2.2.4.4): credited (60) is written `0`. */
+export function rechargeNotice(o: RechargeOrder): Record<string, string> {
+  return { ...rechargeView(o), order_status: o.order_status === '60' ? '0' : o.order_status };
 }
 
 /** The order as 2.2.4.5 and 2.2.4.4 write it. */

@@ -109,15 +109,19 @@ export class ZhixiaoSettlement {
   }
 
   notificationBody(o: ZhixiaoOrder): string {
-    const notice = {
-      out_trade_no: o.out_trade_no,
-      order_id: o.order_id,
-      time_end: o.time_end ?? formatGatewayTime(),
-      ...(o.user_no ? { user_no: o.user_no } : {}),
-      ...(o.user_name ? { user_name: o.user_name } : {}),
-      uid: `2088${o.order_id.slice(-12)}`,
-      pay_type: String(o.pay_type),
-    };
-    return buildZhixiaoNotification(this.credentials, notice);
+    return buildZhixiaoNotification(this.credentials, zhixiaoNotice(o));
   }
+}
+
+/** The fields of an order's payment notice (2.5), before encryption and signing. */
+export function zhixiaoNotice(o: ZhixiaoOrder): Record<string, string> {
+  return {
+    out_trade_no: o.out_trade_no,
+    order_id: o.order_id,
+    time_end: o.time_end ?? formatGatewayTime(),
+    ...(o.user_no ? { user_no: o.user_no } : {}),
+    ...(o.user_name ? { user_name: o.user_name } : {}),
+    uid: `2088${o.order_id.slice(-12)}`,
+    pay_type: String(o.pay_type),
+  };
 }

@@ -64,7 +64,9 @@ export function testNotices(sandbox: Sandbox, ledger: TestLedger): TestNotices {
   // Another appSecret: the notice decrypts with the merchant's AES key, but its sign does not match.
   const strangerSecret = randomBytes(16).toString('hex');
 
+  // The sandbox's own `partner`, so a NotificationRouter routing by partner takes these notices too.
   const { desKey, platformPrivateKey } = sandbox.onecardGateway.keys;
+  const { partner } = sandbox.onecardGateway;
   const oneCardFields = (key: OneCardOrderKey, fields: Record<string, unknown> = {}) => {
     const recharge = ledger.recharge(key);
     return { ...(recharge ? rechargeNotice(recharge) : key), ...fields };
@@ -86,9 +88,11 @@ export function testNotices(sandbox: Sandbox, ledger: TestLedger): TestNotices {
     },
     onecard: {
       valid: (key, fields) =>
-        buildOneCardNotification({ desKey, platformPrivateKey }, oneCardFields(key, fields)),
+        buildOneCardNotification({ desKey, platformPrivateKey }, oneCardFields(key, fields), { partner }),
       forged: (key, fields) =>
-        buildOneCardNotification({ desKey, platformPrivateKey: strangerKey() }, oneCardFields(key, fields)),
+        buildOneCardNotification({ desKey, platformPrivateKey: strangerKey() }, oneCardFields(key, fields), {
+          partner,
+        }),
       replayed,
       deliver: (url, body) => postNotice(url, body, ONECARD_ACKS.ok),
     },

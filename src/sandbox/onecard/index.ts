@@ -43,6 +43,8 @@ export class OneCardSandbox {
   /** How empty optional reply fields are written ("" by default; null or left out, as real gateways do). */
   replyStyle: ReplyStyle = 'empty';
   readonly #settlement: OneCardSettlement;
+  /** The `partner` its notices carry. */
+  readonly partner: string;
   readonly #tokens: OneCardTokens;
   readonly #front: OneCardFront;
 
@@ -55,10 +57,11 @@ export class OneCardSandbox {
     const o = { tokenTtlSeconds: 7200, tokenMinIntervalMs: 120_000, barcodeTtlSeconds: 60, ...options };
     this.#tokens = new OneCardTokens(o.tokenTtlSeconds, o.tokenMinIntervalMs);
     const { desKey, platformPrivateKey } = keys;
+    this.partner = o.partner ?? 'sandbox';
     this.#settlement = new OneCardSettlement(
       this.ledger,
       notifier,
-      { desKey, platformPrivateKey, partner: o.partner ?? 'sandbox' },
+      { desKey, platformPrivateKey, partner: this.partner },
       o.creditDelayMs ?? 0,
     );
     const methods = oneCardSandboxMethods({

@@ -17,6 +17,7 @@ import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao/index.js';
 
 export type { Faults } from './faults.js';
 export type { NotificationAttempt, NotificationRecord, NotifierOptions } from './notifier.js';
+export type { SandboxTokenRule } from './onecard/index.js';
 export type { ReplyStyle } from './reply-style.js';
 export { ZHIXIAO_SANDBOX_PATHS } from './zhixiao/index.js';
 

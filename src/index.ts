@@ -26,6 +26,7 @@ export {
   TransportError,
   ValidationError,
 } from './core/errors.js';
+export { defaultCacheDir, FileTokenStore, type FileTokenStoreOptions } from './core/file-token-store.js';
 export type {
   FrameworkRequest,
   HandlerOptions,

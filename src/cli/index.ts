@@ -4,6 +4,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CampusPayError, ConfigurationError, GatewayError } from '../core/errors.js';
+import { defaultCacheDir } from '../core/file-token-store.js';
 import { CAMPUS_PAY_ENV, loadEnvFile } from '../env.js';
 import { oneCardMethods } from '../onecard/methods.js';
 import { TOO_OFTEN } from '../onecard/token.js';
@@ -16,11 +17,10 @@ import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
 import { EXIT, journalCommand } from './journal.js';
 import { reconcileCommand } from './reconcile.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
-import { defaultCacheDir } from './token-cache.js';
 
 /** What to do about a token refusal, in the CLI's terms (the library's message says why). */
 function tooOftenHint(): string {
-  return `OneCard allows one access-token fetch per app key every 2 minutes, and each fetch invalidates the token fetched before. Fixes: (1) share one token store between every process using this app key: this CLI keeps its token in ${defaultCacheDir()} between runs (unless --no-token-cache), services use RedisTokenStore; (2) set ${CAMPUS_PAY_ENV.onecard.accessToken} to the token your services hold, so the CLI fetches none; (3) wait 2 minutes and run again.`;
+  return `OneCard allows one access-token fetch per app key every 2 minutes, and each fetch invalidates the token fetched before. Fixes: (1) share one token store between every process using this app key: this CLI keeps its token in ${defaultCacheDir()} between runs (unless --no-token-cache), where a script or a service on this machine shares it through FileTokenStore, and services on several machines use RedisTokenStore; (2) set ${CAMPUS_PAY_ENV.onecard.accessToken} to the token your services hold, so the CLI fetches none; (3) wait 2 minutes and run again.`;
 }
 
 /** What the sandbox does with token fetches, said at startup: it differs from the real gateway by default. */

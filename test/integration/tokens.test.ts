@@ -1,8 +1,11 @@
 /** Token sharing in one process, and the memory of a refused fetch, against the sandbox over HTTP. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore, OneCardClient } from '../../src/index.js';
+import { FileTokenStore, MemoryTokenStore, OneCardClient } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { oneCardOptions } from '../helpers/keys.js';
 import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
@@ -10,7 +13,7 @@ import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
 let sb: Sandbox;
 beforeAll(async () => {
   // The real gateway's rule, which the sandbox relaxes unless asked: one token fetch per app key every 2 minutes.
-  sb = await startSandbox({ onecard: { tokenRule: 'strict', extraAppKeys: ['app-b', 'app-c'] } });
+  sb = await startSandbox({ onecard: { tokenRule: 'strict', extraAppKeys: ['app-b', 'app-c', 'app-d'] } });
 });
 afterAll(() => sb.close());
 
@@ -44,6 +47,22 @@ describe("the sandbox relaxes the gateway's 2-minute rule unless asked", () => {
       new OneCardClient({ ...sb.onecard, appKey: 'app-c', tokenStore: new MemoryTokenStore() });
     await query(own());
     await expect(query(own())).rejects.toMatchObject({ gatewayCode: '60048' });
+  });
+
+  it('under the strict rule, processes with a FileTokenStore on one directory share the token: no 60048', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'campus-pay-tokens-'));
+    try {
+      // Each client a new store object, as a service restarted, a script, or a second local service.
+      const onDisk = () =>
+        new OneCardClient({ ...sb.onecard, appKey: 'app-d', tokenStore: new FileTokenStore(dir) });
+      const before = sb.onecardGateway.tokenFetches;
+      await query(onDisk());
+      await query(onDisk());
+      await Promise.all([query(onDisk()), query(onDisk())]);
+      expect(sb.onecardGateway.tokenFetches - before).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

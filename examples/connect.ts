@@ -3,6 +3,7 @@
  * to your real gateways; otherwise each example starts an embedded sandbox, so it runs with no credentials.
  */
 import {
+  FileTokenStore,
   loadEnvFile,
   type OneCardClientOptions,
   oneCardOptionsFromEnv,
@@ -25,7 +26,10 @@ export async function connect(): Promise<Gateways> {
     // Options are read when an example asks for them, so a missing variable is named by that example.
     return {
       get onecard() {
-        return oneCardOptionsFromEnv();
+        // The CLI's token file: an example run right after `campus-pay onecard …` (or twice within 2
+        // minutes) uses the token already fetched instead of being refused with 60048.
+        const options = oneCardOptionsFromEnv();
+        return { tokenStore: new FileTokenStore(), ...options };
       },
       get zhixiao() {
         return zhixiaoOptionsFromEnv();

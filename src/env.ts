@@ -1,8 +1,11 @@
 /**
- * Client options from environment variables (or a .env file), with the names the README lists. Used by the
- * CLI and the examples; exported for services configured the twelve-factor way.
+ * Client options from environment variables, and from a `.env` file for what the environment lacks, with
+ * the names the README lists. Used by the CLI and the examples; exported for services configured the
+ * twelve-factor way.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { ConfigurationError } from './core/errors.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from './core/token-store.js';
 import type { OneCardClientOptions } from './onecard/client.js';
@@ -26,44 +29,96 @@ export const CAMPUS_PAY_ENV = {
     aesKey: 'CAMPUS_PAY_ZHIXIAO_AES_KEY',
     paths: 'CAMPUS_PAY_ZHIXIAO_PATHS',
   },
+  /** The env file `…OptionsFromEnv()` read (default `.env`); `loadEnvFile(path)` sets it. */
+  envFile: 'CAMPUS_PAY_ENV_FILE',
 } as const;
 
-/** Loads `.env` (or the given file) into process.env without overriding what is already set. */
+export interface FromEnvOptions {
+  /**
+   * The file read for variables the environment lacks (it never overrides the environment, and
+   * process.env is left as it is). Default: $CAMPUS_PAY_ENV_FILE, else `.env` in the current directory,
+   * read when it exists. `false`: the environment only.
+   */
+  envFile?: string | false;
+}
+
+/**
+ * Loads `.env` (or the given file) into process.env without overriding what is already set, and names it
+ * in CAMPUS_PAY_ENV_FILE, so that `…OptionsFromEnv()` read that file rather than `./.env`.
+ */
 export function loadEnvFile(path = '.env'): void {
   if (!existsSync(path)) {
     if (path !== '.env') throw new ConfigurationError('--env-file', `${path} does not exist`);
     return;
   }
   process.loadEnvFile(path);
+  process.env[CAMPUS_PAY_ENV.envFile] = path;
 }
 
-function need(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new ConfigurationError(name, 'is not set (environment or .env)');
+/** One variable lookup: the environment first, then the file; `missing` says where both were looked. */
+interface EnvSource {
+  get(name: string): string | undefined;
+  missing: string;
+}
+
+function envSource(options: FromEnvOptions): EnvSource {
+  const env = process.env;
+  const named = options.envFile ?? env[CAMPUS_PAY_ENV.envFile];
+  if (named === false)
+    return { get: (name) => env[name] || undefined, missing: 'is not set in the environment' };
+  const path = named || '.env';
+  if (!existsSync(path)) {
+    // A file named on purpose must be there; the default one is read only when it is.
+    if (named) {
+      const option = options.envFile ? 'envFile' : CAMPUS_PAY_ENV.envFile;
+      throw new ConfigurationError(option, `${resolve(path)} does not exist`);
+    }
+    return {
+      get: (name) => env[name] || undefined,
+      missing: `is not set (not in the environment, and there is no .env in ${process.cwd()})`,
+    };
+  }
+  const file: Record<string, string | undefined> = parseEnv(readFileSync(path, 'utf8'));
+  return {
+    get: (name) => env[name] || file[name] || undefined,
+    missing: `is not set (not in the environment, nor in ${resolve(path)})`,
+  };
+}
+
+function need(src: EnvSource, name: string): string {
+  const v = src.get(name);
+  if (!v) throw new ConfigurationError(name, src.missing);
   return v;
 }
 
-/** OneCardClient options from CAMPUS_PAY_ONECARD_* variables; throws ConfigurationError naming a missing one. */
-export function oneCardOptionsFromEnv(): OneCardClientOptions {
+/**
+ * OneCardClient options from CAMPUS_PAY_ONECARD_* variables (the environment, then `.env`); throws
+ * ConfigurationError naming a missing one and where it was looked for.
+ */
+export function oneCardOptionsFromEnv(options: FromEnvOptions = {}): OneCardClientOptions {
+  const src = envSource(options);
   const e = CAMPUS_PAY_ENV.onecard;
-  const passphrase = process.env[e.privateKeyPassphrase];
-  const token = process.env[e.accessToken];
+  const passphrase = src.get(e.privateKeyPassphrase);
+  const token = src.get(e.accessToken);
+  const gatewayUrl = need(src, e.gatewayUrl);
+  const appKey = need(src, e.appKey);
   return {
     // Every token fetch invalidates the token your running services use: reuse theirs when given.
-    ...(token ? { tokenStore: seededStore(tokenKey(need(e.gatewayUrl), need(e.appKey)), token) } : {}),
-    gatewayUrl: need(e.gatewayUrl),
-    appKey: need(e.appKey),
-    desKey: need(e.desKey),
-    privateKey: need(e.privateKey).replaceAll('\\n', '\n'),
-    platformPublicKey: need(e.platformPublicKey).replaceAll('\\n', '\n'),
+    ...(token ? { tokenStore: seededStore(tokenKey(gatewayUrl, appKey), token) } : {}),
+    gatewayUrl,
+    appKey,
+    desKey: need(src, e.desKey),
+    privateKey: need(src, e.privateKey).replaceAll('\\n', '\n'),
+    platformPublicKey: need(src, e.platformPublicKey).replaceAll('\\n', '\n'),
     ...(passphrase ? { privateKeyPassphrase: passphrase } : {}),
   };
 }
 
-/** ZhixiaoPayClient options from CAMPUS_PAY_ZHIXIAO_* variables. */
-export function zhixiaoOptionsFromEnv(): ZhixiaoPayClientOptions {
+/** ZhixiaoPayClient options from CAMPUS_PAY_ZHIXIAO_* variables (the environment, then `.env`). */
+export function zhixiaoOptionsFromEnv(options: FromEnvOptions = {}): ZhixiaoPayClientOptions {
+  const src = envSource(options);
   const e = CAMPUS_PAY_ENV.zhixiao;
-  const paths = process.env[e.paths];
+  const paths = src.get(e.paths);
   let parsed: Record<string, string> | undefined;
   if (paths) {
     try {
@@ -73,10 +128,10 @@ export function zhixiaoOptionsFromEnv(): ZhixiaoPayClientOptions {
     }
   }
   return {
-    baseUrl: need(e.baseUrl),
-    appId: need(e.appId),
-    appSecret: need(e.appSecret),
-    aesKey: need(e.aesKey),
+    baseUrl: need(src, e.baseUrl),
+    appId: need(src, e.appId),
+    appSecret: need(src, e.appSecret),
+    aesKey: need(src, e.aesKey),
     ...(parsed ? { paths: parsed } : {}),
   };
 }

@@ -26,6 +26,7 @@ export {
   TransportError,
   ValidationError,
 } from './core/errors.js';
+export { defaultCacheDir, FileTokenStore, type FileTokenStoreOptions } from './core/file-token-store.js';
 export type {
   FrameworkRequest,
   HandlerOptions,
@@ -103,7 +104,13 @@ export {
   tokenKey,
 } from './core/token-store.js';
 export type { AttemptEvent, AttemptResult, TransportHooks, TransportOptions } from './core/transport.js';
-export { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from './env.js';
+export {
+  CAMPUS_PAY_ENV,
+  type FromEnvOptions,
+  loadEnvFile,
+  oneCardOptionsFromEnv,
+  zhixiaoOptionsFromEnv,
+} from './env.js';
 export { type GatewayCode, isGatewayError } from './gateway-codes.js';
 export {
   /** @deprecated since 0.2.0: CallOptions, the same for both clients. */

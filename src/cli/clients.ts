@@ -1,12 +1,12 @@
 /** The clients the CLI builds from CAMPUS_PAY_* variables (the environment or --env-file). */
 import { ConfigurationError, GatewayError } from '../core/errors.js';
+import { defaultCacheDir, FileTokenStore } from '../core/file-token-store.js';
 import { tokenKey } from '../core/token-store.js';
 import { CAMPUS_PAY_ENV, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from '../env.js';
 import { OneCardClient, type OneCardClientOptions } from '../onecard/client.js';
 import { ONECARD_BUSINESS_CODES, TOKEN_FETCH_LIMIT } from '../onecard/codes.js';
-import { TOO_OFTEN } from '../onecard/token.js';
+import { TOO_OFTEN, tooOftenAdvice } from '../onecard/token.js';
 import { ZhixiaoPayClient, type ZhixiaoPayClientOptions } from '../zhixiao/client.js';
-import { defaultCacheDir, FileTokenStore } from './token-cache.js';
 
 /** Options every client of one run shares (a journal), on top of what the environment gives. */
 export type SharedOptions = Partial<OneCardClientOptions & ZhixiaoPayClientOptions>;
@@ -77,6 +77,6 @@ async function refuseIfPaused(cache: FileTokenStore, key: string): Promise<void>
     level: 'business',
     code: TOKEN_FETCH_LIMIT,
     info: ONECARD_BUSINESS_CODES[TOKEN_FETCH_LIMIT],
-    message: `token fetches are paused: a token was fetched (or a fetch refused) less than 2 minutes ago and no valid token is cached, so a fetch now would be refused with ${TOKEN_FETCH_LIMIT} (access_token调用次数超限); not sent. No new fetch is tried before ${new Date(until).toISOString()}`,
+    message: `token fetches are paused: a token was fetched (or a fetch refused) less than 2 minutes ago and no valid token is cached, so a fetch now would be refused with ${TOKEN_FETCH_LIMIT} (access_token调用次数超限); not sent. ${tooOftenAdvice(until, '令牌获取已暂停：不到 2 分钟前获取过（或被拒过）令牌，缓存中没有有效令牌，现在获取只会被拒，未发送')}`,
   });
 }

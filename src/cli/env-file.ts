@@ -1,8 +1,8 @@
 /** `campus-pay sandbox --write-env`: the running sandbox's settings as a .env file the CLI and examples read. */
 import { existsSync, readFileSync } from 'node:fs';
+import { writePrivateFile } from '../core/private-file.js';
 import { CAMPUS_PAY_ENV } from '../env.js';
 import type { Sandbox } from '../sandbox/index.js';
-import { writePrivateFile } from './private-file.js';
 
 /**
  * Variables only the sandbox has: its URL (for `campus-pay sandbox pay`) and the platform's private key,

@@ -4,6 +4,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CampusPayError, ConfigurationError, GatewayError } from '../core/errors.js';
+import { defaultCacheDir } from '../core/file-token-store.js';
 import { CAMPUS_PAY_ENV, loadEnvFile } from '../env.js';
 import { oneCardMethods } from '../onecard/methods.js';
 import { TOO_OFTEN } from '../onecard/token.js';
@@ -16,11 +17,17 @@ import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
 import { EXIT, journalCommand } from './journal.js';
 import { reconcileCommand } from './reconcile.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
-import { defaultCacheDir } from './token-cache.js';
 
 /** What to do about a token refusal, in the CLI's terms (the library's message says why). */
 function tooOftenHint(): string {
-  return `OneCard allows one access-token fetch per app key every 2 minutes, and each fetch invalidates the token fetched before. Fixes: (1) share one token store between every process using this app key: this CLI keeps its token in ${defaultCacheDir()} between runs (unless --no-token-cache), services use RedisTokenStore; (2) set ${CAMPUS_PAY_ENV.onecard.accessToken} to the token your services hold, so the CLI fetches none; (3) wait 2 minutes and run again.`;
+  return `OneCard allows one access-token fetch per app key every 2 minutes, and each fetch invalidates the token fetched before. Fixes: (1) share one token store between every process using this app key: this CLI keeps its token in ${defaultCacheDir()} between runs (unless --no-token-cache), where a script or a service on this machine shares it through FileTokenStore, and services on several machines use RedisTokenStore; (2) set ${CAMPUS_PAY_ENV.onecard.accessToken} to the token your services hold, so the CLI fetches none; (3) wait 2 minutes and run again.`;
+}
+
+/** What the sandbox does with token fetches, said at startup: it differs from the real gateway by default. */
+function tokenRuleLine(intervalMs: number): string {
+  return intervalMs === 0
+    ? 'token fetches relaxed: no 2-minute interval as on the real gateway (--strict-tokens keeps it)'
+    : `token fetches at most one per ${intervalMs / 1000} s per app key (60048 inside it)`;
 }
 
 const HELP: Record<string, string> = {
@@ -43,11 +50,16 @@ Commands:
 
 Options: --env-file <path> (default .env), --no-token-cache, --help
 Run "campus-pay <command> --help" for more.`,
-  sandbox: `campus-pay sandbox [--port <n>] [--host <addr>] [--token-interval-ms <ms>] [--write-env <file>]
+  sandbox: `campus-pay sandbox [--port <n>] [--host <addr>] [--strict-tokens | --token-interval-ms <ms>] [--write-env <file>]
 campus-pay sandbox pay <order> [--fail] [--url <sandbox url>]
 
 Starts the local sandbox (both gateways, pay pages, dashboard) and prints, as JSON, the URL and the
 credentials to give the clients. Stops on Ctrl-C.
+
+Token fetches are relaxed: the real gateway refuses a fetch within 2 minutes of the last one (60048),
+this sandbox serves every fetch, so restarting your service or running an example after the CLI works.
+Each fetch still invalidates the previous token, as on the gateway. --strict-tokens keeps the 2-minute
+rule (to test how your service lives with it); --token-interval-ms <ms> sets another interval.
 
 --write-env <file> also writes every CAMPUS_PAY_* variable of this sandbox to <file> (mode 0600; PEMs
 with \\n escapes; other lines of an existing file are kept), which the other commands read (--env-file,
@@ -199,6 +211,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       'token-interval-ms': { type: 'string' },
+      'strict-tokens': { type: 'boolean' },
       token: { type: 'string' },
       timestamp: { type: 'string' },
       reveal: { type: 'boolean' },
@@ -244,11 +257,13 @@ async function main(argv: string[]): Promise<number> {
       const { startSandbox } = await import('../sandbox/index.js');
       // Generated here rather than inside the sandbox so --write-env can hand it to "campus-pay trigger onecard".
       const platform = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      const interval = values['token-interval-ms'];
       const sb = await startSandbox({
         port: Number(values.port ?? 0),
         ...(values.host ? { host: values.host } : {}),
         onecard: {
-          tokenMinIntervalMs: Number(values['token-interval-ms'] ?? 120_000),
+          tokenRule: values['strict-tokens'] ? 'strict' : 'relaxed',
+          ...(interval === undefined ? {} : { tokenMinIntervalMs: Number(interval) }),
           platformPrivateKey: platform,
         },
       });
@@ -274,7 +289,9 @@ async function main(argv: string[]): Promise<number> {
           `wrote ${Object.keys(vars).length} CAMPUS_PAY_* variables to ${envPath} (mode 0600)\n`,
         );
       }
-      process.stderr.write(`sandbox listening on ${sb.url} — Ctrl-C to stop\n`);
+      process.stderr.write(
+        `sandbox listening on ${sb.url} — ${tokenRuleLine(sb.onecardGateway.tokenMinIntervalMs)} — Ctrl-C to stop\n`,
+      );
       await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
       await sb.close();
       return 0;

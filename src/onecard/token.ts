@@ -300,18 +300,29 @@ export class TokenManager {
   }
 }
 
-/** The refusal (60048 and the like), explained: what the rule is, and what to change. */
+/**
+ * What a refusal (60048 and the like) means and the two ways out, in English and Chinese: the same words
+ * whether the gateway refused this fetch or a fetch is held back because it would be refused.
+ */
+export function tooOftenAdvice(until: number, zhWhat: string, now = Date.now()): string {
+  const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+  return `It allows one fetch per app key every 2 minutes, and each fetch invalidates the previous token: another process using this app key (or this one before a restart) fetched less than 2 minutes ago. Two ways out: share one token store between every process using this app key (FileTokenStore on one machine, RedisTokenStore across machines), or wait ${seconds} s: no new fetch is tried before ${new Date(until).toISOString()}. ${zhWhat}。网关每 2 分钟只允许每个 app key 获取一次令牌，且每次获取都会使之前的令牌失效：使用该 app key 的另一个进程（或重启前的本进程）不到 2 分钟前刚获取过。两种办法：让使用该 app key 的所有进程共享一个令牌存储（单机用 FileTokenStore，多机用 RedisTokenStore），或等待 ${seconds} 秒后再试。`;
+}
+
+/** The refusal (60048 and the like), explained: what happened, in both languages, and what to change. */
 function refused(s: Shared, justNow: boolean): GatewayError {
-  const when = new Date(s.refusedUntil).toISOString();
   const { level, code } = s.refusedWith;
   const info =
     level === 'system'
       ? ONECARD_SYSTEM_CODES[code as keyof typeof ONECARD_SYSTEM_CODES]
       : ONECARD_BUSINESS_CODES[code as keyof typeof ONECARD_BUSINESS_CODES];
+  const [what, zhWhat] = justNow
+    ? ['the gateway refused a token fetch', '网关拒绝了令牌获取']
+    : ['token fetches are paused after the gateway refused one', '网关拒绝过令牌获取，现暂停获取'];
   return new GatewayError({
     level,
     code,
     info,
-    message: `${justNow ? 'the gateway refused a token fetch' : 'token fetches are paused after the gateway refused one'} (${code} ${info?.zh ?? ''}). It allows one fetch per app key every 2 minutes, and each fetch invalidates the previous token: share one token store between every process using this app key (RedisTokenStore), or reuse the token your services hold; no new fetch is tried before ${when}.`,
+    message: `${what} (${code} ${info?.zh ?? ''}). ${tooOftenAdvice(s.refusedUntil, zhWhat)}`,
   });
 }

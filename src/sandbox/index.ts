@@ -29,6 +29,7 @@ export type {
 } from './events.js';
 export type { ArmedFault, FaultKind, Faults, NextOptions } from './faults.js';
 export type { NotificationAttempt, NotificationRecord, NotifierOptions } from './notifier.js';
+export type { SandboxTokenRule } from './onecard/index.js';
 export type { ReplyStyle } from './reply-style.js';
 export { ZHIXIAO_SANDBOX_PATHS } from './zhixiao/index.js';
 

@@ -317,10 +317,12 @@ describe('campus-pay verify zhixiao, a reply', () => {
 });
 
 describe('campus-pay sandbox', () => {
-  it('starts, prints its credentials as JSON, and stops on SIGTERM', async () => {
-    const { proc, stdout, stderr } = await spawnSandbox(['--token-interval-ms', '0'], (out) =>
-      out.trim().endsWith('}'),
+  it('starts, prints its credentials as JSON, says its token rule is relaxed, and stops on SIGTERM', async () => {
+    const { proc, stdout, stderr } = await spawnSandbox(
+      [],
+      (out, err) => out.trim().endsWith('}') && err.includes('listening'),
     );
+    expect(stderr()).toMatch(/token fetches relaxed: no 2-minute interval .*--strict-tokens/);
     const info = JSON.parse(stdout());
     expect(info.onecard.privateKey).toContain('BEGIN PRIVATE KEY');
     const res = await fetch(`${info.url}/api/state`);

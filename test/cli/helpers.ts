@@ -74,10 +74,10 @@ export async function spawnSandbox(args: string[], ready: (out: string, err: str
   return { proc, stdout: () => out, stderr: () => err };
 }
 
-/** Starts `campus-pay sandbox --write-env <file>` and waits for the file. */
-export async function startSandboxProcess(file: string) {
+/** Starts `campus-pay sandbox --write-env <file> [args]` and waits for the file. */
+export async function startSandboxProcess(file: string, args: string[] = []) {
   const { proc, stdout, stderr } = await spawnSandbox(
-    ['--write-env', file],
+    ['--write-env', file, ...args],
     (_out, err) => existsSync(file) && err.includes('listening'),
   );
   return { proc, printed: JSON.parse(stdout()), stderr };

@@ -7,11 +7,11 @@ import { baseEnv, runCli, TMP, writeEnvFor } from './helpers.js';
 
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-describe('onecard runs in a row share a cached token (gateway with the default 2-minute fetch interval)', () => {
+describe('onecard runs in a row share a cached token (a gateway with the real 2-minute fetch interval)', () => {
   let strict: Sandbox;
   let strictEnv: string;
   beforeAll(async () => {
-    strict = await startSandbox();
+    strict = await startSandbox({ onecard: { tokenRule: 'strict' } });
     strictEnv = join(TMP, 'strict.env');
     writeEnvFor(strictEnv, strict);
   });
@@ -57,7 +57,10 @@ describe('onecard runs in a row share a cached token (gateway with the default 2
   it('two runs started at once share one fetch through the cache lock', async () => {
     // Every reply is held back, so each run's token fetch is still in flight when the other run looks for
     // a token: the second must wait for the first's instead of sending its own (which would be refused).
-    const fresh = await startSandbox({ faults: { latencyMs: scaled(1_500) } });
+    const fresh = await startSandbox({
+      onecard: { tokenRule: 'strict' },
+      faults: { latencyMs: scaled(1_500) },
+    });
     const freshEnv = join(TMP, 'fresh.env');
     writeEnvFor(freshEnv, fresh);
     try {

@@ -29,7 +29,8 @@ describe('campus-pay sandbox --write-env, then the other commands with that file
     // An existing .env keeps the project's own lines.
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, 'MY_APP_SETTING=keep me\nCAMPUS_PAY_ZHIXIAO_APP_ID=stale\n');
-    ({ proc, printed, stderr } = await startSandboxProcess(file));
+    // The real gateway's token rule, so that the runs below must share the cached token.
+    ({ proc, printed, stderr } = await startSandboxProcess(file, ['--strict-tokens']));
   });
   afterAll(async () => {
     const exited = new Promise((r) => proc.once('exit', r));
@@ -39,6 +40,7 @@ describe('campus-pay sandbox --write-env, then the other commands with that file
 
   it('writes every variable, mode 0600, says so on stderr, and round-trips through the .env parser', () => {
     expect(stderr()).toContain(file);
+    expect(stderr()).toContain('token fetches at most one per 120 s per app key');
     if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
     const text = readFileSync(file, 'utf8');
     const vars = parseEnv(text);
@@ -66,7 +68,7 @@ describe('campus-pay sandbox --write-env, then the other commands with that file
       expect(l).toMatch(/^CAMPUS_PAY_[A-Z_]+="-----BEGIN [^"]+\\n-----END [A-Z ]+-----\\n"$/);
   });
 
-  it('two onecard queryCard runs in a row succeed against it (default 2-minute interval); doctor passes', async () => {
+  it('two onecard queryCard runs in a row succeed against it (--strict-tokens: 2-minute interval); doctor passes', async () => {
     const query = ['onecard', 'queryCard', '{"idtype":"sno","id":"2023000001"}'];
     const a = await inProject(...query);
     const b = await inProject(...query);

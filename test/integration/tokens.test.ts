@@ -1,18 +1,70 @@
 /** Token sharing in one process, and the memory of a refused fetch, against the sandbox over HTTP. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore, OneCardClient } from '../../src/index.js';
+import { FileTokenStore, MemoryTokenStore, OneCardClient } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { oneCardOptions } from '../helpers/keys.js';
 import { mockOneCard, tokenAnswer } from '../helpers/mock-onecard.js';
 
 let sb: Sandbox;
 beforeAll(async () => {
-  // The real gateway's rule: one token fetch per app key every 2 minutes.
-  sb = await startSandbox({ onecard: { tokenMinIntervalMs: 120_000, extraAppKeys: ['app-b'] } });
+  // The real gateway's rule, which the sandbox relaxes unless asked: one token fetch per app key every 2 minutes.
+  sb = await startSandbox({ onecard: { tokenRule: 'strict', extraAppKeys: ['app-b', 'app-c', 'app-d'] } });
 });
 afterAll(() => sb.close());
+
+describe("the sandbox relaxes the gateway's 2-minute rule unless asked", () => {
+  const query = (c: OneCardClient) => c.queryCard({ idtype: 'acc', id: '10001' });
+
+  it('by default: a restarted service (a fresh store) fetches again at once, and two services take turns', async () => {
+    const relaxed = await startSandbox();
+    try {
+      expect(relaxed.onecardGateway.tokenMinIntervalMs).toBe(0);
+      // Each client with its own store, as two processes (or one restarted) without a shared store.
+      const fresh = () => new OneCardClient({ ...relaxed.onecard, tokenStore: new MemoryTokenStore() });
+      await query(fresh());
+      await query(fresh());
+      const [a, b] = [fresh(), fresh()];
+      for (let i = 0; i < 3; i++) {
+        await query(a);
+        await query(b);
+      }
+      // Each fetch still invalidated the other's token: a query after it fetched again (40017, then resent).
+      expect(relaxed.onecardGateway.tokenFetches).toBe(2 + 6);
+    } finally {
+      await relaxed.close();
+    }
+  });
+
+  it("'strict' keeps the rule: the second process's fetch is refused with 60048", async () => {
+    expect(sb.onecardGateway.tokenMinIntervalMs).toBe(120_000);
+    // An app key of its own, so the other tests' fetches are not in its way.
+    const own = () =>
+      new OneCardClient({ ...sb.onecard, appKey: 'app-c', tokenStore: new MemoryTokenStore() });
+    await query(own());
+    await expect(query(own())).rejects.toMatchObject({ gatewayCode: '60048' });
+  });
+
+  it('under the strict rule, processes with a FileTokenStore on one directory share the token: no 60048', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'campus-pay-tokens-'));
+    try {
+      // Each client a new store object, as a service restarted, a script, or a second local service.
+      const onDisk = () =>
+        new OneCardClient({ ...sb.onecard, appKey: 'app-d', tokenStore: new FileTokenStore(dir) });
+      const before = sb.onecardGateway.tokenFetches;
+      await query(onDisk());
+      await query(onDisk());
+      await Promise.all([query(onDisk()), query(onDisk())]);
+      expect(sb.onecardGateway.tokenFetches - before).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('one token per gateway + app key per process', () => {
   it('four clients with the default store: one fetch at cold start, 200 calls, no failure', async () => {

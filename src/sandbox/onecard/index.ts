@@ -14,12 +14,25 @@ import { OneCardSettlement } from './settlement.js';
 
 export type { OneCardReply, OneCardSandboxKeys } from './front.js';
 
+/** Whether the sandbox enforces the gateway's 2-minute interval between token fetches. */
+export type SandboxTokenRule = 'relaxed' | 'strict';
+/** The real gateway's interval between token fetches (2.2.1.1). */
+const GATEWAY_TOKEN_INTERVAL_MS = 120_000;
+
 export interface OneCardSandboxOptions {
   /** More app keys the gateway accepts (same keys, separate tokens), e.g. one per business line. */
   extraAppKeys?: string[];
   /** Token lifetime in seconds (default 7200). */
   tokenTtlSeconds?: number;
-  /** Minimum interval between token fetches (default 120000, as the real gateway). */
+  /**
+   * The real gateway refuses a token fetch within 2 minutes of the last one for the app key (60048,
+   * 2.2.1.1). In development that bites: a service restarted within 2 minutes, or an example run right
+   * after the CLI, gets 60048 on every call. So the sandbox relaxes it by default (`'relaxed'`: every fetch
+   * is served); each fetch still invalidates the previous token, as on the gateway, so processes sharing
+   * an app key still need one shared token store. `'strict'` keeps the 2-minute rule, for tests of it.
+   */
+  tokenRule?: SandboxTokenRule;
+  /** Minimum interval between token fetches, in ms; overrides `tokenRule` (relaxed: 0, strict: 120000). */
   tokenMinIntervalMs?: number;
   /** Seconds a payment code lives (default 60). */
   barcodeTtlSeconds?: number;
@@ -54,8 +67,9 @@ export class OneCardSandbox {
     readonly publicUrl: () => string,
     options: OneCardSandboxOptions = {},
   ) {
-    const o = { tokenTtlSeconds: 7200, tokenMinIntervalMs: 120_000, barcodeTtlSeconds: 60, ...options };
-    this.#tokens = new OneCardTokens(o.tokenTtlSeconds, o.tokenMinIntervalMs);
+    const o = { tokenTtlSeconds: 7200, barcodeTtlSeconds: 60, ...options };
+    const interval = o.tokenMinIntervalMs ?? (o.tokenRule === 'strict' ? GATEWAY_TOKEN_INTERVAL_MS : 0);
+    this.#tokens = new OneCardTokens(o.tokenTtlSeconds, interval);
     const { desKey, platformPrivateKey } = keys;
     this.partner = o.partner ?? 'sandbox';
     this.#settlement = new OneCardSettlement(
@@ -73,6 +87,11 @@ export class OneCardSandbox {
     });
     const appKeys = new Set([keys.appKey, ...(o.extraAppKeys ?? [])]);
     this.#front = new OneCardFront(keys, appKeys, this.#tokens, methods);
+  }
+
+  /** The minimum interval between token fetches this sandbox enforces (0 when relaxed). */
+  get tokenMinIntervalMs(): number {
+    return this.#tokens.minIntervalMs;
   }
 
   /** Token fetches served, for tests. */

@@ -133,6 +133,13 @@ describe('the pause after a refused fetch', () => {
       /^failed with business code 60048: the gateway refused a token fetch \(60048 access_token调用次数超限\)\. /,
     );
     expect(first.message).toContain(`no new fetch is tried before ${new Date(T0 + 120_000).toISOString()}.`);
+    // The two ways out, in English and in Chinese, with the wait counted from the refusal.
+    expect(first.message).toMatch(
+      /Two ways out: share one token store .*\(FileTokenStore on one machine, RedisTokenStore across machines\), or wait 120 s/,
+    );
+    expect(first.message).toMatch(
+      /网关拒绝了令牌获取。.*共享一个令牌存储（单机用 FileTokenStore，多机用 RedisTokenStore），或等待 120 秒/,
+    );
     r.allow();
     at(119_999);
     const paused = await r.tokens.get().then(
@@ -144,6 +151,7 @@ describe('the pause after a refused fetch', () => {
     expect(paused.message).toMatch(
       /^failed with business code 60048: token fetches are paused after the gateway refused one \(60048 /,
     );
+    expect(paused.message).toMatch(/or wait 1 s: .*网关拒绝过令牌获取，现暂停获取。.*或等待 1 秒/);
     expect(r.calls()).toBe(1);
     at(120_000);
     expect(await r.tokens.get()).toBe('fresh');

@@ -1,7 +1,8 @@
 /**
- * The CLI's OneCard token cache: a TokenStore on disk, so that consecutive `campus-pay onecard …` runs share
- * one token instead of each fetching its own (the gateway allows one fetch per app key every 2 minutes and
- * every fetch invalidates the previous token; see docs/architecture.md, "tokens").
+ * FileTokenStore: OneCard access tokens on disk, so that processes on one machine share one token
+ * instead of each fetching its own (the gateway allows one fetch per app key every 2 minutes and every
+ * fetch invalidates the previous token; see docs/architecture.md, "tokens"). The CLI keeps its token in
+ * one; a service in development, a script or an example uses one too, and then shares the CLI's token.
  *
  * One JSON file per gateway URL + app key, named by a hash of both; directory 0700, file 0600, replaced by
  * rename. The file also remembers when the last fetch was made or refused, even after its token is gone, so
@@ -11,8 +12,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { StoredToken, TokenLock, TokenStore } from '../core/token-store.js';
 import { CHECKS_MODES, ensurePrivateDir, writePrivateFile } from './private-file.js';
+import type { StoredToken, TokenLock, TokenStore } from './token-store.js';
 
 /** What one cache file holds. `token` and its times are absent once the token was dropped (40017). */
 interface Entry {
@@ -46,6 +47,15 @@ export interface FileTokenStoreOptions {
   onWriteError?: (err: Error) => void;
 }
 
+/**
+ * A TokenStore in a private directory (default: the CLI's, `defaultCacheDir()`), with a cross-process lock.
+ * For development, scripts and services on one machine: a service restarted within 2 minutes, an example
+ * run right after the CLI and two local services all use the one token. Several machines share a
+ * `RedisTokenStore` instead. The token is stored in clear in a file only you can read (0600).
+ *
+ * @example
+ * const onecard = new OneCardClient({ ...options, tokenStore: new FileTokenStore() });
+ */
 export class FileTokenStore implements TokenStore {
   readonly dir: string;
   readonly #onWriteError: (err: Error) => void;

@@ -12,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ConfigurationError } from '../core/errors.js';
+import { ConfigurationError } from './errors.js';
 
 /** POSIX permission bits mean nothing on Windows, where the user profile directory is private already. */
 export const CHECKS_MODES = process.platform !== 'win32';

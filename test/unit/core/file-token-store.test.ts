@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCacheDir, FileTokenStore } from '../../../src/cli/token-cache.js';
+import { defaultCacheDir, FileTokenStore } from '../../../src/core/file-token-store.js';
 import { tokenKey } from '../../../src/core/token-store.js';
 import { TokenManager } from '../../../src/onecard/token.js';
 

@@ -37,17 +37,21 @@ export function loadEnvFile(path = '.env'): void {
   process.loadEnvFile(path);
 }
 
-function need(name: string): string {
-  const v = process.env[name];
+/** Where settings are read from: `process.env`, or a CLI tenant's variables. */
+type Env = Readonly<Record<string, string | undefined>>;
+
+function needIn(name: string, env: Env): string {
+  const v = env[name];
   if (!v) throw new ConfigurationError(name, 'is not set (environment or .env)');
   return v;
 }
 
 /** OneCardClient options from CAMPUS_PAY_ONECARD_* variables; throws ConfigurationError naming a missing one. */
-export function oneCardOptionsFromEnv(): OneCardClientOptions {
+export function oneCardOptionsFromEnv(env: Env = process.env): OneCardClientOptions {
   const e = CAMPUS_PAY_ENV.onecard;
-  const passphrase = process.env[e.privateKeyPassphrase];
-  const token = process.env[e.accessToken];
+  const need = (name: string) => needIn(name, env);
+  const passphrase = env[e.privateKeyPassphrase];
+  const token = env[e.accessToken];
   return {
     // Every token fetch invalidates the token your running services use: reuse theirs when given.
     ...(token ? { tokenStore: seededStore(tokenKey(need(e.gatewayUrl), need(e.appKey)), token) } : {}),
@@ -61,9 +65,10 @@ export function oneCardOptionsFromEnv(): OneCardClientOptions {
 }
 
 /** ZhixiaoPayClient options from CAMPUS_PAY_ZHIXIAO_* variables. */
-export function zhixiaoOptionsFromEnv(): ZhixiaoPayClientOptions {
+export function zhixiaoOptionsFromEnv(env: Env = process.env): ZhixiaoPayClientOptions {
   const e = CAMPUS_PAY_ENV.zhixiao;
-  const paths = process.env[e.paths];
+  const need = (name: string) => needIn(name, env);
+  const paths = env[e.paths];
   let parsed: Record<string, string> | undefined;
   if (paths) {
     try {

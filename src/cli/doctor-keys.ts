@@ -35,7 +35,7 @@ export function expiryCheck(what: string, cert: X509Certificate, now: number, re
       fix: 'check the clock; use the certificate once it is valid',
     };
   const left = Math.floor((to - now) / DAY_MS);
-  if (left < EXPIRY_WARNING_DAYS)
+  if (to - now <= EXPIRY_WARNING_DAYS * DAY_MS)
     return {
       check,
       status: 'warning',

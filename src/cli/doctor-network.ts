@@ -81,11 +81,14 @@ export function networkAdvice(code: string | undefined, host: string): string {
     case 'ECONNRESET':
       return `${host} closed the connection: a proxy or firewall in between, or http where https is served`;
     default:
+      if (code && /CERT|TLS|SELF_SIGNED/.test(code))
+        return `${host}'s TLS certificate is refused (${code}): see the gateway TLS certificate findings`;
       return `${host} cannot be reached${code ? ` (${code})` : ''}`;
   }
 }
 
-const NOT_ABOUT_TRUST = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+/** Verification stops at the first error: after one of dates, the issuer was not judged. */
+const DATES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
 /**
  * The gateway's TLS certificate, read from a handshake with certificate checks off so that an expired or
@@ -117,9 +120,10 @@ export function tlsChecks(url: string, now: number, timeoutMs: number): Promise<
     );
     socket.once('secureConnect', () => {
       const cert = socket.getPeerX509Certificate();
-      // Expiry and names have checks of their own: "trusted" is about the issuer alone.
-      const error = socket.authorizationError;
-      const untrusted = error && !NOT_ABOUT_TRUST.has(String(error)) ? String(error) : undefined;
+      // Expiry and names have checks of their own: "trusted" is about the issuer alone. A name error
+      // comes only after the issuer was verified.
+      const error = socket.authorizationError ? String(socket.authorizationError) : undefined;
+      const untrusted = error && error !== 'ERR_TLS_CERT_ALTNAME_INVALID' ? error : undefined;
       socket.destroy();
       if (!cert) {
         done([
@@ -142,18 +146,24 @@ export function tlsChecks(url: string, now: number, timeoutMs: number): Promise<
                 fix: 'use the host name the certificate was issued for in the gateway URL, or ask the operator for a certificate naming this one',
               }),
         },
-        {
-          check: 'gateway TLS certificate trusted',
-          status: untrusted ? 'failed' : 'ok',
-          detail: untrusted
-            ? `this machine does not trust it (${untrusted})`
-            : `issued by ${cert.issuer.replaceAll('\n', ', ')}`,
-          ...(untrusted
-            ? {
-                fix: "a gateway behind a private CA: give the client its CA certificate (the client's ca option)",
-              }
-            : {}),
-        },
+        untrusted && DATES.has(untrusted)
+          ? {
+              check: 'gateway TLS certificate trusted',
+              status: 'skipped',
+              detail: `not judged: verification stopped at the certificate's dates (${untrusted})`,
+            }
+          : {
+              check: 'gateway TLS certificate trusted',
+              status: untrusted ? 'failed' : 'ok',
+              detail: untrusted
+                ? `this machine does not trust it (${untrusted})`
+                : `issued by ${cert.issuer.replaceAll('\n', ', ')}`,
+              ...(untrusted
+                ? {
+                    fix: "a gateway behind a private CA: give the client its CA certificate (the client's ca option)",
+                  }
+                : {}),
+            },
       ]);
     });
   });

@@ -63,8 +63,12 @@ export function proxyCheck(url: string, env: Env): Check {
   };
 }
 
-/** What a network error code means, and what to look at. */
+/** What a network error code means, and what to look at: `CODE: meaning`, naming the host. */
 export function networkAdvice(code: string | undefined, host: string): string {
+  return code ? `${code}: ${meaning(code, host)}` : `${host} cannot be reached`;
+}
+
+function meaning(code: string, host: string): string {
   switch (code) {
     case 'ECONNREFUSED':
       return `nothing accepts connections at ${host}: the gateway is down, or the URL's port is wrong`;
@@ -81,9 +85,9 @@ export function networkAdvice(code: string | undefined, host: string): string {
     case 'ECONNRESET':
       return `${host} closed the connection: a proxy or firewall in between, or http where https is served`;
     default:
-      if (code && /CERT|TLS|SELF_SIGNED/.test(code))
-        return `${host}'s TLS certificate is refused (${code}): see the gateway TLS certificate findings`;
-      return `${host} cannot be reached${code ? ` (${code})` : ''}`;
+      return /CERT|TLS|SELF_SIGNED/.test(code)
+        ? `${host}'s TLS certificate is refused: see the gateway TLS certificate findings`
+        : `${host} cannot be reached`;
   }
 }
 

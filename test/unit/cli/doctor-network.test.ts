@@ -45,14 +45,15 @@ describe('proxy variables', () => {
 
 describe('network codes name the host and what to look at', () => {
   it.each([
-    ['ECONNREFUSED', /nothing accepts connections at gw\.edu:8080/],
-    ['ENOTFOUND', /gw\.edu:8080 does not resolve/],
-    ['ETIMEDOUT', /gw\.edu:8080 did not answer in time/],
+    ['ECONNREFUSED', /^ECONNREFUSED: nothing accepts connections at gw\.edu:8080/],
+    ['ENOTFOUND', /^ENOTFOUND: the name in gw\.edu:8080 does not resolve/],
+    ['ETIMEDOUT', /^ETIMEDOUT: gw\.edu:8080 did not answer in time/],
     [
       'DEPTH_ZERO_SELF_SIGNED_CERT',
-      /gw\.edu:8080's TLS certificate is refused \(DEPTH_ZERO_SELF_SIGNED_CERT\)/,
+      /^DEPTH_ZERO_SELF_SIGNED_CERT: gw\.edu:8080's TLS certificate is refused/,
     ],
-    [undefined, /gw\.edu:8080 cannot be reached/],
+    ['EWHATEVER', /^EWHATEVER: gw\.edu:8080 cannot be reached$/],
+    [undefined, /^gw\.edu:8080 cannot be reached$/],
   ])('%s', (code, advice) => {
     expect(networkAdvice(code, 'gw.edu:8080')).toMatch(advice);
   });

@@ -30,35 +30,53 @@ function exempt(noProxy: string, host: string, port: number): boolean {
     });
 }
 
+/** How the client's default (axios) sender reaches `url`: directly, exempted by NO_PROXY, or via a proxy. */
+type Route =
+  | { variable?: undefined }
+  | { variable: string; exemptBy: string }
+  | { variable: string; via: string };
+
 /**
- * Which proxy the client's default (axios) sender would send the gateway's calls through, by the
- * HTTP_PROXY / HTTPS_PROXY / ALL_PROXY and NO_PROXY rules it follows. A proxy meant for the internet
- * catching an intranet gateway is a classic outage after a server move, hence a warning, not a verdict.
+ * The route by the HTTP_PROXY / HTTPS_PROXY / ALL_PROXY and NO_PROXY rules the axios sender follows. `via`
+ * is the proxy's address only: its URL may carry a user and password.
+ */
+export function proxyRoute(url: string, env: Env): Route {
+  const u = new URL(url);
+  const scheme = u.protocol.slice(0, -1);
+  const proxy = variable(env, `${scheme}_proxy`) ?? variable(env, 'all_proxy');
+  if (!proxy) return {};
+  const no = variable(env, 'no_proxy');
+  const port = Number(u.port) || (scheme === 'https' ? 443 : 80);
+  if (no && exempt(no[1], u.hostname.toLowerCase(), port)) return { variable: proxy[0], exemptBy: no[0] };
+  let via = 'a proxy';
+  try {
+    via = new URL(proxy[1].includes('://') ? proxy[1] : `${scheme}://${proxy[1]}`).host;
+  } catch {}
+  return { variable: proxy[0], via };
+}
+
+/**
+ * Which proxy the gateway's calls would take. A proxy meant for the internet catching an intranet
+ * gateway is a classic outage after a server move, hence a warning, not a verdict.
  */
 export function proxyCheck(url: string, env: Env): Check {
   const u = new URL(url);
-  const scheme = u.protocol.slice(0, -1);
-  const port = Number(u.port) || (scheme === 'https' ? 443 : 80);
   const check = 'proxy variables';
-  const proxy = variable(env, `${scheme}_proxy`) ?? variable(env, 'all_proxy');
-  if (!proxy)
+  const route = proxyRoute(url, env);
+  if (!route.variable) {
+    const scheme = u.protocol.slice(0, -1).toUpperCase();
+    return { check, status: 'ok', detail: `no ${scheme}_PROXY or ALL_PROXY: ${u.host} is reached directly` };
+  }
+  if ('exemptBy' in route)
     return {
       check,
       status: 'ok',
-      detail: `no ${scheme.toUpperCase()}_PROXY or ALL_PROXY: ${u.host} is reached directly`,
+      detail: `${route.exemptBy} exempts ${u.host} from the proxy in ${route.variable}`,
     };
-  const no = variable(env, 'no_proxy');
-  if (no && exempt(no[1], u.hostname.toLowerCase(), port))
-    return { check, status: 'ok', detail: `${no[0]} exempts ${u.host} from the proxy in ${proxy[0]}` };
-  // The proxy's address only: its URL may carry a user and password.
-  let where = 'a proxy';
-  try {
-    where = new URL(proxy[1].includes('://') ? proxy[1] : `${scheme}://${proxy[1]}`).host;
-  } catch {}
   return {
     check,
     status: 'warning',
-    detail: `${proxy[0]} sends the calls to ${u.host} through ${where}`,
+    detail: `${route.variable} sends the calls to ${u.host} through ${route.via}`,
     fix: `if the gateway is not to be reached through that proxy (e.g. it is on the campus network), add ${u.hostname} to NO_PROXY`,
   };
 }

@@ -21,7 +21,7 @@ import { TOKEN_INVALID } from '../onecard/codes.js';
 import { ZhixiaoPayClient } from '../zhixiao/client.js';
 import { privateKeyOf } from './debug.js';
 import { certificatesIn, expiryCheck, secretFileChecks } from './doctor-keys.js';
-import { networkAdvice, proxyCheck, tlsChecks } from './doctor-network.js';
+import { networkAdvice, proxyCheck, proxyRoute, tlsChecks } from './doctor-network.js';
 import type { Tenant } from './tenants.js';
 
 type Gateway = 'onecard' | 'zhixiao';
@@ -76,9 +76,18 @@ export async function doctor(tenants: Tenant[], options: DoctorOptions = {}): Pr
       continue;
     }
     const gateways = tenant.gateways.filter((g) => !options.gateway || g === options.gateway);
-    if (gateways.length === 0)
+    if (tenant.gateways.length === 0)
+      add(undefined, [
+        {
+          check: 'configured',
+          status: 'failed',
+          detail: 'no gateway is configured',
+          fix: `set ${CAMPUS_PAY_ENV.onecard.gatewayUrl} or ${CAMPUS_PAY_ENV.zhixiao.baseUrl} (environment or .env), or give a config file (--config)`,
+        },
+      ]);
+    else if (gateways.length === 0)
       add(options.gateway, [
-        { check: 'configured', status: 'skipped', detail: `configures ${options.gateway ?? 'no gateway'}` },
+        { check: 'configured', status: 'skipped', detail: `no ${options.gateway} settings` },
       ]);
     for (const gateway of gateways) {
       try {
@@ -157,13 +166,18 @@ async function wayThere(url: string, ctx: Context): Promise<Check[]> {
   return checks;
 }
 
-/** The probe's failure to reach the gateway, naming the host and what the error code means. */
-function unreachable(err: TransportError, url: string): Check {
-  const host = new URL(url).host;
+/**
+ * The probe's failure to reach the gateway, naming the host and what the error code means; through a
+ * proxy, the error may be the proxy's own.
+ */
+function unreachable(err: TransportError, url: string, env: Env): Check {
+  const route = proxyRoute(url, env);
+  const host = 'via' in route ? route.via : new URL(url).host;
+  const code = err.timedOut ? 'ETIMEDOUT' : err.causeCode;
   return {
     check: 'gateway reachable',
     status: 'failed',
-    detail: err.timedOut ? networkAdvice('ETIMEDOUT', host) : networkAdvice(err.causeCode, host),
+    detail: `${'via' in route ? `through the proxy ${route.via} (${route.variable}): ` : ''}${networkAdvice(code, host)}`,
     fix: `check that ${url} is the gateway's address and that this machine may reach it (curl -v ${url})`,
   };
 }
@@ -254,7 +268,7 @@ async function doctorOneCard(env: Env, ctx: Context): Promise<Check[]> {
     () => undefined,
     (e: unknown) => e,
   );
-  if (err instanceof TransportError) return [...checks, unreachable(err, options.gatewayUrl)];
+  if (err instanceof TransportError) return [...checks, unreachable(err, options.gatewayUrl, ctx.env)];
   checks.push(clockCheck(recorder.date(), ctx.now(), CLOCK_LIMIT_S));
   const code = err instanceof GatewayError ? err.gatewayCode : undefined;
   const accepts = 'gateway accepts our signature, app key and timestamp';
@@ -283,7 +297,7 @@ async function doctorZhixiao(env: Env, ctx: Context): Promise<Check[]> {
     () => undefined,
     (e: unknown) => e,
   );
-  if (err instanceof TransportError) return [...checks, unreachable(err, options.baseUrl)];
+  if (err instanceof TransportError) return [...checks, unreachable(err, options.baseUrl, ctx.env)];
   // Zhixiao documents no window for its timestamp: drift is a warning only.
   checks.push(clockCheck(recorder.date(), ctx.now(), undefined));
   const signed = err === undefined || err instanceof GatewayError;

@@ -189,6 +189,27 @@ describe('doctor', () => {
     expect(findings.at(-1)!.detail).not.toMatch(/fetch failed/);
   });
 
+  it("a gateway behind a proxy that is down: the proxy is named, not the gateway's host", async () => {
+    const closed = await listen(() => {});
+    const proxy = new URL(closed.url).host;
+    await closed.close();
+    Object.assign(process.env, {
+      http_proxy: `http://user:pw@${proxy}`,
+      HTTP_PROXY: `http://user:pw@${proxy}`,
+      no_proxy: '',
+      NO_PROXY: '',
+    });
+    const findings = await doctor(tenants({ pay: { zhixiao: zhixiao() } }), {
+      now: () => Date.parse('2030-06-01T00:00:00Z'),
+    });
+    expect(find(findings, 'pay', 'proxy variables')).toMatchObject({ status: 'warning' });
+    expect(findings.at(-1)).toMatchObject({
+      check: 'gateway reachable',
+      status: 'failed',
+      detail: `through the proxy ${proxy} (http_proxy): ECONNREFUSED: nothing accepts connections at ${proxy}: the gateway is down, or the URL's port is wrong`,
+    });
+  });
+
   it('a tenant whose secret variable is unset gets one failure naming the field; the others are checked', async () => {
     delete process.env.DOCTOR_TEST_DES;
     const findings = await doctor(

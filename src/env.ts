@@ -29,7 +29,7 @@ export const CAMPUS_PAY_ENV = {
     aesKey: 'CAMPUS_PAY_ZHIXIAO_AES_KEY',
     paths: 'CAMPUS_PAY_ZHIXIAO_PATHS',
   },
-  /** The env file `…OptionsFromEnv()` read (default `.env`); `loadEnvFile(path)` sets it. */
+  /** The env file `…OptionsFromEnv()` read (default `.env`; `none`: no file); `loadEnvFile(path)` sets it. */
   envFile: 'CAMPUS_PAY_ENV_FILE',
 } as const;
 
@@ -37,9 +37,14 @@ export interface FromEnvOptions {
   /**
    * The file read for variables the environment lacks (it never overrides the environment, and
    * process.env is left as it is). Default: $CAMPUS_PAY_ENV_FILE, else `.env` in the current directory,
-   * read when it exists. `false`: the environment only.
+   * read when it exists. `false` (or $CAMPUS_PAY_ENV_FILE set to `none`): the environment only.
    */
   envFile?: string | false;
+  /**
+   * The variables to read in place of process.env (e.g. one tenant of the CLI's config file). With it,
+   * no file is read unless `envFile` names one.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -62,9 +67,9 @@ interface EnvSource {
 }
 
 function envSource(options: FromEnvOptions): EnvSource {
-  const env = process.env;
-  const named = options.envFile ?? env[CAMPUS_PAY_ENV.envFile];
-  if (named === false)
+  const env = options.env ?? process.env;
+  const named = options.envFile ?? (options.env ? false : env[CAMPUS_PAY_ENV.envFile]);
+  if (named === false || named === 'none')
     return { get: (name) => env[name] || undefined, missing: 'is not set in the environment' };
   const path = named || '.env';
   if (!existsSync(path)) {

@@ -12,11 +12,12 @@ import { zhixiaoMethods } from '../zhixiao/methods.js';
 import { badArgument, resolveMethod } from './args.js';
 import { oneCardFromEnv, zhixiaoFromEnv } from './clients.js';
 import { decrypt, signStringFor, verify } from './debug.js';
-import { doctor } from './doctor.js';
+import { doctor, doctorReport } from './doctor.js';
 import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
 import { EXIT, journalCommand } from './journal.js';
 import { reconcileCommand } from './reconcile.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
+import { CONFIG_ENV, DEFAULT_CONFIG, tenantsFor, useTenant } from './tenants.js';
 
 /** What to do about a token refusal, in the CLI's terms (the library's message says why). */
 function tooOftenHint(): string {
@@ -44,11 +45,13 @@ Commands:
   decrypt <onecard|zhixiao> <ciphertext>         decrypt a captured request / param / ret_content
   verify <onecard|zhixiao> <body|->              verify the signature of a captured body
   sign-string <onecard|zhixiao> <method> [json]  the fields and sign string the SDK would send
-  doctor <onecard|zhixiao>      check keys, clock and the gateway without side effects
+  doctor [onecard|zhixiao]      find expiring certificates, exposed keys, clock skew, gateway faults
   journal <ls|show|sweep>       read and sweep the payment journal (--journal <file> | --redis <url>)
   reconcile <ledger.csv> --out <report.csv>      check your ledger against the gateways, order by order
 
-Options: --env-file <path> (default .env), --no-token-cache, --help
+Options: --env-file <path> (default .env), --no-token-cache, --help,
+  --tenant <name>   use a tenant of the config file (--config <file>, else $${CONFIG_ENV}, else ./${DEFAULT_CONFIG})
+                    instead of the CAMPUS_PAY_* variables; its secrets come from the environment or files
 Run "campus-pay <command> --help" for more.`,
   sandbox: `campus-pay sandbox [--port <n>] [--host <addr>] [--strict-tokens | --token-interval-ms <ms>] [--write-env <file>]
 campus-pay sandbox pay <order> [--fail] [--url <sandbox url>]
@@ -118,12 +121,26 @@ sign string; the access token or appSecret in it is masked unless --reveal.`,
 Prints the exact form fields and sign string the SDK would send. For OneCard <method> is the gateway
 method name (synjones.onecard.query.card). The access token, appSecret and the sign are masked unless
 --reveal.`,
-  doctor: `campus-pay doctor <onecard|zhixiao>
+  doctor: `campus-pay doctor [onecard|zhixiao] [--tenant <name>] [--config <file>] [--strict] [--verbose] [--format json]
 
-Checks, without fetching a token or moving money: that the private key matches the registered public key
-(set ${CAMPUS_PAY_ENV.onecard.merchantPublicKey}), the clock against the gateway's, and that the gateway accepts our
-signature, app key and timestamp. The probe is a query sent by the SDK's client (OneCard: with a token the
-gateway cannot know, so it answers 40017), over the same transport as every call.`,
+Finds, for each tenant (--tenant: that one; else every tenant of the config file; else the environment's
+settings), what would stop the gateway calls, today or soon, without fetching a token or moving money:
+  - certificates (a PKCS#12 private key's, platformPublicKey or merchantPublicKey given as X.509): expired,
+    or ending within 30 days (bare keys have no expiry: said with --verbose);
+  - key and secret files that group or others may read, or that sit in a git work tree (ignored or not);
+  - the private key against the registered public key (set ${CAMPUS_PAY_ENV.onecard.merchantPublicKey});
+  - proxy variables (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY) that would catch the gateway's host;
+  - an https gateway's TLS certificate: expiry, host name, issuer trusted;
+  - the gateway itself: reachable (else the host and what the network error means), this clock against
+    the gateway's (OneCard refuses more than 6 minutes: 40018), and our app key, keys and signature accepted.
+The probe is a query sent by the SDK's client over the same transport as every call (OneCard: with a token
+the gateway cannot know, so it answers 40017).
+
+Output: one line per failure (FAIL) and warning (WARN) with what to do, then a summary; --verbose lists
+every check; --format json prints every finding as JSON.
+
+Exit codes: 0 no failure (warnings allowed, unless --strict); 1 a failure, or a warning with --strict;
+2 the checks could not run (a bad argument or config file; on stderr as JSON).`,
   journal: `campus-pay journal ls [--state <s,…|all>] [--gateway onecard|zhixiao] [--older-than <age>] [--format table|json]
 campus-pay journal show <id|order key>
 campus-pay journal sweep [--gateway onecard|zhixiao] [--older-than <age>] [--state <s,…>] [--concurrency <n>]
@@ -231,6 +248,10 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       resume: { type: 'boolean' },
       overwrite: { type: 'boolean' },
+      config: { type: 'string' },
+      tenant: { type: 'string' },
+      strict: { type: 'boolean' },
+      verbose: { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;
@@ -244,6 +265,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const startsSandbox = command === 'sandbox' && rest[0] === undefined;
   if (!startsSandbox) loadEnvFile(values['env-file']);
+  // A tenant's settings take the place of the environment's for this run (doctor reads each tenant's).
+  if (values.tenant !== undefined && !startsSandbox && command !== 'doctor')
+    useTenant(tenantsFor(values)[0]!);
   switch (command) {
     case 'sandbox': {
       if (rest[0] === 'pay') {
@@ -336,18 +360,25 @@ async function main(argv: string[]): Promise<number> {
       return journalCommand(rest[0], rest.slice(1), values);
     case 'reconcile':
       return reconcileCommand(rest[0], values);
+    case 'doctor': {
+      const gateway = rest[0];
+      if (gateway !== undefined && gateway !== 'onecard' && gateway !== 'zhixiao')
+        throw badArgument(
+          command,
+          '<gateway>',
+          'must be "onecard" or "zhixiao" (or left out: both); see --help',
+        );
+      const findings = await doctor(tenantsFor(values), gateway ? { gateway } : {});
+      const report = doctorReport(findings, { ...values, json: values.format === 'json' });
+      process.stdout.write(report.text);
+      return report.exitCode;
+    }
     case 'decrypt':
     case 'verify':
-    case 'sign-string':
-    case 'doctor': {
+    case 'sign-string': {
       const [gateway, a, b] = rest;
       if (gateway !== 'onecard' && gateway !== 'zhixiao')
         throw badArgument(command, '<gateway>', 'must be "onecard" or "zhixiao"; see --help');
-      if (command === 'doctor') {
-        const checks = await doctor(gateway);
-        print(checks);
-        return checks.some((c) => c.status === 'failed') ? 1 : 0;
-      }
       if (!a) throw badArgument(command, '<argument>', `missing; see campus-pay ${command} --help`);
       if (command === 'decrypt') print(decrypt(gateway, a));
       if (command === 'verify') {
@@ -386,8 +417,8 @@ main(process.argv.slice(2)).then(
       err instanceof CampusPayError ? err.toJSON() : { name: 'Error', message: (err as Error).message };
     if (err instanceof GatewayError && TOO_OFTEN.has(err.gatewayCode)) out.hint = tooOftenHint();
     process.stderr.write(`${JSON.stringify({ error: out }, null, 2)}\n`);
-    // journal and reconcile say "needs attention" with 1, so a run that stopped ends with 2.
+    // journal, reconcile and doctor say "needs attention" with 1, so a run that stopped ends with 2.
     const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
-    process.exitCode = command === 'journal' || command === 'reconcile' ? EXIT.usage : 1;
+    process.exitCode = ['journal', 'reconcile', 'doctor'].includes(command ?? '') ? EXIT.usage : 1;
   },
 );

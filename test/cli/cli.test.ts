@@ -149,7 +149,7 @@ describe('the campus-pay binary', () => {
 
   it('doctor passes against the sandbox without fetching a token', async () => {
     const before = sb.onecardGateway.tokenFetches;
-    const r = await cli('doctor', 'onecard');
+    const r = await cli('doctor', 'onecard', '--format', 'json');
     expect(r.code).toBe(0);
     const checks = JSON.parse(r.out) as Array<{ status: string }>;
     expect(checks.every((c) => c.status === 'ok' || c.status === 'skipped')).toBe(true);
@@ -161,9 +161,9 @@ describe('the campus-pay binary', () => {
   it('doctor zhixiao with a wrong aesKey fails the AES check and names the setting', async () => {
     const wrong = envWith('wrong-aes', 'CAMPUS_PAY_ZHIXIAO_AES_KEY', '0'.repeat(32));
     try {
-      const r = await run('node', [CLI, 'doctor', 'zhixiao', '--env-file', wrong], { env: baseEnv() }).catch(
-        (e) => e,
-      );
+      const r = await run('node', [CLI, 'doctor', 'zhixiao', '--format', 'json', '--env-file', wrong], {
+        env: baseEnv(),
+      }).catch((e) => e);
       scanChildOutput('campus-pay doctor zhixiao (wrong aesKey)', r);
       expect(r.code).toBe(1);
       const checks = JSON.parse(r.stdout) as Array<{ status: string; detail: string }>;
@@ -191,7 +191,7 @@ describe('doctor probes through the SDK client and its transport', () => {
     const origin = new URL(proxy.url).origin;
     try {
       const before = sb.onecardGateway.tokenFetches;
-      const r = await runCli(['doctor', 'onecard', '--env-file', envFile], {
+      const r = await runCli(['doctor', 'onecard', '--format', 'json', '--env-file', envFile], {
         ...baseEnv(),
         HTTP_PROXY: origin,
         http_proxy: origin,
@@ -201,6 +201,11 @@ describe('doctor probes through the SDK client and its transport', () => {
       expect(r.code).toBe(0);
       const checks = JSON.parse(r.out) as Array<{ check: string; status: string; detail: string }>;
       expect(checks.find((c) => c.check.startsWith('clock skew'))?.status).toBe('ok');
+      // The proxy variable catches the gateway's host: a warning naming the proxy, and exit code 0.
+      expect(checks.find((c) => c.check === 'proxy variables')).toMatchObject({
+        status: 'warning',
+        detail: expect.stringContaining(new URL(origin).host),
+      });
       expect(checks.find((c) => c.check.startsWith('gateway accepts'))?.detail).toMatch(/40017/);
       // The probe and the client's one resend after 40017, each with a token the gateway cannot know.
       expect(seen).toEqual([`POST ${sb.onecard.gatewayUrl}`, `POST ${sb.onecard.gatewayUrl}`]);
@@ -215,7 +220,7 @@ describe('doctor probes through the SDK client and its transport', () => {
     const dead = new URL(closed.url).origin;
     await closed.close();
     const file = envWith('dead-gateway', 'CAMPUS_PAY_ONECARD_GATEWAY_URL', `${dead}/gateway`);
-    const r = await runCli(['doctor', 'onecard', '--env-file', file]);
+    const r = await runCli(['doctor', 'onecard', '--format', 'json', '--env-file', file]);
     expect(r.code).toBe(1);
     const checks = JSON.parse(r.out) as Array<{ check: string; status: string; detail: string }>;
     expect(checks.at(-1)).toMatchObject({ check: 'gateway reachable', status: 'failed' });

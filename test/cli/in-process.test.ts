@@ -6,7 +6,7 @@
  * and an argument error. The built binary, started as users start it, is tested by the other files of this
  * folder (the `dist` project, `npm run test:heavy`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -79,7 +79,7 @@ describe('campus-pay, run from the sources in this process', () => {
   });
 
   it('doctor passes against the sandbox', async () => {
-    const r = await campusPay('doctor', 'zhixiao');
+    const r = await campusPay('doctor', 'zhixiao', '--format', 'json');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as Array<{ status: string }>).map((c) => c.status)).not.toContain('failed');
   });
@@ -116,5 +116,74 @@ describe('campus-pay, run from the sources in this process', () => {
     } finally {
       await endpoint.close();
     }
+  });
+});
+
+describe('tenants of a config file (--config, --tenant)', () => {
+  /** Runs with the config's secrets in the environment, and puts the CAMPUS_PAY_* variables back after. */
+  async function withTenants(tenants: unknown, run: (config: string) => Promise<void>) {
+    const config = join(dir, `campus-pay.config.${++runs}.json`);
+    writeFileSync(config, JSON.stringify({ tenants }));
+    writeFileSync(join(dir, 'merchant.pem'), sb.onecard.privateKey, { mode: 0o600 });
+    const saved = { ...process.env };
+    Object.assign(process.env, { INPROC_DES: sb.onecard.desKey, INPROC_ZX_SECRET: sb.zhixiao.appSecret });
+    try {
+      await run(config);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  }
+  const card = () => ({
+    onecard: {
+      gatewayUrl: sb.onecard.gatewayUrl,
+      appKey: sb.onecard.appKey,
+      desKey: { env: 'INPROC_DES' },
+      privateKey: { file: 'merchant.pem' },
+      platformPublicKey: sb.onecard.platformPublicKey,
+    },
+  });
+  const pay = () => ({
+    zhixiao: {
+      baseUrl: sb.zhixiao.baseUrl,
+      appId: sb.zhixiao.appId,
+      appSecret: { env: 'INPROC_ZX_SECRET' },
+      aesKey: { file: 'aes.key' },
+      paths: sb.zhixiao.paths,
+    },
+  });
+
+  it("--tenant runs a gateway command with that tenant's settings in place of the environment's", async () => {
+    writeFileSync(join(dir, 'aes.key'), sb.zhixiao.aesKey, { mode: 0o600 });
+    await withTenants({ card: card(), pay: pay() }, async (config) => {
+      const query = ['onecard', 'queryCard', '{"idtype":"sno","id":"2023000001"}', '--config', config];
+      expect((await campusPay(...query, '--tenant', 'card')).code).toBe(0);
+      // The pay tenant configures no OneCard gateway, whatever the env file says.
+      const other = await campusPay(...query, '--tenant', 'pay');
+      expect([other.code, JSON.parse(other.err).error.option]).toEqual([1, 'CAMPUS_PAY_ONECARD_GATEWAY_URL']);
+    });
+  });
+
+  it('doctor without --tenant checks every tenant: one line per finding, a summary, exit code 0', async () => {
+    await withTenants({ card: card(), pay: pay() }, async (config) => {
+      const r = await campusPay('doctor', '--config', config);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^doctor: 0 failed, \d+ warnings?, \d+ ok, \d+ skipped, 2 tenants/m);
+      const verbose = await campusPay('doctor', '--config', config, '--verbose');
+      expect(verbose.out).toMatch(/^ok {3}card onecard: gateway accepts our signature/m);
+      expect(verbose.out).toMatch(/^ok {3}pay zhixiao: gateway decrypts our param/m);
+    });
+  });
+
+  it('a secret written in the config file stops doctor with exit code 2, naming the field', async () => {
+    const literal = { onecard: { ...card().onecard, desKey: sb.onecard.desKey } };
+    await withTenants({ card: literal }, async (config) => {
+      const r = await campusPay('doctor', '--config', config);
+      expect(r.code).toBe(2);
+      expect(JSON.parse(r.err).error).toMatchObject({
+        code: 'configuration',
+        option: 'tenants.card.onecard.desKey',
+      });
+    });
   });
 });

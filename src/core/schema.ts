@@ -168,7 +168,8 @@ export function validate<S extends z.ZodType>(
   method: string,
   direction: 'request' | 'response' | 'notification',
 ): z.output<S> {
-  const result = schema.safeParse(value);
+  // reportInput: so toIssues can tell a missing field from a wrong one (the inputs go no further).
+  const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) throw new ValidationError(method, direction, toIssues(result.error.issues));
   return result.data;
 }

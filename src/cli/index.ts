@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /** The `campus-pay` command: a sandbox, any gateway method as JSON, and signature debugging. */
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CampusPayError, ConfigurationError, GatewayError } from '../core/errors.js';
+import { closest } from '../core/options.js';
 import { CAMPUS_PAY_ENV, loadEnvFile } from '../env.js';
 import { oneCardMethods } from '../onecard/methods.js';
 import { TOO_OFTEN } from '../onecard/token.js';
@@ -13,7 +14,8 @@ import { oneCardFromEnv, zhixiaoFromEnv } from './clients.js';
 import { decrypt, signStringFor, verify } from './debug.js';
 import { doctor } from './doctor.js';
 import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
-import { EXIT, journalCommand } from './journal.js';
+import { EXIT, EXIT_HELP, exitCodeOf } from './exit.js';
+import { journalCommand } from './journal.js';
 import { reconcileCommand } from './reconcile.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
 import { defaultCacheDir } from './token-cache.js';
@@ -41,8 +43,10 @@ Commands:
   journal <ls|show|sweep>       read and sweep the payment journal (--journal <file> | --redis <url>)
   reconcile <ledger.csv> --out <report.csv>      check your ledger against the gateways, order by order
 
-Options: --env-file <path> (default .env), --no-token-cache, --help
-Run "campus-pay <command> --help" for more.`,
+Options: --env <file> (default .env; --env-file too, but see exit code 9), --no-token-cache, --help
+Run "campus-pay <command> --help" for more, "campus-pay onecard <method> --help" for a method's fields.
+
+${EXIT_HELP}`,
   sandbox: `campus-pay sandbox [--port <n>] [--host <addr>] [--token-interval-ms <ms>] [--write-env <file>]
 campus-pay sandbox pay <order> [--fail] [--url <sandbox url>]
 
@@ -135,8 +139,8 @@ sweep  client.sweep() for each gateway the environment configures (or .env, as f
 Journal entries hold nothing secret (no key, token or signature), and nothing secret is printed.
 
 Exit codes: 0 done; 1 needs attention: (show) no such entry, (sweep) entries that could not be asked or
-that need a person (needs-review); 2 usage or configuration error, or a failure that stopped the run
-(the error is on stderr as JSON); 130 interrupted (Ctrl-C).`,
+that need a person (needs-review); 2 usage or configuration error; 3, 4, 5 a failure that stopped the
+run, by its kind (campus-pay --help; the error is on stderr as JSON); 130 interrupted (Ctrl-C).`,
   reconcile: `campus-pay reconcile <ledger.csv> --out <report.csv> [--resume | --overwrite] [--concurrency <n>]
 
 Checks each row of your ledger against its gateway, one query per order (neither gateway offers a
@@ -171,8 +175,8 @@ holds, checks that its last row is this ledger's row, and continues from the nex
 --overwrite an existing report is left alone. Both files are streamed: memory stays flat on any ledger.
 
 Exit codes: 0 every row matched; 1 some row did not (any other result); 2 usage or configuration error
-(no header, a report of another ledger, no gateway configured), or a failure that stopped the run (on
-stderr as JSON); 130 interrupted (continue with --resume).`,
+(no header, a report of another ledger, no gateway configured); 3, 4, 5 a failure that stopped the run,
+by its kind (campus-pay --help; on stderr as JSON); 130 interrupted (continue with --resume).`,
 };
 
 async function readInput(command: string, arg: string | undefined): Promise<unknown> {
@@ -189,48 +193,86 @@ function print(value: unknown) {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  env: { type: 'string' },
+  'env-file': { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'token-interval-ms': { type: 'string' },
+  token: { type: 'string' },
+  timestamp: { type: 'string' },
+  reveal: { type: 'boolean' },
+  'write-env': { type: 'string' },
+  'no-token-cache': { type: 'boolean' },
+  fail: { type: 'boolean' },
+  url: { type: 'string' },
+  to: { type: 'string' },
+  journal: { type: 'string' },
+  redis: { type: 'string' },
+  'redis-prefix': { type: 'string' },
+  state: { type: 'string' },
+  gateway: { type: 'string' },
+  'older-than': { type: 'string' },
+  concurrency: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'boolean' },
+  overwrite: { type: 'boolean' },
+} as const;
+
+/** The command line, with an unknown or malformed option refused as a usage error naming the closest one. */
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    const flag = /'(-[^']*)'/.exec((err as Error).message)?.[1] ?? '<option>';
+    const near = closest(flag.replace(/^-+/, ''), Object.keys(OPTIONS));
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? `is not an option${near ? `; did you mean --${near}?` : ''}`
+        : (err as Error).message.split('.')[0]!;
+    throw badArgument(argv.find((a) => !a.startsWith('-')) ?? '', flag, `${why} (see --help)`);
+  }
+}
+
+/**
+ * Loads --env (or --env-file, or .env when it exists). A file that is not there or cannot be read is a
+ * configuration error naming the option, not Node's own message.
+ */
+function readEnvFile(path: string | undefined, viaEnv: boolean): void {
+  const option = viaEnv ? '--env' : '--env-file';
+  if (path !== undefined && !existsSync(path))
+    throw new ConfigurationError(
+      option,
+      `${path} does not exist (run "campus-pay sandbox --write-env ${path}", or give another file)`,
+    );
+  try {
+    loadEnvFile(path);
+  } catch (err) {
+    if (err instanceof CampusPayError) throw err;
+    throw new ConfigurationError(
+      option,
+      `cannot read ${path ?? '.env'} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      'env-file': { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'token-interval-ms': { type: 'string' },
-      token: { type: 'string' },
-      timestamp: { type: 'string' },
-      reveal: { type: 'boolean' },
-      'write-env': { type: 'string' },
-      'no-token-cache': { type: 'boolean' },
-      fail: { type: 'boolean' },
-      url: { type: 'string' },
-      to: { type: 'string' },
-      journal: { type: 'string' },
-      redis: { type: 'string' },
-      'redis-prefix': { type: 'string' },
-      state: { type: 'string' },
-      gateway: { type: 'string' },
-      'older-than': { type: 'string' },
-      concurrency: { type: 'string' },
-      format: { type: 'string' },
-      out: { type: 'string' },
-      resume: { type: 'boolean' },
-      overwrite: { type: 'boolean' },
-    },
-  });
+  const { values, positionals } = parse(argv);
   const [command, ...rest] = positionals;
   if (!command || (values.help && !HELP[command])) {
-    process.stdout.write(`${HELP.main}\n`);
-    return command || values.help ? 0 : 1;
+    // Without a command, the help is the error message.
+    (command || values.help ? process.stdout : process.stderr).write(`${HELP.main}\n`);
+    return command || values.help ? EXIT.ok : EXIT.usage;
   }
   if (values.help) {
     process.stdout.write(`${HELP[command]}\n`);
     return 0;
   }
   const startsSandbox = command === 'sandbox' && rest[0] === undefined;
-  if (!startsSandbox) loadEnvFile(values['env-file']);
+  if (!startsSandbox)
+    readEnvFile(values.env === undefined ? values['env-file'] : values.env, values.env !== undefined);
   switch (command) {
     case 'sandbox': {
       if (rest[0] === 'pay') {
@@ -349,9 +391,17 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    default:
-      process.stderr.write(`unknown command "${command}"\n\n${HELP.main}\n`);
-      return 1;
+    default: {
+      const near = closest(
+        command,
+        Object.keys(HELP).filter((c) => c !== 'main'),
+      );
+      throw badArgument(
+        command,
+        '<command>',
+        `"${command}" is not a command${near ? `; did you mean ${near}?` : ''} (campus-pay --help lists them)`,
+      );
+    }
   }
 }
 
@@ -369,8 +419,6 @@ main(process.argv.slice(2)).then(
       err instanceof CampusPayError ? err.toJSON() : { name: 'Error', message: (err as Error).message };
     if (err instanceof GatewayError && TOO_OFTEN.has(err.gatewayCode)) out.hint = tooOftenHint();
     process.stderr.write(`${JSON.stringify({ error: out }, null, 2)}\n`);
-    // journal and reconcile say "needs attention" with 1, so a run that stopped ends with 2.
-    const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
-    process.exitCode = command === 'journal' || command === 'reconcile' ? EXIT.usage : 1;
+    process.exitCode = exitCodeOf(err);
   },
 );

@@ -99,13 +99,13 @@ describe('the campus-pay binary', () => {
     expect(JSON.parse(r.out)).toMatchObject({ status: 1 });
   });
 
-  it('a validation failure is a JSON error on stderr with exit code 1', async () => {
+  it('a validation failure is a JSON error on stderr with exit code 2', async () => {
     const r = await cli(
       'onecard',
       'transfer',
       '{"account":"10001","tranamt":1.5,"src_acctype":"###","dst_acctype":"001"}',
     );
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(JSON.parse(r.err).error).toMatchObject({ code: 'validation', issues: [{ path: 'tranamt' }] });
   });
 
@@ -232,7 +232,7 @@ describe('method names: the table, by SDK or wire name; a raw OneCard method onl
   ])('campus-pay %s %s is refused before any I/O: did you mean %s?', async (gateway, name, near) => {
     const before = sb.onecardGateway.tokenFetches;
     const r = await cli(gateway, name, '{}');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     const error = errorOf(r);
     expect(error).toMatchObject({
       name: 'ValidationError',
@@ -274,7 +274,7 @@ describe('method names: the table, by SDK or wire name; a raw OneCard method onl
 
   it('any other synjones.… name is sent as is through call(), and the gateway answers it', async () => {
     const r = await cli('onecard', 'synjones.onecard.no.such.method', '{"a":1}');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(errorOf(r)).toMatchObject({
       code: 'gateway',
       gatewayCode: '40012',
@@ -295,7 +295,7 @@ describe('method names: the table, by SDK or wire name; a raw OneCard method onl
     const runs = await Promise.all(cases.map(([args]) => cli(...args)));
     runs.forEach((r, i) => {
       const [args, path] = cases[i]!;
-      expect([args, r.code]).toEqual([args, 1]);
+      expect([args, r.code]).toEqual([args, 2]);
       expect(errorOf(r)).toMatchObject({ name: 'ValidationError', code: 'validation', issues: [{ path }] });
     });
   });
@@ -334,9 +334,9 @@ describe('campus-pay sandbox', () => {
 });
 
 describe('campus-pay sandbox --write-env to a path it cannot write', () => {
-  it('stops the sandbox and exits 1 naming --write-env', async () => {
+  it('stops the sandbox and exits 2 naming --write-env', async () => {
     const r = await runCli(['sandbox', '--write-env', join(TMP, 'no', 'such', 'dir', '.env')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(JSON.parse(r.err).error).toMatchObject({ code: 'configuration', option: '--write-env' });
   });
 });

@@ -72,9 +72,9 @@ describe('campus-pay, run from the sources in this process', () => {
     expect(sb.onecardGateway.tokenFetches).toBe(1);
   });
 
-  it('a bad argument is a ValidationError on stderr, exit code 1, nothing sent', async () => {
+  it('a bad argument is a ValidationError on stderr, exit code 2, nothing sent', async () => {
     const r = await campusPay('onecard', 'transfer', '{"account":"10001","tranamt":1.5}');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(JSON.parse(r.err).error).toMatchObject({ code: 'validation' });
   });
 
@@ -116,5 +116,45 @@ describe('campus-pay, run from the sources in this process', () => {
     } finally {
       await endpoint.close();
     }
+  });
+});
+
+describe('every failure: a message on stderr and the exit code of the table in campus-pay --help', () => {
+  const errorOf = (r: { err: string }) => JSON.parse(r.err).error;
+
+  it('--help prints the exit code table', async () => {
+    const r = await campusPay('--help');
+    expect(r.code).toBe(0);
+    for (const code of ['0', '1', '2', '3', '4', '5', '9', '130'])
+      expect(r.out).toMatch(new RegExp(`^  ${code} `, 'm'));
+  });
+
+  it('a mistyped command or option: 2, with the closest one', async () => {
+    const command = await campusPay('onecrad', 'queryCard');
+    expect(command.code).toBe(2);
+    expect(errorOf(command)).toMatchObject({ issues: [{ path: '<command>' }] });
+    expect(errorOf(command).message).toContain('did you mean onecard?');
+    const option = await campusPay('onecard', 'queryCard', '--tokn', 'x');
+    expect(option.code).toBe(2);
+    expect(errorOf(option).message).toContain('did you mean --token?');
+    const none = await campusPay();
+    expect([none.code, none.out]).toEqual([2, '']);
+    expect(none.err).toContain('Usage: campus-pay');
+  });
+
+  it('--env naming a missing file: 2, a configuration error naming the option and the file', async () => {
+    const r = await campusPay('onecard', 'queryCard', '{}', '--env', join(dir, 'missing.env'));
+    expect(r.code).toBe(2);
+    expect(errorOf(r)).toMatchObject({ name: 'ConfigurationError', option: '--env' });
+    expect(errorOf(r).message).toContain('missing.env does not exist');
+  });
+
+  it('the gateway refusing: 3; a validation error names a missing field as required', async () => {
+    const refused = await campusPay('onecard', 'synjones.onecard.no.such.method', '{}');
+    expect(refused.code).toBe(3);
+    expect(errorOf(refused)).toMatchObject({ name: 'GatewayError', gatewayCode: '40012' });
+    const missing = await campusPay('onecard', 'queryCard', '{"idtype":"sno"}');
+    expect(missing.code).toBe(2);
+    expect(errorOf(missing).issues).toEqual([{ path: 'id', message: expect.stringMatching(/^is required/) }]);
   });
 });

@@ -109,7 +109,7 @@ describe('campus-pay sandbox --write-env, then the other commands with that file
     });
 
     const unknown = await inProject('sandbox', 'pay', 'NO-SUCH-ORDER');
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.err).error.message).toContain('NO-SUCH-ORDER');
   });
 
@@ -188,7 +188,7 @@ describe('campus-pay sandbox --write-env, then the other commands with that file
       expect(JSON.parse(refused.out).body).not.toBe('ok');
 
       const noUrl = await inProject('trigger', 'zhixiao');
-      expect(noUrl.code).toBe(1);
+      expect(noUrl.code).toBe(2);
       expect(JSON.parse(noUrl.err).error.message).toContain('--to');
     } finally {
       await Promise.all([zxEndpoint.close(), ocEndpoint.close(), strangerEndpoint.close()]);

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 /** The `campus-pay` command: a sandbox, any gateway method as JSON, and signature debugging. */
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CampusPayError, ConfigurationError, GatewayError } from '../core/errors.js';
@@ -13,10 +12,11 @@ import { badArgument, resolveMethod } from './args.js';
 import { oneCardFromEnv, zhixiaoFromEnv } from './clients.js';
 import { decrypt, signStringFor, verify } from './debug.js';
 import { doctor } from './doctor.js';
-import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
+import { SANDBOX_ENV } from './env-file.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit.js';
 import { journalCommand } from './journal.js';
 import { reconcileCommand } from './reconcile.js';
+import { FAULT_KINDS, FAULT_VALUES, sandboxCommand } from './sandbox.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
 import { defaultCacheDir } from './token-cache.js';
 
@@ -47,15 +47,28 @@ Options: --env <file> (default .env; --env-file too, but see exit code 9), --no-
 Run "campus-pay <command> --help" for more, "campus-pay onecard <method> --help" for a method's fields.
 
 ${EXIT_HELP}`,
-  sandbox: `campus-pay sandbox [--port <n>] [--host <addr>] [--token-interval-ms <ms>] [--write-env <file>]
+  sandbox: `campus-pay sandbox [--write-env <file> [--tenants <n>]] [--fault <fault>]… [--json]
+                  [--port <n>] [--host <addr>] [--token-interval-ms <ms>]
 campus-pay sandbox pay <order> [--fail] [--url <sandbox url>]
 
-Starts the local sandbox (both gateways, pay pages, dashboard) and prints, as JSON, the URL and the
-credentials to give the clients. Stops on Ctrl-C.
+Starts the local sandbox (both gateways, pay pages, dashboard), prints its URLs and what to run next,
+then one line per notification attempt (the order, the URL, the merchant's HTTP status and answer, and
+when the next attempt is due). Stops on Ctrl-C. No key is ever printed. --json prints the same as JSON
+lines (URLs, app key, appid, paths; no key).
 
---write-env <file> also writes every CAMPUS_PAY_* variable of this sandbox to <file> (mode 0600; PEMs
-with \\n escapes; other lines of an existing file are kept), which the other commands read (--env-file,
+--write-env <file> writes every CAMPUS_PAY_* variable of this sandbox to <file> (mode 0600; PEMs
+with \\n escapes; other lines of an existing file are kept), which the other commands read (--env,
 default .env) and so do the examples: "campus-pay sandbox --write-env .env &", then "campus-pay onecard …".
+--tenants <n> (2 to 9) also writes, for tenants 2…n, an app key and an appid this sandbox accepts with
+the same keys: CAMPUS_PAY_TENANT<n>_ONECARD_APP_KEY and CAMPUS_PAY_TENANT<n>_ZHIXIAO_APP_ID.
+
+--fault (repeatable) sets the sandbox's fault knobs (README, "Sandbox"):
+  <kind>                 the next call (or notice) gets it; <kind>:<n> the next n
+  <method>:<kind>[:<n>]  the next n calls of that method, by SDK or gateway name
+                         (e.g. transfer:commitThenDrop:2: the next two transfers are booked, then dropped)
+  <kind>=<share>         that share of every call, 0 to 1 (e.g. serverError=0.1)
+  ${FAULT_VALUES.join('=<n>, ')}=<n> (milliseconds; busyAbove: calls at once)
+  kinds: ${FAULT_KINDS.join(', ')}
 
 "sandbox pay <order>" pays, as the payer would on the pay page, a Zhixiao order (out_trade_no) or a
 OneCard recharge (order_no) of the running sandbox (--url, else ${SANDBOX_ENV.url} from the env file),
@@ -204,6 +217,9 @@ const OPTIONS = {
   timestamp: { type: 'string' },
   reveal: { type: 'boolean' },
   'write-env': { type: 'string' },
+  tenants: { type: 'string' },
+  fault: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
   'no-token-cache': { type: 'boolean' },
   fail: { type: 'boolean' },
   url: { type: 'string' },
@@ -283,43 +299,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (rest[0] !== undefined)
         throw badArgument('sandbox', '<subcommand>', `"${rest[0]}" is not one; see --help`);
-      const { startSandbox } = await import('../sandbox/index.js');
-      // Generated here rather than inside the sandbox so --write-env can hand it to "campus-pay trigger onecard".
-      const platform = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-      const sb = await startSandbox({
-        port: Number(values.port ?? 0),
-        ...(values.host ? { host: values.host } : {}),
-        onecard: {
-          tokenMinIntervalMs: Number(values['token-interval-ms'] ?? 120_000),
-          platformPrivateKey: platform,
-        },
-      });
-      print({ url: sb.url, dashboard: `${sb.url}/`, onecard: sb.onecard, zhixiao: sb.zhixiao });
-      const envPath = values['write-env'];
-      if (envPath) {
-        const vars = sandboxEnv(sb, {
-          merchantPublicKey: createPublicKey(sb.onecard.privateKey)
-            .export({ type: 'spki', format: 'pem' })
-            .toString(),
-          platformPrivateKey: platform.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        });
-        try {
-          writeEnvFile(envPath, vars, `${sb.url}, valid while that sandbox runs`);
-        } catch (err) {
-          await sb.close();
-          throw new ConfigurationError(
-            '--write-env',
-            `cannot write ${envPath} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-          );
-        }
-        process.stderr.write(
-          `wrote ${Object.keys(vars).length} CAMPUS_PAY_* variables to ${envPath} (mode 0600)\n`,
-        );
-      }
-      process.stderr.write(`sandbox listening on ${sb.url} — Ctrl-C to stop\n`);
-      await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
-      await sb.close();
-      return 0;
+      return sandboxCommand(values);
     }
     case 'onecard': {
       const [name, input] = rest;

@@ -52,6 +52,8 @@ export interface CallInfo {
   token: boolean;
   /** A method of kind `money` in the method tables. */
   money: boolean;
+  /** The method's SDK name, when it is one of the tables'. */
+  method?: string;
 }
 
 export interface NextOptions {
@@ -62,12 +64,16 @@ export interface NextOptions {
    * first call, and without this the fault still reaches the call the test makes.
    */
   includeToken?: boolean;
+  /** Only calls of this method (its SDK name, e.g. `transfer`) take it. */
+  method?: string;
 }
 
 export class FaultControls {
   #faults: Faults = {};
   /** Queued by `next`: per kind, calls that skip token calls and calls that take any. */
   readonly #next = new Map<FaultKind, { skipToken: number; any: number }>();
+  /** Queued by `next` with a `method`: per kind and method, how many calls. */
+  readonly #nextOf = new Map<string, number>();
 
   /**
    * The next `count` gateway API calls (or notices, for the notice kinds) get `kind`, whatever the
@@ -76,6 +82,11 @@ export class FaultControls {
    */
   next(kind: FaultKind, countOrOptions: number | NextOptions = 1) {
     const o = typeof countOrOptions === 'number' ? { count: countOrOptions } : countOrOptions;
+    if (o.method !== undefined) {
+      const key = `${kind}:${o.method}`;
+      this.#nextOf.set(key, (this.#nextOf.get(key) ?? 0) + (o.count ?? 1));
+      return;
+    }
     const q = this.#next.get(kind) ?? { skipToken: 0, any: 0 };
     q[o.includeToken ? 'any' : 'skipToken'] += o.count ?? 1;
     this.#next.set(kind, q);
@@ -87,6 +98,7 @@ export class FaultControls {
   clear() {
     this.#faults = {};
     this.#next.clear();
+    this.#nextOf.clear();
   }
   /** The delay for this call: the constant latency, plus `slowMs` when it rolls `slow`. */
   delayMs(call?: CallInfo): number {
@@ -103,6 +115,12 @@ export class FaultControls {
   }
   /** Rolls for a fault: a queued `next` first (token calls only take those queued with `includeToken`). */
   roll(kind: FaultKind, call?: CallInfo): boolean {
+    const of = call?.method === undefined ? undefined : `${kind}:${call.method}`;
+    const left = of === undefined ? 0 : (this.#nextOf.get(of) ?? 0);
+    if (left > 0) {
+      this.#nextOf.set(of!, left - 1);
+      return true;
+    }
     const q = this.#next.get(kind);
     if (q) {
       const from = !call?.token && q.skipToken > 0 ? 'skipToken' : q.any > 0 ? 'any' : undefined;

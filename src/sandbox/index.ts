@@ -9,14 +9,24 @@ import type { AddressInfo } from 'node:net';
 import { type KeyInput, loadPrivateKey } from '../core/crypto.js';
 import { ApiCalls, type ApiFront, readBody, sleep } from './api.js';
 import { FaultControls, type Faults } from './faults.js';
-import { type NotificationRecord, Notifier, type NotifierOptions } from './notifier.js';
+import {
+  type NotificationListener,
+  type NotificationRecord,
+  Notifier,
+  type NotifierOptions,
+} from './notifier.js';
 import { OneCardSandbox, type OneCardSandboxOptions } from './onecard/index.js';
 import { dashboard, payPage, sandboxState } from './pages.js';
 import type { ReplyStyle } from './reply-style.js';
 import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao/index.js';
 
 export type { Faults } from './faults.js';
-export type { NotificationAttempt, NotificationRecord, NotifierOptions } from './notifier.js';
+export type {
+  NotificationAttempt,
+  NotificationListener,
+  NotificationRecord,
+  NotifierOptions,
+} from './notifier.js';
 export type { ReplyStyle } from './reply-style.js';
 export { ZHIXIAO_SANDBOX_PATHS } from './zhixiao/index.js';
 
@@ -48,6 +58,8 @@ export interface SandboxOptions {
     aesKey?: string;
     /** An unpaid order expires after this long (default one hour, as the spec says: 支付有效时间为 1 小时). */
     orderTtlMs?: number;
+    /** More appids the gateway accepts (same appSecret and AES key), e.g. a second tenant. */
+    extraAppIds?: string[];
   };
   notifications?: NotifierOptions;
   faults?: Faults;
@@ -85,6 +97,8 @@ export interface Sandbox {
   onecardGateway: OneCardSandbox;
   zhixiaoGateway: ZhixiaoSandbox;
   notifications: NotificationRecord[];
+  /** Calls `listener` after every notification attempt; returns the unsubscribe. */
+  onNotification(listener: NotificationListener): () => void;
   /** Resolves when every notification sent so far has been acknowledged (or the timeout passes). */
   waitForNotifications(timeoutMs?: number): Promise<void>;
   /** Resolves when no gateway API call is being handled, e.g. a `slow` one its client stopped waiting for. */
@@ -106,7 +120,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     : rsa().privateKey;
   const appKey = oc.appKey ?? 'sandbox-app';
   const desKey = oc.desKey ?? randomBytes(24).toString('base64');
-  const { orderTtlMs, ...zxCredentials } = options.zhixiao ?? {};
+  const { orderTtlMs, extraAppIds, ...zxCredentials } = options.zhixiao ?? {};
   const zx = { ...ZHIXIAO_SPEC_TEST_CREDENTIALS, ...zxCredentials };
 
   let url = '';
@@ -119,7 +133,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     () => url,
     oc,
   );
-  const zhixiao = new ZhixiaoSandbox(zx, notifier, () => url, orderTtlMs === undefined ? {} : { orderTtlMs });
+  const zhixiao = new ZhixiaoSandbox(zx, notifier, () => url, {
+    ...(orderTtlMs === undefined ? {} : { orderTtlMs }),
+    ...(extraAppIds ? { extraAppIds } : {}),
+  });
   const style = options.replyStyle ?? replyStyleFromEnv();
   onecard.replyStyle = style;
   zhixiao.replyStyle = style;
@@ -198,6 +215,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     onecardGateway: onecard,
     zhixiaoGateway: zhixiao,
     notifications: notifier.log,
+    onNotification: (listener) => notifier.subscribe(listener),
     idle: () => calls.idle(),
     async waitForNotifications(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

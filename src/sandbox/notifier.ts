@@ -27,6 +27,16 @@ export interface NotificationRecord {
   duplicate?: boolean;
 }
 
+/**
+ * What a subscriber hears after each attempt: the record, the attempt, and when the next one is due
+ * (undefined once acknowledged or out of attempts). A dropped notice is heard once, without an attempt.
+ */
+export type NotificationListener = (
+  record: NotificationRecord,
+  attempt: NotificationAttempt | undefined,
+  nextInMs: number | undefined,
+) => void;
+
 export interface NotifierOptions {
   /** Delays between attempts in ms; the last one repeats. Default 0, 1 s, 2 s, 5 s, 15 s, 60 s. */
   retryDelaysMs?: number[];
@@ -39,6 +49,7 @@ export class Notifier {
   readonly #delays: number[];
   readonly #max: number;
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #listeners = new Set<NotificationListener>();
   #closed = false;
 
   constructor(
@@ -47,6 +58,20 @@ export class Notifier {
   ) {
     this.#delays = options.retryDelaysMs ?? [0, 1_000, 2_000, 5_000, 15_000, 60_000];
     this.#max = options.maxAttempts ?? 50;
+  }
+
+  /** Calls `listener` after every attempt (e.g. the CLI's one line each); returns the unsubscribe. */
+  subscribe(listener: NotificationListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(...args: Parameters<NotificationListener>) {
+    // A subscriber's mistake must not stop the deliveries.
+    for (const l of this.#listeners)
+      try {
+        l(...args);
+      } catch {}
   }
 
   /**
@@ -64,6 +89,7 @@ export class Notifier {
     const record = this.#record(gateway, ref, url);
     if (this.faults?.roll('dropNotice')) {
       record.dropped = true;
+      this.#emit(record, undefined, undefined);
       return record;
     }
     const copy = this.faults?.roll('duplicateNotice')
@@ -105,12 +131,16 @@ export class Notifier {
         answer = `unreachable: ${(err as Error).message}`;
       }
       const acknowledged = status === 200 && answer.trim() === ack;
-      record.attempts.push({ at: new Date().toISOString(), status, answer, acknowledged });
-      if (acknowledged) {
-        record.acknowledged = true;
-        then?.();
-      } else if (n + 1 < this.#max)
-        this.#schedule(() => attempt(n + 1), this.#delays[Math.min(n + 1, this.#delays.length - 1)]!);
+      const done = { at: new Date().toISOString(), status, answer, acknowledged };
+      record.attempts.push(done);
+      const next =
+        acknowledged || n + 1 >= this.#max
+          ? undefined
+          : this.#delays[Math.min(n + 1, this.#delays.length - 1)]!;
+      if (acknowledged) record.acknowledged = true;
+      this.#emit(record, done, next);
+      if (acknowledged) then?.();
+      else if (next !== undefined) this.#schedule(() => attempt(n + 1), next);
     };
     this.#schedule(() => attempt(0), firstDelayMs);
   }

@@ -11,6 +11,7 @@ import { parseBeijingTime } from '../../core/time.js';
 import { decryptJson, encodeReply, NO_TOKEN, signString, wrapperOf } from '../../onecard/envelope.js';
 import { type OneCardMethodName, oneCardMethods } from '../../onecard/methods.js';
 import { BusinessError, refuse } from '../business-error.js';
+import type { CallInfo } from '../faults.js';
 import { formatProblem } from '../formats.js';
 import { type ReplyStyle, styleReply } from '../reply-style.js';
 import type { OneCardSandboxMethods } from './methods/index.js';
@@ -87,10 +88,14 @@ export class OneCardFront {
   ) {}
 
   /** Whether a form is the token call and whether it moves money, read before any check (for the fault knobs). */
-  describe(form: URLSearchParams): { token: boolean; money: boolean } {
+  describe(form: URLSearchParams): CallInfo {
     const method = form.get('method') ?? '';
     const name = NAME_BY_WIRE.get(method);
-    return { token: method === TOKEN_METHOD, money: !!name && oneCardMethods[name].kind === 'money' };
+    return {
+      token: method === TOKEN_METHOD,
+      money: !!name && oneCardMethods[name].kind === 'money',
+      ...(name ? { method: name } : {}),
+    };
   }
 
   /** Handles one POST to the gateway URL, in the gateway's order of checks. */

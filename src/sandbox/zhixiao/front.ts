@@ -7,6 +7,7 @@ import { aesDecrypt, safeEqual } from '../../core/crypto.js';
 import { encodeReply, requestSign, type ZhixiaoCredentials } from '../../zhixiao/envelope.js';
 import { type ZhixiaoMethodName, zhixiaoMethods } from '../../zhixiao/methods.js';
 import { BusinessError, refuse } from '../business-error.js';
+import type { CallInfo } from '../faults.js';
 import { formatProblem } from '../formats.js';
 import { type ReplyStyle, styleReply } from '../reply-style.js';
 import type { ZhixiaoSandboxMethods } from './methods.js';
@@ -38,6 +39,8 @@ export class ZhixiaoFront {
   constructor(
     readonly credentials: ZhixiaoCredentials,
     readonly methods: ZhixiaoSandboxMethods,
+    /** More appids accepted with the same appSecret and AES key (a second tenant of one sandbox). */
+    readonly extraAppIds: readonly string[] = [],
   ) {}
 
   /** The paths the sandbox serves: the table's, and its own for 2.6–2.8. */
@@ -46,9 +49,13 @@ export class ZhixiaoFront {
   }
 
   /** Whether a call moves money, from its path (Zhixiao has no token call). */
-  describe(path: string): { token: boolean; money: boolean } {
+  describe(path: string): CallInfo {
     const name = NAME_BY_PATH.get(path);
-    return { token: false, money: !!name && zhixiaoMethods[name].kind === 'money' };
+    return {
+      token: false,
+      money: !!name && zhixiaoMethods[name].kind === 'money',
+      ...(name ? { method: name } : {}),
+    };
   }
 
   /** Handles one API POST, in the gateway's order of checks. */
@@ -56,7 +63,8 @@ export class ZhixiaoFront {
     const id = form.get('id') ?? '';
     const param = (form.get('param') ?? '').replaceAll(' ', '+');
     const sign = form.get('sign') ?? '';
-    if (id !== this.credentials.appId) return { ret_code: -1, content: 'appid 不存在' };
+    if (id !== this.credentials.appId && !this.extraAppIds.includes(id))
+      return { ret_code: -1, content: 'appid 不存在' };
     if (this.frozen) return { ret_code: -3, content: '账号被冻结' };
     if (!safeEqual(requestSign(this.credentials, param), sign, { caseInsensitive: true })) {
       return { ret_code: -1, content: '签名错误' };

@@ -6,12 +6,13 @@
  * and an argument error. The built binary, started as users start it, is tested by the other files of this
  * folder (the `dist` project, `npm run test:heavy`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sandboxEnv, writeEnvFile } from '../../src/cli/env-file.js';
-import { ZhixiaoPayClient } from '../../src/index.js';
+import { OneCardClient, OutcomeUnknownError, ZhixiaoPayClient } from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { scanChildOutput } from '../helpers/secret-scan.js';
 import { waitFor } from '../helpers/timeouts.js';
@@ -33,8 +34,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** `campus-pay <args> --env-file <the sandbox's>`, run in this process. */
-async function campusPay(...args: string[]) {
+/**
+ * Starts `campus-pay <args> --env-file <the sandbox's>` in this process; `done` resolves when it has set its
+ * exit code. Its output is captured until then.
+ */
+async function start(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
   const capture = (into: string[]) => (chunk: unknown) => into.push(String(chunk)) > 0;
@@ -44,23 +48,35 @@ async function campusPay(...args: string[]) {
   process.argv = [process.execPath, 'campus-pay', ...args, '--env-file', envFile];
   process.exitCode = undefined;
   process.env.CAMPUS_PAY_CACHE_DIR = join(dir, 'cache');
-  let code: number | undefined;
-  try {
-    await import(/* @vite-ignore */ `${CLI_SOURCE}?run=${++runs}`);
-    await waitFor(`campus-pay ${args[0]} to set its exit code`, () => process.exitCode !== undefined);
-    code = Number(process.exitCode);
-  } finally {
+  const restore = () => {
     stdout.mockRestore();
     stderr.mockRestore();
     process.argv = saved.argv;
     process.exitCode = saved.exitCode;
     if (saved.cache === undefined) delete process.env.CAMPUS_PAY_CACHE_DIR;
     else process.env.CAMPUS_PAY_CACHE_DIR = saved.cache;
-  }
-  const r = { code, out: out.join(''), err: err.join('') };
-  scanChildOutput(`campus-pay ${args.slice(0, 2).join(' ')} (in process)`, { stdout: r.out, stderr: r.err });
-  return r;
+  };
+  const done = (async () => {
+    let code: number | undefined;
+    try {
+      await import(/* @vite-ignore */ `${CLI_SOURCE}?run=${++runs}`);
+      await waitFor(`campus-pay ${args[0]} to set its exit code`, () => process.exitCode !== undefined);
+      code = Number(process.exitCode);
+    } finally {
+      restore();
+    }
+    const r = { code, out: out.join(''), err: err.join('') };
+    scanChildOutput(`campus-pay ${args.slice(0, 2).join(' ')} (in process)`, {
+      stdout: r.out,
+      stderr: r.err,
+    });
+    return r;
+  })();
+  return { out: () => out.join(''), err: () => err.join(''), done };
 }
+
+/** `campus-pay <args> --env-file <the sandbox's>`, run in this process. */
+const campusPay = async (...args: string[]) => (await start(...args)).done;
 
 describe('campus-pay, run from the sources in this process', () => {
   it('a table method by name prints the reply; a second run uses the cached token', async () => {
@@ -156,5 +172,85 @@ describe('every failure: a message on stderr and the exit code of the table in c
     const missing = await campusPay('onecard', 'queryCard', '{"idtype":"sno"}');
     expect(missing.code).toBe(2);
     expect(errorOf(missing).issues).toEqual([{ path: 'id', message: expect.stringMatching(/^is required/) }]);
+  });
+});
+
+describe('campus-pay sandbox, in this process', () => {
+  it('prints no key, writes two tenants, applies --fault, and prints one line per notice attempt', async () => {
+    const file = join(dir, 'sandbox.env');
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    const before = new Set(signals.flatMap((s) => process.listeners(s)));
+    const args = ['--write-env', file, '--tenants', '2', '--fault', 'createOrder:commitThenDrop'];
+    const run = await start('sandbox', ...args);
+    await waitFor('the sandbox to be ready', () => run.out().includes('one line each'));
+    const vars = parseEnv(readFileSync(file, 'utf8'));
+    const printed = run.out() + run.err();
+    expect(printed).toContain(`wrote its credentials to ${file}`);
+    expect(printed).not.toMatch(/PRIVATE KEY|PUBLIC KEY/);
+    for (const secret of ['ONECARD_DES_KEY', 'ZHIXIAO_APP_SECRET', 'ZHIXIAO_AES_KEY'])
+      expect(printed).not.toContain(vars[`CAMPUS_PAY_${secret}`]);
+
+    const notices: string[] = [];
+    const endpoint = await listen((req, res) => {
+      req.resume();
+      notices.push('seen');
+      res.end(notices.length === 1 ? 'not yet' : 'success');
+    });
+    try {
+      const pem = (name: string) => vars[name]!;
+      const tenant2 = new ZhixiaoPayClient({
+        baseUrl: pem('CAMPUS_PAY_ZHIXIAO_BASE_URL'),
+        appId: pem('CAMPUS_PAY_TENANT2_ZHIXIAO_APP_ID'),
+        appSecret: pem('CAMPUS_PAY_ZHIXIAO_APP_SECRET'),
+        aesKey: pem('CAMPUS_PAY_ZHIXIAO_AES_KEY'),
+        paths: JSON.parse(pem('CAMPUS_PAY_ZHIXIAO_PATHS')),
+        proxy: false,
+      });
+      expect(tenant2.appId).not.toBe(vars.CAMPUS_PAY_ZHIXIAO_APP_ID);
+      const order = (n: string) => ({ body: 'CLI', out_trade_no: n, total_fee: 1, notify_url: endpoint.url });
+      // --fault createOrder:commitThenDrop: the first order is booked and its reply lost.
+      await expect(tenant2.createOrder(order(`SBX-A-${Date.now()}`))).rejects.toBeInstanceOf(
+        OutcomeUnknownError,
+      );
+      const created = await tenant2.createOrder(order(`SBX-B-${Date.now()}`));
+      const oneCard2 = new OneCardClient({
+        gatewayUrl: pem('CAMPUS_PAY_ONECARD_GATEWAY_URL'),
+        appKey: pem('CAMPUS_PAY_TENANT2_ONECARD_APP_KEY'),
+        desKey: pem('CAMPUS_PAY_ONECARD_DES_KEY'),
+        privateKey: pem('CAMPUS_PAY_ONECARD_PRIVATE_KEY'),
+        platformPublicKey: pem('CAMPUS_PAY_ONECARD_PLATFORM_PUBLIC_KEY'),
+        proxy: false,
+      });
+      expect(oneCard2.appKey).not.toBe(vars.CAMPUS_PAY_ONECARD_APP_KEY);
+      expect((await oneCard2.queryCard({ idtype: 'sno', id: '2023000001' })).card[0]).toMatchObject({
+        account: '10001',
+      });
+
+      const base = pem('CAMPUS_PAY_SANDBOX_URL');
+      await fetch(`${base}/pay/zhixiao/${created.order_id}/pay`, { method: 'POST' }).then((r) => r.text());
+      await waitFor('the second notice attempt', () => run.out().includes('— acknowledged'));
+      const head = `notice zhixiao ${created.order_id} → ${endpoint.url}`;
+      expect(
+        run
+          .out()
+          .split('\n')
+          .filter((l) => l.startsWith('notice ')),
+      ).toEqual([
+        `${head}: 200 "not yet" — not acknowledged; attempt 2 in 1 s`,
+        `${head}: 200 "success" — acknowledged`,
+      ]);
+    } finally {
+      await endpoint.close();
+      // Ctrl-C, without signalling the test process: the command's own listeners.
+      const added = signals.flatMap((s) =>
+        process
+          .listeners(s)
+          .filter((l) => !before.has(l))
+          .map((l) => [s, l] as const),
+      );
+      for (const [s, l] of added) process.removeListener(s, l);
+      (added[0]![1] as () => void)();
+    }
+    expect((await run.done).code).toBe(0);
   });
 });

@@ -66,7 +66,7 @@ export class ZhixiaoFront {
     if (id !== this.credentials.appId && !this.extraAppIds.includes(id))
       return { ret_code: -1, content: 'appid 不存在' };
     if (this.frozen) return { ret_code: -3, content: '账号被冻结' };
-    if (!safeEqual(requestSign(this.credentials, param), sign, { caseInsensitive: true })) {
+    if (!safeEqual(requestSign(this.credentials, param, id), sign, { caseInsensitive: true })) {
       return { ret_code: -1, content: '签名错误' };
     }
     let body: Record<string, unknown>;

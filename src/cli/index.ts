@@ -15,6 +15,7 @@ import { doctor } from './doctor.js';
 import { SANDBOX_ENV } from './env-file.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit.js';
 import { journalCommand } from './journal.js';
+import { methodHelp } from './method-help.js';
 import { reconcileCommand } from './reconcile.js';
 import { FAULT_KINDS, FAULT_VALUES, sandboxCommand } from './sandbox.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
@@ -120,9 +121,10 @@ notification, or a Zhixiao request/notification (form) or reply (JSON). Prints w
 sign string; the access token or appSecret in it is masked unless --reveal.`,
   'sign-string': `campus-pay sign-string <onecard|zhixiao> <method> [json|-] [--token <t>] [--timestamp "yyyy-MM-dd HH:mm:ss"] [--reveal]
 
-Prints the exact form fields and sign string the SDK would send. For OneCard <method> is the gateway
-method name (synjones.onecard.query.card). The access token, appSecret and the sign are masked unless
---reveal.`,
+Prints the exact form fields and sign string the SDK would send. <method> is a table method by its SDK
+name (queryCard) or gateway name (synjones.onecard.query.card, /pay_api/order_query), or for OneCard any
+other synjones.… name as given; anything else is refused with the closest table method. The access
+token, appSecret and the sign are masked unless --reveal.`,
   doctor: `campus-pay doctor <onecard|zhixiao>
 
 Checks, without fetching a token or moving money: that the private key matches the registered public key
@@ -283,7 +285,9 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? EXIT.ok : EXIT.usage;
   }
   if (values.help) {
-    process.stdout.write(`${HELP[command]}\n`);
+    const gateway = command === 'onecard' || command === 'zhixiao' ? command : undefined;
+    const method = gateway && rest[0] && !rest[0].startsWith('synjones.') ? rest[0] : undefined;
+    process.stdout.write(`${method ? methodHelp(gateway!, method) : HELP[command]}\n`);
     return 0;
   }
   const startsSandbox = command === 'sandbox' && rest[0] === undefined;
@@ -303,10 +307,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'onecard': {
       const [name, input] = rest;
-      const target = resolveMethod('onecard', oneCardMethods, name, {
-        accepts: (n) => n.startsWith('synjones.'),
-        hint: 'a gateway method outside it by its full name, synjones.…',
-      });
+      const target = resolveMethod('onecard', oneCardMethods, name, RAW_ONECARD);
       const { client, noteRefusal } = await oneCardFromEnv(values['no-token-cache'] ?? false);
       const payload = await readInput(command, input);
       try {
@@ -362,7 +363,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (command === 'sign-string') {
         print(
-          signStringFor(gateway, a, await readInput(command, b), {
+          signStringFor(gateway, wireName(gateway, a), await readInput(command, b), {
             ...(values.token ? { token: values.token } : {}),
             ...(values.timestamp ? { timestamp: values.timestamp } : {}),
             reveal: values.reveal ?? false,
@@ -384,6 +385,27 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 }
+
+/**
+ * The gateway's name for `<method>` (SDK or wire name; OneCard: any synjones.… name as given): a
+ * queryCard must not be signed as \`method: queryCard\`. Anything else is refused with the closest name.
+ */
+function wireName(gateway: 'onecard' | 'zhixiao', name: string): string {
+  const target =
+    gateway === 'onecard'
+      ? resolveMethod('onecard', oneCardMethods, name, RAW_ONECARD)
+      : resolveMethod('zhixiao', zhixiaoMethods, name);
+  if ('raw' in target) return target.raw;
+  const table: Record<string, { wire: string | undefined }> =
+    gateway === 'onecard' ? oneCardMethods : zhixiaoMethods;
+  return table[target.method]!.wire ?? target.method;
+}
+
+/** OneCard methods outside the table, by their full name. */
+const RAW_ONECARD = {
+  accepts: (n: string) => n.startsWith('synjones.'),
+  hint: 'a gateway method outside it by its full name, synjones.…',
+};
 
 /** Runs a table method by name: the client has one method per table entry (its type says so). */
 function callTableMethod(client: object, method: string, payload: unknown): Promise<unknown> {

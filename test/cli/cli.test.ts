@@ -138,10 +138,12 @@ describe('the campus-pay binary', () => {
     expect(JSON.parse((await cli('decrypt', 'onecard', s.fields.request)).out)).toEqual({
       query_card: { idtype: 'sno', id: '1' },
     });
-    const z = JSON.parse((await cli('sign-string', 'zhixiao', 'x', '{"out_trade_no":"A"}')).out);
+    const z = JSON.parse((await cli('sign-string', 'zhixiao', 'queryOrder', '{"out_trade_no":"A"}')).out);
     expect(z.signString).toMatch(/<secret>$/);
     expect(z.fields.sign).toBe('<secret>');
-    const zr = JSON.parse((await cli('sign-string', 'zhixiao', 'x', '{"out_trade_no":"A"}', '--reveal')).out);
+    const zr = JSON.parse(
+      (await cli('sign-string', 'zhixiao', 'queryOrder', '{"out_trade_no":"A"}', '--reveal')).out,
+    );
     expect(
       JSON.parse((await cli('verify', 'zhixiao', new URLSearchParams(zr.fields).toString())).out).valid,
     ).toBe(true);

@@ -254,3 +254,44 @@ describe('campus-pay sandbox, in this process', () => {
     expect((await run.done).code).toBe(0);
   });
 });
+
+describe('method names and fields', () => {
+  it('<method> --help lists the fields of the request: name, required or optional, type and limit', async () => {
+    const r = await campusPay('onecard', 'recharge', '--help');
+    expect(r.code).toBe(0);
+    const line = (field: string) =>
+      r.out
+        .split('\n')
+        .find((l) => l.trim().startsWith(`${field} `))
+        ?.trim();
+    expect(line('order_no')).toMatch(/^order_no\s+required\s+string, at most 24 bytes \(UTF-8\), not empty$/);
+    expect(line('order_amount')).toMatch(/^order_amount\s+required\s+integer fen \(分\), at most 16 digits$/);
+    expect(line('order_note')).toMatch(/^order_note\s+optional\s+string, at most 128 bytes \(GBK\)$/);
+    expect(line('client_type')).toMatch(/required\s+one of wap, web,/);
+    // By its gateway name too; a near miss gets the closest name.
+    const wire = await campusPay('zhixiao', '/pay_api/order_create', '--help');
+    expect(wire.out).toMatch(/^\s+out_trade_no\s+required/m);
+    const typo = await campusPay('onecard', 'queryCrad', '--help');
+    expect(typo.code).toBe(2);
+    expect(JSON.parse(typo.err).error.message).toContain('did you mean queryCard?');
+  });
+
+  it('sign-string takes the SDK name and signs the wire method; a typo is refused', async () => {
+    const s = JSON.parse(
+      (
+        await campusPay(
+          'sign-string',
+          'onecard',
+          'queryCard',
+          '{"idtype":"sno","id":"1"}',
+          '--token',
+          'T0KEN-2',
+        )
+      ).out,
+    );
+    expect(s.fields.method).toBe('synjones.onecard.query.card');
+    const typo = await campusPay('sign-string', 'onecard', 'queryCrad', '{}');
+    expect(typo.code).toBe(2);
+    expect(JSON.parse(typo.err).error.message).toContain('did you mean queryCard?');
+  });
+});

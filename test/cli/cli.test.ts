@@ -319,19 +319,31 @@ describe('campus-pay verify zhixiao, a reply', () => {
 });
 
 describe('campus-pay sandbox', () => {
-  it('starts, prints its credentials as JSON, and stops on SIGTERM', async () => {
-    const { proc, stdout, stderr } = await spawnSandbox(['--token-interval-ms', '0'], (out) =>
-      out.trim().endsWith('}'),
+  it('starts, prints its URLs and no key, and stops on SIGTERM', async () => {
+    const { proc, stdout, stderr } = await spawnSandbox(['--token-interval-ms', '0', '--json'], (out) =>
+      out.includes('\n'),
     );
-    const info = JSON.parse(stdout());
-    expect(info.onecard.privateKey).toContain('BEGIN PRIVATE KEY');
+    const info = JSON.parse(stdout().split('\n')[0]!);
+    expect(info.onecard).toEqual({ gatewayUrl: expect.any(String), appKey: expect.any(String) });
+    expect(stdout()).not.toMatch(/KEY|SECRET|"desKey"|"aesKey"|"appSecret"/);
     const res = await fetch(`${info.url}/api/state`);
     expect((await res.json()).cards.length).toBeGreaterThan(0);
     const exited = new Promise<number | null>((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
-    // Its stdout prints the generated credentials on purpose (that is the command); stderr may not.
-    scanChildOutput('campus-pay sandbox', { stderr: stderr() });
+    scanChildOutput('campus-pay sandbox', { stdout: stdout(), stderr: stderr() });
+  });
+});
+
+describe('the built package', () => {
+  it('errors keep their class names (bundling must not make them _CampusPayError)', async () => {
+    const dist = await import(join(import.meta.dirname, '..', '..', 'dist', 'index.js'));
+    const classes = Object.entries(dist).filter(([k, v]) => /Error$/.test(k) && typeof v === 'function');
+    expect(classes.length).toBeGreaterThan(5);
+    for (const [name, cls] of classes) expect([name, (cls as { name: string }).name]).toEqual([name, name]);
+    // As the binary prints them.
+    const r = await runCli(['onecard', 'queryCard', '{}', '--env', join(TMP, 'missing.env')]);
+    expect([r.code, JSON.parse(r.err).error.name]).toEqual([2, 'ConfigurationError']);
   });
 });
 

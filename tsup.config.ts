@@ -12,4 +12,7 @@ export default defineConfig({
   target: 'node20',
   splitting: true,
   shims: true,
+  // Bundling renames classes that refer to themselves (CampusPayError → _CampusPayError); errors name
+  // themselves from their class, so keep the names.
+  keepNames: true,
 });

@@ -7,8 +7,8 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import type { Finding } from './doctor.js';
 import { CHECKS_MODES } from '../core/private-file.js';
+import type { Finding } from './doctor.js';
 
 type Check = Omit<Finding, 'tenant' | 'gateway'>;
 

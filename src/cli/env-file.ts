@@ -38,6 +38,18 @@ export function sandboxEnv(
 }
 
 /**
+ * A second (third, …) tenant of the same sandbox: its own OneCard app key and Zhixiao appid, which the
+ * sandbox accepts with the first tenant's keys, as `CAMPUS_PAY_TENANT<n>_ONECARD_APP_KEY` and
+ * `CAMPUS_PAY_TENANT<n>_ZHIXIAO_APP_ID`. Every other setting is the first tenant's.
+ */
+export function tenantEnv(n: number, appKey: string, appId: string): Record<string, string> {
+  return {
+    [`CAMPUS_PAY_TENANT${n}_ONECARD_APP_KEY`]: appKey,
+    [`CAMPUS_PAY_TENANT${n}_ZHIXIAO_APP_ID`]: appId,
+  };
+}
+
+/**
  * One `NAME=value` line in the syntax of Node's `process.loadEnvFile`: a multi-line value (a PEM) as a
  * double-quoted string with `\n` escapes, which the loader turns back into newlines.
  */

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /** The `campus-pay` command: a sandbox, any gateway method as JSON, and signature debugging. */
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CampusPayError, ConfigurationError, GatewayError } from '../core/errors.js';
 import { defaultCacheDir } from '../core/file-token-store.js';
+import { closest } from '../core/options.js';
 import { CAMPUS_PAY_ENV, loadEnvFile } from '../env.js';
 import { oneCardMethods } from '../onecard/methods.js';
 import { TOO_OFTEN } from '../onecard/token.js';
@@ -13,22 +13,18 @@ import { badArgument, resolveMethod } from './args.js';
 import { oneCardFromEnv, zhixiaoFromEnv } from './clients.js';
 import { decrypt, signStringFor, verify } from './debug.js';
 import { doctor, doctorReport } from './doctor.js';
-import { SANDBOX_ENV, sandboxEnv, writeEnvFile } from './env-file.js';
-import { EXIT, journalCommand } from './journal.js';
+import { SANDBOX_ENV } from './env-file.js';
+import { EXIT, EXIT_HELP, exitCodeOf } from './exit.js';
+import { journalCommand } from './journal.js';
+import { methodHelp } from './method-help.js';
 import { reconcileCommand } from './reconcile.js';
+import { FAULT_KINDS, FAULT_VALUES, sandboxCommand } from './sandbox.js';
 import { paySandboxOrder, sandboxUrl, trigger } from './sandbox-tools.js';
 import { CONFIG_ENV, DEFAULT_CONFIG, tenantsFor, useTenant } from './tenants.js';
 
 /** What to do about a token refusal, in the CLI's terms (the library's message says why). */
 function tooOftenHint(): string {
   return `OneCard allows one access-token fetch per app key every 2 minutes, and each fetch invalidates the token fetched before. Fixes: (1) share one token store between every process using this app key: this CLI keeps its token in ${defaultCacheDir()} between runs (unless --no-token-cache), where a script or a service on this machine shares it through FileTokenStore, and services on several machines use RedisTokenStore; (2) set ${CAMPUS_PAY_ENV.onecard.accessToken} to the token your services hold, so the CLI fetches none; (3) wait 2 minutes and run again.`;
-}
-
-/** What the sandbox does with token fetches, said at startup: it differs from the real gateway by default. */
-function tokenRuleLine(intervalMs: number): string {
-  return intervalMs === 0
-    ? 'token fetches relaxed: no 2-minute interval as on the real gateway (--strict-tokens keeps it)'
-    : `token fetches at most one per ${intervalMs / 1000} s per app key (60048 inside it)`;
 }
 
 const HELP: Record<string, string> = {
@@ -49,24 +45,39 @@ Commands:
   journal <ls|show|sweep>       read and sweep the payment journal (--journal <file> | --redis <url>)
   reconcile <ledger.csv> --out <report.csv>      check your ledger against the gateways, order by order
 
-Options: --env-file <path> (default .env), --no-token-cache, --help,
+Options: --env <file> (default .env; --env-file too, but see exit code 9), --no-token-cache, --help,
   --tenant <name>   use a tenant of the config file (--config <file>, else $${CONFIG_ENV}, else ./${DEFAULT_CONFIG})
                     instead of the CAMPUS_PAY_* variables; its secrets come from the environment or files
-Run "campus-pay <command> --help" for more.`,
-  sandbox: `campus-pay sandbox [--port <n>] [--host <addr>] [--strict-tokens | --token-interval-ms <ms>] [--write-env <file>]
+Run "campus-pay <command> --help" for more, "campus-pay onecard <method> --help" for a method's fields.
+
+${EXIT_HELP}`,
+  sandbox: `campus-pay sandbox [--write-env <file> [--tenants <n>]] [--fault <fault>]… [--json]
+                  [--port <n>] [--host <addr>] [--strict-tokens | --token-interval-ms <ms>]
 campus-pay sandbox pay <order> [--fail] [--url <sandbox url>]
 
-Starts the local sandbox (both gateways, pay pages, dashboard) and prints, as JSON, the URL and the
-credentials to give the clients. Stops on Ctrl-C.
+Starts the local sandbox (both gateways, pay pages, the console), prints its URLs and what to run next,
+then one line per notification attempt (the order, the URL, the merchant's HTTP status and answer, and
+when the next attempt is due). Stops on Ctrl-C. No key is ever printed. --json prints the same as JSON
+lines (URLs, app key, appid, paths; no key).
 
 Token fetches are relaxed: the real gateway refuses a fetch within 2 minutes of the last one (60048),
 this sandbox serves every fetch, so restarting your service or running an example after the CLI works.
 Each fetch still invalidates the previous token, as on the gateway. --strict-tokens keeps the 2-minute
 rule (to test how your service lives with it); --token-interval-ms <ms> sets another interval.
 
---write-env <file> also writes every CAMPUS_PAY_* variable of this sandbox to <file> (mode 0600; PEMs
-with \\n escapes; other lines of an existing file are kept), which the other commands read (--env-file,
+--write-env <file> writes every CAMPUS_PAY_* variable of this sandbox to <file> (mode 0600; PEMs
+with \\n escapes; other lines of an existing file are kept), which the other commands read (--env,
 default .env) and so do the examples: "campus-pay sandbox --write-env .env &", then "campus-pay onecard …".
+--tenants <n> (2 to 9) also writes, for tenants 2…n, an app key and an appid this sandbox accepts with
+the same keys: CAMPUS_PAY_TENANT<n>_ONECARD_APP_KEY and CAMPUS_PAY_TENANT<n>_ZHIXIAO_APP_ID.
+
+--fault (repeatable) sets the sandbox's fault knobs (README, "Sandbox"):
+  <kind>                 the next call (or notice) gets it; <kind>:<n> the next n
+  <method>:<kind>[:<n>]  the next n calls of that method, by SDK or gateway name
+                         (e.g. transfer:commitThenDrop:2: the next two transfers are booked, then dropped)
+  <kind>=<share>         that share of every call, 0 to 1 (e.g. serverError=0.1)
+  ${FAULT_VALUES.join('=<n>, ')}=<n> (milliseconds; busyAbove: calls at once)
+  kinds: ${FAULT_KINDS.join(', ')}
 
 "sandbox pay <order>" pays, as the payer would on the pay page, a Zhixiao order (out_trade_no) or a
 OneCard recharge (order_no) of the running sandbox (--url, else ${SANDBOX_ENV.url} from the env file),
@@ -118,9 +129,10 @@ notification, or a Zhixiao request/notification (form) or reply (JSON). Prints w
 sign string; the access token or appSecret in it is masked unless --reveal.`,
   'sign-string': `campus-pay sign-string <onecard|zhixiao> <method> [json|-] [--token <t>] [--timestamp "yyyy-MM-dd HH:mm:ss"] [--reveal]
 
-Prints the exact form fields and sign string the SDK would send. For OneCard <method> is the gateway
-method name (synjones.onecard.query.card). The access token, appSecret and the sign are masked unless
---reveal.`,
+Prints the exact form fields and sign string the SDK would send. <method> is a table method by its SDK
+name (queryCard) or gateway name (synjones.onecard.query.card, /pay_api/order_query), or for OneCard any
+other synjones.… name as given; anything else is refused with the closest table method. The access
+token, appSecret and the sign are masked unless --reveal.`,
   doctor: `campus-pay doctor [onecard|zhixiao] [--tenant <name>] [--config <file>] [--strict] [--verbose] [--format json]
 
 Finds, for each tenant (--tenant: that one; else every tenant of the config file; else the environment's
@@ -164,8 +176,8 @@ sweep  client.sweep() for each gateway the environment configures (or .env, as f
 Journal entries hold nothing secret (no key, token or signature), and nothing secret is printed.
 
 Exit codes: 0 done; 1 needs attention: (show) no such entry, (sweep) entries that could not be asked or
-that need a person (needs-review); 2 usage or configuration error, or a failure that stopped the run
-(the error is on stderr as JSON); 130 interrupted (Ctrl-C).`,
+that need a person (needs-review); 2 usage or configuration error; 3, 4, 5 a failure that stopped the
+run, by its kind (campus-pay --help; the error is on stderr as JSON); 130 interrupted (Ctrl-C).`,
   reconcile: `campus-pay reconcile <ledger.csv> --out <report.csv> [--resume | --overwrite] [--concurrency <n>]
 
 Checks each row of your ledger against its gateway, one query per order (neither gateway offers a
@@ -200,8 +212,8 @@ holds, checks that its last row is this ledger's row, and continues from the nex
 --overwrite an existing report is left alone. Both files are streamed: memory stays flat on any ledger.
 
 Exit codes: 0 every row matched; 1 some row did not (any other result); 2 usage or configuration error
-(no header, a report of another ledger, no gateway configured), or a failure that stopped the run (on
-stderr as JSON); 130 interrupted (continue with --resume).`,
+(no header, a report of another ledger, no gateway configured); 3, 4, 5 a failure that stopped the run,
+by its kind (campus-pay --help; on stderr as JSON); 130 interrupted (continue with --resume).`,
 };
 
 async function readInput(command: string, arg: string | undefined): Promise<unknown> {
@@ -218,53 +230,96 @@ function print(value: unknown) {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  env: { type: 'string' },
+  'env-file': { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'token-interval-ms': { type: 'string' },
+  token: { type: 'string' },
+  timestamp: { type: 'string' },
+  reveal: { type: 'boolean' },
+  'write-env': { type: 'string' },
+  tenants: { type: 'string' },
+  fault: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  'no-token-cache': { type: 'boolean' },
+  fail: { type: 'boolean' },
+  url: { type: 'string' },
+  to: { type: 'string' },
+  journal: { type: 'string' },
+  redis: { type: 'string' },
+  'redis-prefix': { type: 'string' },
+  state: { type: 'string' },
+  gateway: { type: 'string' },
+  'older-than': { type: 'string' },
+  concurrency: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'boolean' },
+  overwrite: { type: 'boolean' },
+  'strict-tokens': { type: 'boolean' },
+  config: { type: 'string' },
+  tenant: { type: 'string' },
+  strict: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+} as const;
+
+/** The command line, with an unknown or malformed option refused as a usage error naming the closest one. */
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    const flag = /'(-[^']*)'/.exec((err as Error).message)?.[1] ?? '<option>';
+    const near = closest(flag.replace(/^-+/, ''), Object.keys(OPTIONS));
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? `is not an option${near ? `; did you mean --${near}?` : ''}`
+        : (err as Error).message.split('.')[0]!;
+    throw badArgument(argv.find((a) => !a.startsWith('-')) ?? '', flag, `${why} (see --help)`);
+  }
+}
+
+/**
+ * Loads --env (or --env-file, or .env when it exists). A file that is not there or cannot be read is a
+ * configuration error naming the option, not Node's own message.
+ */
+function readEnvFile(path: string | undefined, viaEnv: boolean): void {
+  const option = viaEnv ? '--env' : '--env-file';
+  if (path !== undefined && !existsSync(path))
+    throw new ConfigurationError(
+      option,
+      `${path} does not exist (run "campus-pay sandbox --write-env ${path}", or give another file)`,
+    );
+  try {
+    loadEnvFile(path);
+  } catch (err) {
+    if (err instanceof CampusPayError) throw err;
+    throw new ConfigurationError(
+      option,
+      `cannot read ${path ?? '.env'} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      'env-file': { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'token-interval-ms': { type: 'string' },
-      'strict-tokens': { type: 'boolean' },
-      token: { type: 'string' },
-      timestamp: { type: 'string' },
-      reveal: { type: 'boolean' },
-      'write-env': { type: 'string' },
-      'no-token-cache': { type: 'boolean' },
-      fail: { type: 'boolean' },
-      url: { type: 'string' },
-      to: { type: 'string' },
-      journal: { type: 'string' },
-      redis: { type: 'string' },
-      'redis-prefix': { type: 'string' },
-      state: { type: 'string' },
-      gateway: { type: 'string' },
-      'older-than': { type: 'string' },
-      concurrency: { type: 'string' },
-      format: { type: 'string' },
-      out: { type: 'string' },
-      resume: { type: 'boolean' },
-      overwrite: { type: 'boolean' },
-      config: { type: 'string' },
-      tenant: { type: 'string' },
-      strict: { type: 'boolean' },
-      verbose: { type: 'boolean' },
-    },
-  });
+  const { values, positionals } = parse(argv);
   const [command, ...rest] = positionals;
   if (!command || (values.help && !HELP[command])) {
-    process.stdout.write(`${HELP.main}\n`);
-    return command || values.help ? 0 : 1;
+    // Without a command, the help is the error message.
+    (command || values.help ? process.stdout : process.stderr).write(`${HELP.main}\n`);
+    return command || values.help ? EXIT.ok : EXIT.usage;
   }
   if (values.help) {
-    process.stdout.write(`${HELP[command]}\n`);
+    const gateway = command === 'onecard' || command === 'zhixiao' ? command : undefined;
+    const method = gateway && rest[0] && !rest[0].startsWith('synjones.') ? rest[0] : undefined;
+    process.stdout.write(`${method ? methodHelp(gateway!, method) : HELP[command]}\n`);
     return 0;
   }
   const startsSandbox = command === 'sandbox' && rest[0] === undefined;
-  if (!startsSandbox) loadEnvFile(values['env-file']);
+  if (!startsSandbox)
+    readEnvFile(values.env === undefined ? values['env-file'] : values.env, values.env !== undefined);
   // A tenant's settings take the place of the environment's for this run (doctor reads each tenant's).
   if (values.tenant !== undefined && !startsSandbox && command !== 'doctor')
     useTenant(tenantsFor(values)[0]!);
@@ -278,54 +333,11 @@ async function main(argv: string[]): Promise<number> {
       }
       if (rest[0] !== undefined)
         throw badArgument('sandbox', '<subcommand>', `"${rest[0]}" is not one; see --help`);
-      const { startSandbox } = await import('../sandbox/index.js');
-      // Generated here rather than inside the sandbox so --write-env can hand it to "campus-pay trigger onecard".
-      const platform = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-      const interval = values['token-interval-ms'];
-      const sb = await startSandbox({
-        port: Number(values.port ?? 0),
-        ...(values.host ? { host: values.host } : {}),
-        onecard: {
-          tokenRule: values['strict-tokens'] ? 'strict' : 'relaxed',
-          ...(interval === undefined ? {} : { tokenMinIntervalMs: Number(interval) }),
-          platformPrivateKey: platform,
-        },
-      });
-      print({ url: sb.url, dashboard: `${sb.url}/`, onecard: sb.onecard, zhixiao: sb.zhixiao });
-      const envPath = values['write-env'];
-      if (envPath) {
-        const vars = sandboxEnv(sb, {
-          merchantPublicKey: createPublicKey(sb.onecard.privateKey)
-            .export({ type: 'spki', format: 'pem' })
-            .toString(),
-          platformPrivateKey: platform.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        });
-        try {
-          writeEnvFile(envPath, vars, `${sb.url}, valid while that sandbox runs`);
-        } catch (err) {
-          await sb.close();
-          throw new ConfigurationError(
-            '--write-env',
-            `cannot write ${envPath} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-          );
-        }
-        process.stderr.write(
-          `wrote ${Object.keys(vars).length} CAMPUS_PAY_* variables to ${envPath} (mode 0600)\n`,
-        );
-      }
-      process.stderr.write(
-        `sandbox listening on ${sb.url} — ${tokenRuleLine(sb.onecardGateway.tokenMinIntervalMs)} — Ctrl-C to stop\n`,
-      );
-      await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
-      await sb.close();
-      return 0;
+      return sandboxCommand(values);
     }
     case 'onecard': {
       const [name, input] = rest;
-      const target = resolveMethod('onecard', oneCardMethods, name, {
-        accepts: (n) => n.startsWith('synjones.'),
-        hint: 'a gateway method outside it by its full name, synjones.…',
-      });
+      const target = resolveMethod('onecard', oneCardMethods, name, RAW_ONECARD);
       const { client, noteRefusal } = await oneCardFromEnv(values['no-token-cache'] ?? false);
       const payload = await readInput(command, input);
       try {
@@ -388,7 +400,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (command === 'sign-string') {
         print(
-          signStringFor(gateway, a, await readInput(command, b), {
+          signStringFor(gateway, wireName(gateway, a), await readInput(command, b), {
             ...(values.token ? { token: values.token } : {}),
             ...(values.timestamp ? { timestamp: values.timestamp } : {}),
             reveal: values.reveal ?? false,
@@ -397,11 +409,40 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    default:
-      process.stderr.write(`unknown command "${command}"\n\n${HELP.main}\n`);
-      return 1;
+    default: {
+      const near = closest(
+        command,
+        Object.keys(HELP).filter((c) => c !== 'main'),
+      );
+      throw badArgument(
+        command,
+        '<command>',
+        `"${command}" is not a command${near ? `; did you mean ${near}?` : ''} (campus-pay --help lists them)`,
+      );
+    }
   }
 }
+
+/**
+ * The gateway's name for `<method>` (SDK or wire name; OneCard: any synjones.… name as given): a
+ * queryCard must not be signed as \`method: queryCard\`. Anything else is refused with the closest name.
+ */
+function wireName(gateway: 'onecard' | 'zhixiao', name: string): string {
+  const target =
+    gateway === 'onecard'
+      ? resolveMethod('onecard', oneCardMethods, name, RAW_ONECARD)
+      : resolveMethod('zhixiao', zhixiaoMethods, name);
+  if ('raw' in target) return target.raw;
+  const table: Record<string, { wire: string | undefined }> =
+    gateway === 'onecard' ? oneCardMethods : zhixiaoMethods;
+  return table[target.method]!.wire ?? target.method;
+}
+
+/** OneCard methods outside the table, by their full name. */
+const RAW_ONECARD = {
+  accepts: (n: string) => n.startsWith('synjones.'),
+  hint: 'a gateway method outside it by its full name, synjones.…',
+};
 
 /** Runs a table method by name: the client has one method per table entry (its type says so). */
 function callTableMethod(client: object, method: string, payload: unknown): Promise<unknown> {
@@ -417,8 +458,6 @@ main(process.argv.slice(2)).then(
       err instanceof CampusPayError ? err.toJSON() : { name: 'Error', message: (err as Error).message };
     if (err instanceof GatewayError && TOO_OFTEN.has(err.gatewayCode)) out.hint = tooOftenHint();
     process.stderr.write(`${JSON.stringify({ error: out }, null, 2)}\n`);
-    // journal, reconcile and doctor say "needs attention" with 1, so a run that stopped ends with 2.
-    const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
-    process.exitCode = ['journal', 'reconcile', 'doctor'].includes(command ?? '') ? EXIT.usage : 1;
+    process.exitCode = exitCodeOf(err);
   },
 );

@@ -17,10 +17,8 @@ import { FileJournalStore } from '../core/journal-file.js';
 import type { SweepProgress, SweepSummary } from '../core/sweep.js';
 import { badArgument } from './args.js';
 import { configuredClients } from './clients.js';
+import { EXIT } from './exit.js';
 import { count, duration, progressBar } from './progress.js';
-
-/** Exit codes of the journal commands (and reconcile's): documented in --help. */
-export const EXIT = { ok: 0, attention: 1, usage: 2, interrupted: 130 } as const;
 
 /**
  * Ctrl-C (or SIGTERM) stops a long run cleanly instead of killing it: the signal aborts what is under way,

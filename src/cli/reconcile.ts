@@ -11,7 +11,8 @@ import { type ReconcileResult, type ReconcileStatus, reconcile } from '../core/r
 import { badArgument } from './args.js';
 import { configuredClients } from './clients.js';
 import { type CsvRecord, csvLine, csvRecords } from './csv.js';
-import { concurrency, EXIT, interruptible } from './journal.js';
+import { EXIT } from './exit.js';
+import { concurrency, interruptible } from './journal.js';
 import { count, progressBar } from './progress.js';
 
 /** The ledger's columns (header names; any order, other columns ignored). */

@@ -288,9 +288,20 @@ export class OutcomeUnknownError extends CampusPayError {
   }
 }
 
-/** Turns a zod-style issue list into ours; an unknown key becomes an issue at that key. */
+/**
+ * Turns a zod-style issue list into ours; an unknown key becomes an issue at that key. A field that is
+ * absent reads "is required" rather than zod's "expected string, received undefined" (when the issue
+ * carries its `input`, as `validate` asks zod to report).
+ */
 export function toIssues(
-  issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }>,
+  issues: ReadonlyArray<{
+    path: PropertyKey[];
+    message: string;
+    code?: string;
+    keys?: string[];
+    expected?: string;
+    input?: unknown;
+  }>,
 ): ValidationIssue[] {
   return issues.flatMap((i) => {
     const at = i.path.map(String);
@@ -300,6 +311,14 @@ export function toIssues(
         message: 'is not a field of this request (a typo?); nothing was sent',
       }));
     }
-    return [{ path: at.join('.'), message: i.message }];
+    return [{ path: at.join('.'), message: missing(i) ?? i.message }];
   });
+}
+
+/** "is required", with the schema's own rule when it has one (zod's default names only the type). */
+function missing(i: { code?: string; expected?: string; input?: unknown; message: string }) {
+  if (i.code !== 'invalid_type' || !('input' in i) || i.input !== undefined) return undefined;
+  return i.message.startsWith('Invalid input')
+    ? `is required${i.expected ? ` (${i.expected})` : ''}`
+    : `is required: ${i.message}`;
 }

@@ -10,14 +10,18 @@ const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** A string of at most `max` UTF-8 bytes (the specs count bytes: a Chinese character is 3). */
 export const bytes = (max: number) =>
-  z.string().refine((s) => utf8Bytes(s) <= max, { message: `must be at most ${max} bytes in UTF-8` });
+  z
+    .string()
+    .refine((s) => utf8Bytes(s) <= max, { message: `must be at most ${max} bytes in UTF-8` })
+    .meta({ limit: `at most ${max} bytes (UTF-8)` });
 
 /** A required, non-empty string of at most `max` UTF-8 bytes. */
 export const requiredBytes = (max: number) =>
   z
     .string()
     .min(1, { message: 'must not be empty' })
-    .refine((s) => utf8Bytes(s) <= max, { message: `must be at most ${max} bytes in UTF-8` });
+    .refine((s) => utf8Bytes(s) <= max, { message: `must be at most ${max} bytes in UTF-8` })
+    .meta({ limit: `at most ${max} bytes (UTF-8)` });
 
 /** GBK byte length: 2 per character outside ASCII (CJK, full-width punctuation), 1 for ASCII. */
 const gbkBytes = (s: string) => {
@@ -31,9 +35,12 @@ const gbkBytes = (s: string) => {
  * character as 2 bytes, not UTF-8's 3.
  */
 export const gbk = (max: number) =>
-  z.string().refine((s) => gbkBytes(s) <= max, {
-    message: `must be at most ${max} bytes in GBK (a Chinese character counts 2)`,
-  });
+  z
+    .string()
+    .refine((s) => gbkBytes(s) <= max, {
+      message: `must be at most ${max} bytes in GBK (a Chinese character counts 2)`,
+    })
+    .meta({ limit: `at most ${max} bytes (GBK)` });
 
 /**
  * An amount in integer fen (分), as a number: a positive safe integer with at most `digits` digits.
@@ -44,7 +51,8 @@ export const fen = (digits = 10) =>
     .number({ message: 'must be an amount in integer fen (a number)' })
     .int({ message: 'must be an integer number of fen (分); fractions of a fen do not exist' })
     .positive({ message: 'must be greater than 0 fen' })
-    .max(10 ** digits - 1, { message: `must have at most ${digits} digits` });
+    .max(10 ** digits - 1, { message: `must have at most ${digits} digits` })
+    .meta({ limit: `integer fen (分), at most ${digits} digits` });
 
 /** An absolute http(s) URL with no whitespace, quotes or angle brackets (nothing to split a header or an attribute on). */
 export const httpUrl = (max?: number) =>
@@ -168,7 +176,8 @@ export function validate<S extends z.ZodType>(
   method: string,
   direction: 'request' | 'response' | 'notification',
 ): z.output<S> {
-  const result = schema.safeParse(value);
+  // reportInput: so toIssues can tell a missing field from a wrong one (the inputs go no further).
+  const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) throw new ValidationError(method, direction, toIssues(result.error.issues));
   return result.data;
 }

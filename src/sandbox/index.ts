@@ -61,6 +61,8 @@ export interface SandboxOptions {
     aesKey?: string;
     /** An unpaid order expires after this long (default one hour, as the spec says: 支付有效时间为 1 小时). */
     orderTtlMs?: number;
+    /** More appids the gateway accepts (same appSecret and AES key), e.g. a second tenant. */
+    extraAppIds?: string[];
   };
   notifications?: NotifierOptions;
   faults?: Faults;
@@ -125,7 +127,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     : rsa().privateKey;
   const appKey = oc.appKey ?? 'sandbox-app';
   const desKey = oc.desKey ?? randomBytes(24).toString('base64');
-  const { orderTtlMs, ...zxCredentials } = options.zhixiao ?? {};
+  const { orderTtlMs, extraAppIds, ...zxCredentials } = options.zhixiao ?? {};
   const zx = { ...ZHIXIAO_SPEC_TEST_CREDENTIALS, ...zxCredentials };
 
   let url = '';
@@ -141,7 +143,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     () => url,
     oc,
   );
-  const zhixiao = new ZhixiaoSandbox(zx, notifier, () => url, orderTtlMs === undefined ? {} : { orderTtlMs });
+  const zhixiao = new ZhixiaoSandbox(zx, notifier, () => url, {
+    ...(orderTtlMs === undefined ? {} : { orderTtlMs }),
+    ...(extraAppIds ? { extraAppIds } : {}),
+  });
   const style = options.replyStyle ?? replyStyleFromEnv();
   onecard.replyStyle = style;
   zhixiao.replyStyle = style;

@@ -99,13 +99,13 @@ describe('the campus-pay binary', () => {
     expect(JSON.parse(r.out)).toMatchObject({ status: 1 });
   });
 
-  it('a validation failure is a JSON error on stderr with exit code 1', async () => {
+  it('a validation failure is a JSON error on stderr with exit code 2', async () => {
     const r = await cli(
       'onecard',
       'transfer',
       '{"account":"10001","tranamt":1.5,"src_acctype":"###","dst_acctype":"001"}',
     );
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(JSON.parse(r.err).error).toMatchObject({ code: 'validation', issues: [{ path: 'tranamt' }] });
   });
 
@@ -138,10 +138,12 @@ describe('the campus-pay binary', () => {
     expect(JSON.parse((await cli('decrypt', 'onecard', s.fields.request)).out)).toEqual({
       query_card: { idtype: 'sno', id: '1' },
     });
-    const z = JSON.parse((await cli('sign-string', 'zhixiao', 'x', '{"out_trade_no":"A"}')).out);
+    const z = JSON.parse((await cli('sign-string', 'zhixiao', 'queryOrder', '{"out_trade_no":"A"}')).out);
     expect(z.signString).toMatch(/<secret>$/);
     expect(z.fields.sign).toBe('<secret>');
-    const zr = JSON.parse((await cli('sign-string', 'zhixiao', 'x', '{"out_trade_no":"A"}', '--reveal')).out);
+    const zr = JSON.parse(
+      (await cli('sign-string', 'zhixiao', 'queryOrder', '{"out_trade_no":"A"}', '--reveal')).out,
+    );
     expect(
       JSON.parse((await cli('verify', 'zhixiao', new URLSearchParams(zr.fields).toString())).out).valid,
     ).toBe(true);
@@ -237,7 +239,7 @@ describe('method names: the table, by SDK or wire name; a raw OneCard method onl
   ])('campus-pay %s %s is refused before any I/O: did you mean %s?', async (gateway, name, near) => {
     const before = sb.onecardGateway.tokenFetches;
     const r = await cli(gateway, name, '{}');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     const error = errorOf(r);
     expect(error).toMatchObject({
       name: 'ValidationError',
@@ -279,7 +281,7 @@ describe('method names: the table, by SDK or wire name; a raw OneCard method onl
 
   it('any other synjones.… name is sent as is through call(), and the gateway answers it', async () => {
     const r = await cli('onecard', 'synjones.onecard.no.such.method', '{"a":1}');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(errorOf(r)).toMatchObject({
       code: 'gateway',
       gatewayCode: '40012',
@@ -300,7 +302,7 @@ describe('method names: the table, by SDK or wire name; a raw OneCard method onl
     const runs = await Promise.all(cases.map(([args]) => cli(...args)));
     runs.forEach((r, i) => {
       const [args, path] = cases[i]!;
-      expect([args, r.code]).toEqual([args, 1]);
+      expect([args, r.code]).toEqual([args, 2]);
       expect(errorOf(r)).toMatchObject({ name: 'ValidationError', code: 'validation', issues: [{ path }] });
     });
   });
@@ -322,28 +324,38 @@ describe('campus-pay verify zhixiao, a reply', () => {
 });
 
 describe('campus-pay sandbox', () => {
-  it('starts, prints its credentials as JSON, says its token rule is relaxed, and stops on SIGTERM', async () => {
-    const { proc, stdout, stderr } = await spawnSandbox(
-      [],
-      (out, err) => out.trim().endsWith('}') && err.includes('listening'),
-    );
-    expect(stderr()).toMatch(/token fetches relaxed: no 2-minute interval .*--strict-tokens/);
-    const info = JSON.parse(stdout());
-    expect(info.onecard.privateKey).toContain('BEGIN PRIVATE KEY');
+  it('starts, prints its URLs and no key, and stops on SIGTERM', async () => {
+    const { proc, stdout, stderr } = await spawnSandbox(['--json'], (out) => out.includes('\n'));
+    const info = JSON.parse(stdout().split('\n')[0]!);
+    expect(info.onecard).toEqual({ gatewayUrl: expect.any(String), appKey: expect.any(String) });
+    expect(stdout()).not.toMatch(/KEY|SECRET|"desKey"|"aesKey"|"appSecret"/);
+    // Relaxed by default: every token fetch is served (the real gateway's 2-minute rule is --strict-tokens).
+    expect(info.tokenMinIntervalMs).toBe(0);
     const res = await fetch(`${info.url}/api/state`);
     expect((await res.json()).cards.length).toBeGreaterThan(0);
     const exited = new Promise<number | null>((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
-    // Its stdout prints the generated credentials on purpose (that is the command); stderr may not.
-    scanChildOutput('campus-pay sandbox', { stderr: stderr() });
+    scanChildOutput('campus-pay sandbox', { stdout: stdout(), stderr: stderr() });
+  });
+});
+
+describe('the built package', () => {
+  it('errors keep their class names (bundling must not make them _CampusPayError)', async () => {
+    const dist = await import(join(import.meta.dirname, '..', '..', 'dist', 'index.js'));
+    const classes = Object.entries(dist).filter(([k, v]) => /Error$/.test(k) && typeof v === 'function');
+    expect(classes.length).toBeGreaterThan(5);
+    for (const [name, cls] of classes) expect([name, (cls as { name: string }).name]).toEqual([name, name]);
+    // As the binary prints them.
+    const r = await runCli(['onecard', 'queryCard', '{}', '--env', join(TMP, 'missing.env')]);
+    expect([r.code, JSON.parse(r.err).error.name]).toEqual([2, 'ConfigurationError']);
   });
 });
 
 describe('campus-pay sandbox --write-env to a path it cannot write', () => {
-  it('stops the sandbox and exits 1 naming --write-env', async () => {
+  it('stops the sandbox and exits 2 naming --write-env', async () => {
     const r = await runCli(['sandbox', '--write-env', join(TMP, 'no', 'such', 'dir', '.env')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(JSON.parse(r.err).error).toMatchObject({ code: 'configuration', option: '--write-env' });
   });
 });

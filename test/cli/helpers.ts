@@ -1,11 +1,11 @@
 /** What the CLI test files share: the built binary, a scratch directory, and a runner that scans output. */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { parseEnv, promisify } from 'node:util';
 import type { JournalStore } from '../../src/core/journal.js';
 import { OneCardClient } from '../../src/onecard/client.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
@@ -48,11 +48,8 @@ export const runCli = async (args: string[], env: NodeJS.ProcessEnv = baseEnv())
     (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
-  // The secret scan reads all CLI output, except what `--reveal` is asked to show and the credentials
-  // `campus-pay sandbox` prints by design (its generated keys; its stderr is still scanned).
-  const printsCredentials = args[0] === 'sandbox' && args[1] !== 'pay';
-  if (!args.includes('--reveal'))
-    scanChildOutput(`campus-pay ${args.slice(0, 2).join(' ')}`, printsCredentials ? { ...r, stdout: '' } : r);
+  // The secret scan reads all CLI output, except what `--reveal` is asked to show.
+  if (!args.includes('--reveal')) scanChildOutput(`campus-pay ${args.slice(0, 2).join(' ')}`, r);
   return { code: r.code, out: r.stdout, err: r.stderr };
 };
 
@@ -74,13 +71,35 @@ export async function spawnSandbox(args: string[], ready: (out: string, err: str
   return { proc, stdout: () => out, stderr: () => err };
 }
 
-/** Starts `campus-pay sandbox --write-env <file> [args]` and waits for the file. */
+/**
+ * Starts `campus-pay sandbox --write-env <file> --json` and waits for the file. `printed` is what it
+ * printed (no key) with the credentials of the file it wrote, in the shape of `Sandbox`.
+ */
 export async function startSandboxProcess(file: string, args: string[] = []) {
   const { proc, stdout, stderr } = await spawnSandbox(
-    ['--write-env', file, ...args],
-    (_out, err) => existsSync(file) && err.includes('listening'),
+    ['--write-env', file, '--json', ...args],
+    (out) => existsSync(file) && out.includes('\n'),
   );
-  return { proc, printed: JSON.parse(stdout()), stderr };
+  const info = JSON.parse(stdout().split('\n')[0]!);
+  const v = parseEnv(readFileSync(file, 'utf8'));
+  const printed = {
+    url: info.url as string,
+    printedKeys: /KEY|SECRET/.test(stdout()),
+    onecard: {
+      ...info.onecard,
+      desKey: v.CAMPUS_PAY_ONECARD_DES_KEY!,
+      privateKey: v.CAMPUS_PAY_ONECARD_PRIVATE_KEY!,
+      platformPublicKey: v.CAMPUS_PAY_ONECARD_PLATFORM_PUBLIC_KEY!,
+      proxy: false as const,
+    },
+    zhixiao: {
+      ...info.zhixiao,
+      appSecret: v.CAMPUS_PAY_ZHIXIAO_APP_SECRET!,
+      aesKey: v.CAMPUS_PAY_ZHIXIAO_AES_KEY!,
+      proxy: false as const,
+    },
+  };
+  return { proc, printed, stderr };
 }
 
 export function listen(handler: RequestListener) {

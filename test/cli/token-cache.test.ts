@@ -42,7 +42,7 @@ describe('onecard runs in a row share a cached token (a gateway with the real 2-
 
     // Without the cache a third run fetches again: the gateway refuses, and stderr says why and what to do.
     const uncached = await inDir(cacheDir, '--no-token-cache');
-    expect(uncached.code).toBe(1);
+    expect(uncached.code).toBe(3);
     const { error } = JSON.parse(uncached.err);
     expect(error).toMatchObject({ code: 'gateway', gatewayCode: '60048' });
     expect(error.message).toMatch(/2 minutes/);
@@ -82,10 +82,10 @@ describe('onecard runs in a row share a cached token (a gateway with the real 2-
     // An empty cache while another process holds the only token: like a second machine.
     const cacheDir = join(TMP, 'refused-cache');
     const refused = await inDir(cacheDir);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(3);
     expect(JSON.parse(refused.err).error).toMatchObject({ gatewayCode: '60048' });
     const paused = await inDir(cacheDir);
-    expect(paused.code).toBe(1);
+    expect(paused.code).toBe(3);
     const { error } = JSON.parse(paused.err);
     expect(error).toMatchObject({ gatewayCode: '60048' });
     expect(error.message).toMatch(/not sent/);

@@ -39,6 +39,8 @@ export class ZhixiaoFront {
   constructor(
     readonly credentials: ZhixiaoCredentials,
     readonly methods: ZhixiaoSandboxMethods,
+    /** More appids accepted with the same appSecret and AES key (a second tenant of one sandbox). */
+    readonly extraAppIds: readonly string[] = [],
   ) {}
 
   /** The paths the sandbox serves: the table's, and its own for 2.6–2.8. */
@@ -57,9 +59,10 @@ export class ZhixiaoFront {
     const id = form.get('id') ?? '';
     const param = (form.get('param') ?? '').replaceAll(' ', '+');
     const sign = form.get('sign') ?? '';
-    if (id !== this.credentials.appId) return { ret_code: -1, content: 'appid 不存在' };
+    if (id !== this.credentials.appId && !this.extraAppIds.includes(id))
+      return { ret_code: -1, content: 'appid 不存在' };
     if (this.frozen) return { ret_code: -3, content: '账号被冻结' };
-    if (!safeEqual(requestSign(this.credentials, param), sign, { caseInsensitive: true })) {
+    if (!safeEqual(requestSign(this.credentials, param, id), sign, { caseInsensitive: true })) {
       return { ret_code: -1, content: '签名错误' };
     }
     let body: Record<string, unknown>;

@@ -31,12 +31,13 @@ export class ZhixiaoSandbox {
     readonly credentials: ZhixiaoCredentials,
     readonly notifier: Notifier,
     readonly publicUrl: () => string,
-    options: { orderTtlMs?: number } = {},
+    options: { orderTtlMs?: number; extraAppIds?: readonly string[] } = {},
   ) {
     this.#settlement = new ZhixiaoSettlement(credentials, notifier, options.orderTtlMs ?? 3_600_000);
     this.#front = new ZhixiaoFront(
       credentials,
       zhixiaoSandboxMethods({ settlement: this.#settlement, publicUrl }),
+      options.extraAppIds,
     );
   }
 

@@ -1,7 +1,7 @@
 /**
  * docs/ and its Chinese mirror docs/zh-CN/ stay in step, as the two READMEs do (./readme.test.ts): every page
- * has a twin, the same outline, the same code blocks and tables of the same shape; each page links to its
- * twin, and every relative link of either language reaches a file (and a heading) that exists.
+ * has a twin, the same outline, the same code blocks and tables of the same shape whose code and figure cells
+ * are the same; each page links to its twin, and every relative link of either language reaches a file (and a heading) that exists.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -18,13 +18,28 @@ const prose = (md: string) => md.replace(FENCE, '');
 const headings = (md: string) => [...prose(md).matchAll(/^(#+) (.*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
 const outline = (md: string) => headings(md).map(([level]) => level);
 
-/** Each table as its row count and the cell count of each row (`\|` is a pipe inside a cell). */
-const tableShapes = (md: string) =>
+/** Each table as rows of cells (`\|` is a pipe inside a cell). */
+const tables = (md: string) =>
   (prose(md).match(/(?:^\|.*\n?)+/gm) ?? []).map((t) =>
     t
       .trim()
       .split('\n')
-      .map((row) => row.replaceAll('\\|', '').split('|').length),
+      .map((row) => row.split(/(?<!\\)\|/).map((cell) => cell.trim())),
+  );
+const shapes = (md: string) => JSON.stringify(tables(md).map((t) => t.map((row) => row.length)));
+/** A cell that is one code span or a figure: a translation keeps it as it is. */
+const verbatim = (cell: string) => /^(\*\*)?(`[^`]+`|[-−+\d.,\s×%✓✗]*\d[-−+\d.,\s×%✓✗]*)(\*\*)?$/.test(cell);
+/** Where both have a table cell at the same place, the English one verbatim, and they differ. */
+const changedCells = (en: string, zh: string) =>
+  tables(en).flatMap((t, i) =>
+    t.flatMap((row, r) =>
+      row.flatMap((cell, c) => {
+        const other = tables(zh)[i]?.[r]?.[c];
+        return verbatim(cell) && other !== undefined && other !== cell
+          ? [`table ${i + 1}, row ${r + 1}: ${cell} ≠ ${other}`]
+          : [];
+      }),
+    ),
   );
 
 /** GitHub's anchor for a heading: lower case, punctuation out (letters of any script stay), spaces → `-`. */
@@ -71,8 +86,8 @@ function differences(en: string, zh: string): string[] {
   a.forEach((block, i) => {
     if (b[i] !== undefined && b[i] !== block) out.push(`code block ${i + 1} differs`);
   });
-  if (JSON.stringify(tableShapes(en)) !== JSON.stringify(tableShapes(zh))) out.push('table shapes differ');
-  return out;
+  if (shapes(en) !== shapes(zh)) out.push('table shapes differ');
+  return [...out, ...changedCells(en, zh)];
 }
 
 describe('the checks themselves', () => {
@@ -81,10 +96,11 @@ describe('the checks themselves', () => {
   const zh =
     '# 标题\n\n## 甲\n\n```sh\n# not a heading\nnpm test\n```\n\n| 甲 | 乙 |\n|---|---|\n| `x` | 乙 |\n';
   it('accept a faithful translation', () => expect(differences(en, zh)).toEqual([]));
-  it('catch a heading on one side only, a changed code block, a changed table', () => {
+  it('catch a heading on one side only, a changed code block, a changed table or a changed code cell', () => {
     expect(differences(en, `${zh}\n### 多出来的\n`)).toEqual(['outline: # ## ≠ # ## ###']);
     expect(differences(en, zh.replace('npm test', 'npm  test'))).toEqual(['code block 1 differs']);
     expect(differences(en, zh.replace('| `x` | 乙 |', '| `x` | 乙 | 丙 |'))).toEqual(['table shapes differ']);
+    expect(differences(en, zh.replace('| `x` |', '| `z` |'))).toEqual(['table 1, row 3: `x` ≠ `z`']);
   });
   it('find the anchors GitHub makes', () => {
     expect(slug('Payment journal')).toBe('payment-journal');
@@ -111,7 +127,7 @@ describe('docs/zh-CN mirrors docs/', () => {
   for (const page of en.filter((f) => zh.includes(f))) {
     const english = readFileSync(join(DOCS, page), 'utf8');
     const chinese = readFileSync(join(ZH, page), 'utf8');
-    it(`${page}: same outline, same code blocks in order, tables of the same shape`, () => {
+    it(`${page}: same outline, same code blocks in order, tables of the same shape and figures`, () => {
       expect(differences(english, chinese)).toEqual([]);
     });
     it(`${page}: each links to the other`, () => {

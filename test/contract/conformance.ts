@@ -4,7 +4,7 @@
  * `npm run conformance` writes them; test/contract/conformance.test.ts fails when the doc differs.
  */
 import { type OneCardMethod, oneCardMethods, type ZhixiaoMethod, zhixiaoMethods } from '../../src/index.js';
-import { docPath, type Lang, spliceBlock } from '../helpers/doc-twins.js';
+import { docPath, fill, type Lang, spliceBlock } from '../helpers/doc-twins.js';
 import { allFields, ENVELOPES, GATEWAYS, type Gateway, NOTICES, TABLES } from './cases.js';
 import { DEPARTURES, type Departure, departuresOf } from './departures.js';
 import type { SpecField } from './spec-tables.js';
@@ -100,9 +100,6 @@ const NOTES_ZH: Record<string, string> = {
   '22 digits': '22 位数字',
   '0 支付成功, other: an error': '0 支付成功，其他：错误',
 };
-
-const fill = (text: string, values: Record<string, string>) =>
-  text.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? '');
 
 const esc = (s: string) => s.replaceAll('|', '\\|');
 const row = (cells: string[]) => `| ${cells.map(esc).join(' | ')} |`;

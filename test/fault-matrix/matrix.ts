@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { MemoryTokenStore, OneCardClient, OutcomeUnknownError, ZhixiaoPayClient } from '../../src/index.js';
 import type { FaultKind } from '../../src/sandbox/faults.js';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { blockOf, docPath, type Lang } from '../helpers/doc-twins.js';
+import { blockOf, docPath, fill, type Lang } from '../helpers/doc-twins.js';
 import { type Ctx, METHOD_CASES } from '../helpers/method-cases.js';
 import { scaled } from '../helpers/timeouts.js';
 
@@ -163,7 +163,7 @@ function cellText(cell: Cell, lang: Lang): string {
         ? WORDS.once[lang]
         : p === 0
           ? WORDS.none[lang]
-          : WORDS.times[lang].replace('{n}', `${p}`);
+          : fill(WORDS.times[lang], { n: `${p}` });
   return `${WORDS.unknown[lang]}${times}`;
 }
 

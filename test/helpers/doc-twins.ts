@@ -27,3 +27,7 @@ export function spliceBlock(doc: string, name: string, body: string, where = nam
 export function blockOf(doc: string, name: string): string {
   return new RegExp(`<!-- ${name}:start -->([\\s\\S]*)<!-- ${name}:end -->`).exec(doc)?.[1] ?? '';
 }
+
+/** A generator's sentence with its `{name}` slots filled. */
+export const fill = (text: string, values: Record<string, string>) =>
+  text.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? '');

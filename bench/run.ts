@@ -335,6 +335,9 @@ async function endToEnd() {
 const header = [
   '# Performance',
   '',
+  // The twin is translated by hand (docs/zh-CN/performance.md): its figures are to be brought in step after a run.
+  '中文：[docs/zh-CN/performance.md](zh-CN/performance.md)',
+  '',
   `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}. Every ratio compares implementations measured side by side in the same run. Numbers from a loaded machine are noisy; the ratios are what matters.`,
   '',
 ];

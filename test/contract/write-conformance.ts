@@ -1,6 +1,10 @@
-/** `npm run conformance`: rewrites the generated parts of docs/spec-conformance.md. */
+/** `npm run conformance`: rewrites the generated parts of docs/spec-conformance.md and its Chinese twin. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DOC, renderConformance } from './conformance.js';
+import { docPath, LANGS } from '../helpers/doc-twins.js';
+import { PAGE, renderConformance } from './conformance.js';
 
-writeFileSync(DOC, renderConformance(readFileSync(DOC, 'utf8')));
-console.log(`wrote ${DOC}`);
+for (const lang of LANGS) {
+  const file = docPath(PAGE, lang);
+  writeFileSync(file, renderConformance(readFileSync(file, 'utf8'), lang));
+  console.log(`wrote ${file}`);
+}

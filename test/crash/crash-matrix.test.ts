@@ -1,17 +1,18 @@
 /**
  * The crash matrix (test/crash/matrix.ts): processes killed by SIGKILL at three points of a money call,
- * with a file journal and a Redis journal, then swept by a new process. docs/reliability.md shows the
- * results; `npm run reliability` rewrites them and the last test fails when the page differs.
+ * with a file journal and a Redis journal, then swept by a new process. docs/reliability.md (and its
+ * Chinese twin) shows the results; `npm run reliability` rewrites them and the last test fails when the page differs.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockOf, docPath, LANGS } from '../helpers/doc-twins.js';
 import { patience } from '../helpers/patience.js';
 import { RedisServer, redisAvailable } from '../helpers/redis-server.js';
 import {
   type CrashCell,
   type CrashPoint,
   MONEY_METHODS,
+  NOT_RUN,
   POINTS,
   runCrashMatrix,
   STORES,
@@ -79,20 +80,24 @@ describe('crash matrix: a money call killed at each point is settled by a sweep 
     for (const c of cells) expect(c.state, name(c)).toBe(CONCLUSION[c.method]![c.point]);
   });
 
-  it('docs/reliability.md shows these results (npm run reliability rewrites them)', () => {
-    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'reliability.md'), 'utf8');
-    const section = /<!-- crash-matrix:start -->([\s\S]*)<!-- crash-matrix:end -->/.exec(doc)?.[1] ?? '';
+  it('docs/reliability.md and its Chinese twin show these results (npm run reliability rewrites them)', () => {
     const grid = (table: string) =>
       table
         .split('\n')
         .filter((l) => l.startsWith('|'))
         .map((l) => l.split(' | '));
-    const documented = grid(section);
-    const measured = grid(toMarkdown(cells));
-    expect(documented.map((row) => row.length)).toEqual(measured.map((row) => row.length));
-    // Cells not run here (Redis missing) are compared where they ran.
-    for (const [i, row] of measured.entries())
-      for (const [j, text] of row.entries())
-        if (!text.startsWith('not run')) expect(documented[i]![j], `row ${i}, column ${j}`).toBe(text);
+    for (const lang of LANGS) {
+      const documented = grid(blockOf(readFileSync(docPath('reliability.md', lang), 'utf8'), 'crash-matrix'));
+      const measured = grid(toMarkdown(cells, lang));
+      expect(
+        documented.map((row) => row.length),
+        lang,
+      ).toEqual(measured.map((row) => row.length));
+      // Cells not run here (Redis missing) are compared where they ran.
+      for (const [i, row] of measured.entries())
+        for (const [j, text] of row.entries())
+          if (!text.startsWith(NOT_RUN[lang]))
+            expect(documented[i]![j], `${lang} row ${i}, column ${j}`).toBe(text);
+    }
   });
 });

@@ -3,21 +3,36 @@
  * (which asserts each cell) and by `npm run reliability` (which publishes the table).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { MemoryTokenStore, OneCardClient, OutcomeUnknownError, ZhixiaoPayClient } from '../../src/index.js';
 import type { FaultKind } from '../../src/sandbox/faults.js';
 import { startSandbox } from '../../src/sandbox/index.js';
+import { blockOf, docPath, fill, type Lang } from '../helpers/doc-twins.js';
 import { type Ctx, METHOD_CASES } from '../helpers/method-cases.js';
 import { scaled } from '../helpers/timeouts.js';
 
-export const FAULTS: Array<{ kind: FaultKind; label: string; reachesGateway: boolean }> = [
-  { kind: 'slow', label: 'latency beyond the timeout', reachesGateway: true },
-  { kind: 'dropBeforeProcess', label: 'reset before processing', reachesGateway: false },
-  { kind: 'dropAfterProcess', label: 'reset after processing', reachesGateway: true },
-  { kind: 'serverError', label: 'HTTP 502 HTML page', reachesGateway: false },
-  { kind: 'truncated', label: 'truncated body', reachesGateway: true },
-  { kind: 'emptyBody', label: 'empty body', reachesGateway: true },
-  { kind: 'badSignature', label: 'wrong signature', reachesGateway: true },
+/** A column or cell of the published table, in the page's language (docs/reliability.md and its twin). */
+type Text = Record<Lang, string>;
+
+export const FAULTS: Array<{ kind: FaultKind; label: Text; reachesGateway: boolean }> = [
+  { kind: 'slow', label: { en: 'latency beyond the timeout', zh: '延迟超过超时' }, reachesGateway: true },
+  {
+    kind: 'dropBeforeProcess',
+    label: { en: 'reset before processing', zh: '处理前连接重置' },
+    reachesGateway: false,
+  },
+  {
+    kind: 'dropAfterProcess',
+    label: { en: 'reset after processing', zh: '处理后连接重置' },
+    reachesGateway: true,
+  },
+  {
+    kind: 'serverError',
+    label: { en: 'HTTP 502 HTML page', zh: 'HTTP 502 HTML 页面' },
+    reachesGateway: false,
+  },
+  { kind: 'truncated', label: { en: 'truncated body', zh: '报文体被截断' }, reachesGateway: true },
+  { kind: 'emptyBody', label: { en: 'empty body', zh: '报文体为空' }, reachesGateway: true },
+  { kind: 'badSignature', label: { en: 'wrong signature', zh: '签名错误' }, reachesGateway: true },
 ];
 
 export interface Cell {
@@ -125,33 +140,65 @@ export function wrongCells(cells: Cell[]): Array<Cell | string> {
   return wrong;
 }
 
+const WORDS = {
+  head: { en: '| gateway | method |', zh: '| 网关 | 方法 |' },
+  ok: { en: 'retried → ok', zh: '重试 → 成功' },
+  unknown: { en: 'outcome unknown', zh: '结果未知' },
+  once: { en: ', processed once', zh: '，处理一次' },
+  none: { en: ', not processed', zh: '，未处理' },
+  times: { en: ', processed {n}×', zh: '，处理 {n} 次' },
+  /** Marks a cell the policy does not allow; the test looks for it. */
+  fail: { en: 'FAIL: ', zh: '不符合：' },
+} satisfies Record<string, Text>;
+export const FAIL_MARK = WORDS.fail;
+
+function cellText(cell: Cell, lang: Lang): string {
+  if (cell.outcome === 'ok') return WORDS.ok[lang];
+  if (cell.outcome !== 'OutcomeUnknownError') return cell.outcome;
+  const p = cell.processed;
+  const times =
+    p === undefined
+      ? ''
+      : p === 1
+        ? WORDS.once[lang]
+        : p === 0
+          ? WORDS.none[lang]
+          : fill(WORDS.times[lang], { n: `${p}` });
+  return `${WORDS.unknown[lang]}${times}`;
+}
+
 /** The published table: one row per method, one column per fault. */
-export function toMarkdown(cells: Cell[]): string {
-  const head = `| gateway | method | ${FAULTS.map((f) => f.label).join(' | ')} |\n|---|---|${FAULTS.map(() => '---').join('|')}|`;
+export function toMarkdown(cells: Cell[], lang: Lang = 'en'): string {
+  const head = `${WORDS.head[lang]} ${FAULTS.map((f) => f.label[lang]).join(' | ')} |\n|---|---|${FAULTS.map(() => '---').join('|')}|`;
   const rows = METHOD_CASES.map((c) => {
     const row = FAULTS.map((f) => {
       const cell = cells.find((x) => x.method === c.method && x.gateway === c.gateway && x.fault === f.kind)!;
-      const text =
-        cell.outcome === 'ok'
-          ? 'retried → ok'
-          : cell.outcome === 'OutcomeUnknownError'
-            ? `outcome unknown${cell.processed === undefined ? '' : cell.processed === 1 ? ', processed once' : cell.processed === 0 ? ', not processed' : `, processed ${cell.processed}×`}`
-            : cell.outcome;
-      return cell.pass ? text : `**FAIL: ${text}**`;
+      const text = cellText(cell, lang);
+      return cell.pass ? text : `**${WORDS.fail[lang]}${text}**`;
     });
     return `| ${c.gateway} | \`${c.method}\` | ${row.join(' | ')} |`;
   });
   return [head, ...rows].join('\n');
 }
 
-/** Where the table is published, between these markers. */
-export const RELIABILITY_DOC = join(import.meta.dirname, '..', '..', 'docs', 'reliability.md');
-export const MARKERS = { start: '<!-- fault-matrix:start -->', end: '<!-- fault-matrix:end -->' } as const;
+/** The line above the table. */
+export function stamp(cells: Cell[], date: string, lang: Lang): string {
+  const passed = cells.filter((c) => c.pass).length;
+  return lang === 'en'
+    ? `_Generated by \`npm run reliability\` on ${date}: ${cells.length} cells, ${passed} as required._`
+    : `_由 \`npm run reliability\` 于 ${date} 生成：${cells.length} 个单元格，${passed} 个符合要求。_`;
+}
 
-/** The table docs/reliability.md publishes: its rows between the markers, without the date stamp. */
-export function publishedTable(doc = readFileSync(RELIABILITY_DOC, 'utf8')): string {
-  const inner = doc.slice(doc.indexOf(MARKERS.start), doc.indexOf(MARKERS.end));
-  return inner
+/** Where the table is published, between the `fault-matrix` markers: docs/reliability.md and its twin. */
+export const RELIABILITY_PAGE = 'reliability.md';
+export const BLOCK = 'fault-matrix';
+
+/** The table a page publishes: its rows between the markers, without the date stamp. */
+export function publishedTable(
+  lang: Lang = 'en',
+  doc = readFileSync(docPath(RELIABILITY_PAGE, lang), 'utf8'),
+): string {
+  return blockOf(doc, BLOCK)
     .split('\n')
     .filter((line) => line.startsWith('|'))
     .join('\n');

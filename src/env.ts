@@ -43,8 +43,15 @@ function need(name: string): string {
   return v;
 }
 
+/** OneCardClient options from the environment: one key of each kind, as text. */
+export type OneCardEnvOptions = OneCardClientOptions & {
+  desKey: string;
+  privateKey: string;
+  platformPublicKey: string;
+};
+
 /** OneCardClient options from CAMPUS_PAY_ONECARD_* variables; throws ConfigurationError naming a missing one. */
-export function oneCardOptionsFromEnv(): OneCardClientOptions {
+export function oneCardOptionsFromEnv(): OneCardEnvOptions {
   const e = CAMPUS_PAY_ENV.onecard;
   const passphrase = process.env[e.privateKeyPassphrase];
   const token = process.env[e.accessToken];

@@ -67,8 +67,11 @@ export function oneCardOptionsFromEnv(): OneCardEnvOptions {
   };
 }
 
+/** ZhixiaoPayClient options from the environment: one key of each kind. */
+export type ZhixiaoEnvOptions = ZhixiaoPayClientOptions & { appSecret: string; aesKey: string };
+
 /** ZhixiaoPayClient options from CAMPUS_PAY_ZHIXIAO_* variables. */
-export function zhixiaoOptionsFromEnv(): ZhixiaoPayClientOptions {
+export function zhixiaoOptionsFromEnv(): ZhixiaoEnvOptions {
   const e = CAMPUS_PAY_ENV.zhixiao;
   const paths = process.env[e.paths];
   let parsed: Record<string, string> | undefined;

@@ -52,13 +52,8 @@ export class OneCardSandbox {
   ) {
     const o = { tokenTtlSeconds: 7200, tokenMinIntervalMs: 120_000, barcodeTtlSeconds: 60, ...options };
     this.#tokens = new OneCardTokens(o.tokenTtlSeconds, o.tokenMinIntervalMs);
-    const { desKey, platformPrivateKey } = keys;
-    this.#settlement = new OneCardSettlement(
-      this.ledger,
-      notifier,
-      { desKey, platformPrivateKey },
-      o.creditDelayMs ?? 0,
-    );
+    // The keys themselves, not a copy: notices follow a rotation (sandbox.rotateKeys).
+    this.#settlement = new OneCardSettlement(this.ledger, notifier, keys, o.creditDelayMs ?? 0);
     const methods = oneCardSandboxMethods({
       ledger: this.ledger,
       tokens: this.#tokens,

@@ -97,7 +97,14 @@ export {
   tokenKey,
 } from './core/token-store.js';
 export type { AttemptEvent, AttemptResult, TransportHooks, TransportOptions } from './core/transport.js';
-export { CAMPUS_PAY_ENV, loadEnvFile, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from './env.js';
+export {
+  CAMPUS_PAY_ENV,
+  loadEnvFile,
+  type OneCardEnvOptions,
+  oneCardOptionsFromEnv,
+  type ZhixiaoEnvOptions,
+  zhixiaoOptionsFromEnv,
+} from './env.js';
 export { type GatewayCode, isGatewayError } from './gateway-codes.js';
 export {
   /** @deprecated since 0.2.0: CallOptions, the same for both clients. */

@@ -62,6 +62,8 @@ export interface KeyProviderOptions<T> {
 export class KeyRing<P> {
   #current: (KeyVersion<P> & { raw: unknown; at: number }) | undefined;
   #loading: Promise<KeyVersion<P>> | undefined;
+  /** The read a `reload()` asked for while another was under way. */
+  #next: Promise<KeyVersion<P>> | undefined;
   readonly #ttlMs: number;
 
   constructor(private readonly o: KeyRingOptions<P>) {
@@ -110,9 +112,9 @@ export class KeyRing<P> {
    */
   async current(): Promise<KeyVersion<P>> {
     const now = this.#current;
-    if (!now) return this.#loading ?? this.reload();
+    if (!now) return this.#read();
     if (this.o.provider && !this.#loading && Date.now() - now.at >= this.#ttlMs)
-      this.reload().catch(() => undefined); // reported in #settle
+      this.#read().catch(() => undefined); // reported in #settle
     return now;
   }
 
@@ -134,8 +136,26 @@ export class KeyRing<P> {
     return now;
   }
 
-  /** Reads the provider now (one read at a time); rejects when it fails, keeping the last good keys. */
-  reload(): Promise<KeyVersion<P>> {
+  /**
+   * Reads the provider again (`reloadKeys()`): after a read already under way, since it may have begun
+   * before the keys changed; callers that ask meanwhile share that next read. Rejects when it fails,
+   * keeping the last good keys.
+   */
+  async reload(): Promise<KeyVersion<P>> {
+    const under = this.#loading;
+    if (under) {
+      this.#next ??= under.then(
+        () => this.#read(),
+        () => this.#read(),
+      );
+      return this.#next;
+    }
+    return this.#read();
+  }
+
+  /** One read of the provider at a time: a read under way is shared. */
+  #read(): Promise<KeyVersion<P>> {
+    this.#next = undefined;
     const provider = this.o.provider;
     if (!provider) return Promise.resolve(this.#current!);
     this.#loading ??= this.#settle(
@@ -152,7 +172,7 @@ export class KeyRing<P> {
 
   /** Resolves once keys are loaded; while none are, starts a read (after a failed first one) and waits. */
   async ready(): Promise<void> {
-    if (!this.#current) await (this.#loading ?? this.reload());
+    if (!this.#current) await this.#read();
   }
 
   async #settle(read: Promise<unknown>): Promise<KeyVersion<P>> {

@@ -77,11 +77,28 @@ describe('KeyRing with a provider', () => {
     expect(r.verifiedBy(2, 0)).toEqual({ keyIndex: 0, keyVersion: 2 });
   });
 
-  it('concurrent reloads share one read', async () => {
-    const { r, reads } = ring(async () => ({ key: 'abcdefgh' }));
+  it('a reload during a read reads again once that read ends; reloads asked meanwhile share it', async () => {
+    let key = 'abcdefgh';
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let n = 0;
+    const { r, reads } = ring(async () => {
+      const answer = { key };
+      if (++n === 2) await gate; // the second read began before the keys changed
+      return answer;
+    });
     await r.ready();
-    await Promise.all([r.reload(), r.reload(), r.reload()]);
-    expect(reads()).toBe(2);
+    const first = r.reload();
+    key = 'ijklmnop';
+    const again = [r.reload(), r.reload()];
+    release();
+    expect(await first).toMatchObject({ version: 1 });
+    const [a, b] = await Promise.all(again);
+    expect(a).toMatchObject({ version: 2, keys: 'IJKLMNOP' });
+    expect(b).toBe(a);
+    expect(reads()).toBe(3);
   });
 
   it('a snapshot taken before a reload keeps its keys', async () => {

@@ -1,8 +1,14 @@
 /** OneCard key options: lists and the key provider's answers are checked like single keys, by name and index. */
 import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, OneCardClient } from '../../../src/index.js';
-import { DES_KEY, merchantKeyPem, oneCardOptions, platformPublicPem } from '../../helpers/keys.js';
+import { buildOneCardNotification, ConfigurationError, OneCardClient } from '../../../src/index.js';
+import {
+  DES_KEY,
+  merchantKeyPem,
+  oneCardOptions,
+  platformPrivate,
+  platformPublicPem,
+} from '../../helpers/keys.js';
 
 const refusal = (options: Record<string, unknown>) => {
   try {
@@ -42,6 +48,34 @@ describe('OneCard key lists', () => {
     expect(err.option).toBe(option);
     expect(err.message).toMatch(why);
     expect(err.message).not.toContain(DES_KEY);
+  });
+});
+
+describe('OneCard notices under several keys', () => {
+  it('the second platform key and the second 3DES key open a notice, and the log names key 1', () => {
+    const lines: unknown[] = [];
+    const otherDes = Buffer.alloc(24, 7).toString('base64');
+    const client = new OneCardClient({
+      ...oneCardOptions,
+      desKey: [otherDes, DES_KEY],
+      platformPublicKey: [createPublicKey(merchantKeyPem), platformPublicPem],
+      logger: { info: (_m, f) => void lines.push(f) },
+    });
+    const body = buildOneCardNotification(
+      { desKey: DES_KEY, platformPrivateKey: platformPrivate },
+      {
+        account: '98',
+        acctype: '###',
+        order_no: '111',
+        order_amount: '100.0',
+        out_id: '1234567890',
+        pay_time: '20160419115530',
+        sttl_date: '20160419',
+        order_status: '0',
+      },
+    );
+    expect(client.parseNotification(body)).toMatchObject({ order_no: '111' });
+    expect(lines).toEqual([{ method: 'parseNotification', outcome: 'verified', keyIndex: 1 }]);
   });
 });
 

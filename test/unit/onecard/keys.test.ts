@@ -5,6 +5,7 @@ import { buildOneCardNotification, ConfigurationError, OneCardClient } from '../
 import {
   DES_KEY,
   merchantKeyPem,
+  ONECARD_NOTICE,
   oneCardOptions,
   platformPrivate,
   platformPublicPem,
@@ -61,19 +62,8 @@ describe('OneCard notices under several keys', () => {
       platformPublicKey: [createPublicKey(merchantKeyPem), platformPublicPem],
       logger: { info: (_m, f) => void lines.push(f) },
     });
-    const body = buildOneCardNotification(
-      { desKey: DES_KEY, platformPrivateKey: platformPrivate },
-      {
-        account: '98',
-        acctype: '###',
-        order_no: '111',
-        order_amount: '100.0',
-        out_id: '1234567890',
-        pay_time: '20160419115530',
-        sttl_date: '20160419',
-        order_status: '0',
-      },
-    );
+    const keys = { desKey: DES_KEY, platformPrivateKey: platformPrivate };
+    const body = buildOneCardNotification(keys, ONECARD_NOTICE);
     expect(client.parseNotification(body)).toMatchObject({ order_no: '111' });
     expect(lines).toEqual([{ method: 'parseNotification', outcome: 'verified', keyIndex: 1 }]);
   });

@@ -17,7 +17,7 @@ import {
 } from './errors.js';
 import { journalKeyRule, type PaymentJournal, prepareJournal } from './journal-hook.js';
 import type { MethodSpec, WireContext } from './method.js';
-import { CallObserver, loadOtel, type OtelApi } from './observe.js';
+import { CallObserver, loadOtel, type OtelApi, type VerifiedBy } from './observe.js';
 import { booleanRule, msRule, type OptionRule, optionIssues, signalRule, timeoutRule } from './options.js';
 import { guardOutcome } from './outcome.js';
 import { validate } from './schema.js';
@@ -71,6 +71,8 @@ export interface Call<S> {
   busy: boolean;
   /** The call's abort signal and absolute deadline, for waits before sending (OneCard: the token). */
   bounds?: CallBounds;
+  /** Set by `open` when the client has a choice of keys: which one verified the reply (for logs and spans). */
+  verifiedBy?: VerifiedBy;
 }
 
 export interface Sealed {
@@ -188,6 +190,7 @@ export class Pipeline<S> {
     this.#inFlight++;
     try {
       call.busy = this.#inFlight > 1;
+      call.verifiedBy = undefined;
       const sealed = await this.protocol.seal(call);
       const repeatable = spec.kind === 'query' || spec.kind === 'token';
       const next = () => (spec.outcome ? spec.outcome(valid) : RECONCILE);
@@ -208,10 +211,10 @@ export class Pipeline<S> {
             const data = await this.protocol.open(call, reply);
             const out = validate(spec.response, data, name, 'response');
             checkEchoes(spec, valid, out, reply.status);
-            observer?.replied();
+            observer?.replied(undefined, call.verifiedBy);
             return out;
           } catch (err) {
-            observer?.replied(err);
+            observer?.replied(err, call.verifiedBy);
             throw err;
           }
         } catch (err) {

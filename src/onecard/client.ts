@@ -13,6 +13,7 @@ import {
 } from '../core/handlers.js';
 import type { JournalClientOptions } from '../core/journal-hook.js';
 import { requireOption } from '../core/options.js';
+import { advisedQuery } from '../core/outcome.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
 import { type SettlementOptions, settleReply } from '../core/settle.js';
@@ -20,7 +21,12 @@ import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
-import { type OneCardMethodName, oneCardMethods } from './methods.js';
+import {
+  ONECARD_ADVISED_QUERIES,
+  type OneCardMethodName,
+  type OneCardOutcomeQuery,
+  oneCardMethods,
+} from './methods.js';
 import { ONECARD_ACKS, parseOneCardNotification } from './notifications.js';
 import { type InvalidTokenPolicy, oneCardProtocol } from './protocol.js';
 import { oneCardNoticeFacts, oneCardResolver } from './resolve.js';
@@ -156,6 +162,17 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
     const resolver = oneCardResolver(this, options.orderLifeMs);
     const journal = this.settleWith(options, 'onecard', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);
+  }
+
+  /**
+   * Runs the query an error of this client advises (`err.query` of an OutcomeUnknownError, or of a
+   * refused money call that did not prove its money stayed), as given: `await onecard.runQuery(err)`.
+   * A ValidationError, nothing sent, when the error advises no query (a transfer, a barcode payment:
+   * follow `err.advice`) or a query of another client.
+   */
+  runQuery(err: unknown, opts?: CallOptions): Promise<OneCardReply<OneCardOutcomeQuery['method']>> {
+    const q = advisedQuery(err, ONECARD_ADVISED_QUERIES) as OneCardOutcomeQuery;
+    return this.#run(q.method, q.params, opts);
   }
 
   /** Token fetches this client made, for metrics. */

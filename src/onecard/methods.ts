@@ -49,8 +49,31 @@ const refusal = (err: GatewayError): RefusalMeaning =>
         ? 'not-moved'
         : 'unclear';
 
-const CARD_STATEMENT =
-  'No v2.41 query reports a single charge or transfer: compare the e-account balances (queryAccInfo) and the card statement before trying again; a new attempt may move the money twice.';
+/**
+ * A query the advice of this client's calls may name, typed by the method it runs:
+ * `client.runQuery(err)` runs it on the client that threw.
+ */
+export type OneCardOutcomeQuery =
+  | { method: 'queryRechargeOrder'; params: z.input<typeof s.QueryRechargeOrderRequest> }
+  | { method: 'queryCard'; params: z.input<typeof s.QueryCardRequest> };
+
+/** The methods of OneCardOutcomeQuery, for the check before runQuery sends anything. */
+export const ONECARD_ADVISED_QUERIES = Object.keys({
+  queryRechargeOrder: true,
+  queryCard: true,
+} satisfies Record<OneCardOutcomeQuery['method'], true>);
+
+/** queryAdvice, held to the queries runQuery accepts. */
+const ask = (query: OneCardOutcomeQuery, then?: string) => queryAdvice(query, then);
+
+/**
+ * Transfers and barcode payments: v2.41 has no query for one. `resolve()` gathers what can be known for a
+ * person (the balances, the intent) and records it as needs-review (docs/recovery.md).
+ */
+const NO_QUERY =
+  'No v2.41 query reports a single charge or transfer; resolve() gathers the evidence for a person (needs-review)';
+const balance = (account: string, acctype: string) => `queryAccInfo(${JSON.stringify({ account, acctype })})`;
+const SETTLE_FIRST = 'before trying again: a new attempt may move the money twice.';
 
 export const oneCardMethods = {
   getAccessToken: m('synjones.authorize.access_token', {
@@ -89,7 +112,9 @@ export const oneCardMethods = {
     response: s.TransferResponse,
     amounts: ['tranamt'],
     echoes: ['tranamt'],
-    outcome: (v) => ({ advice: `${CARD_STATEMENT} (account ${v.account})` }),
+    outcome: (v) => ({
+      advice: `${NO_QUERY}: compare the balances, ${balance(v.account, v.src_acctype)} and ${balance(v.account, v.dst_acctype)}, with the card statement ${SETTLE_FIRST}`,
+    }),
     // No order number in 2.2.3.2: keyed by the call's journalKey. The resolver compares the two e-accounts.
     journal: {
       amount: 'tranamt',
@@ -115,8 +140,8 @@ export const oneCardMethods = {
     response: s.PayByBarcodeResponse,
     amounts: ['tranamt'],
     echoes: ['tranamt'],
-    outcome: () => ({
-      advice: `${CARD_STATEMENT} Never charge a new code for the same sale until the first one is settled.`,
+    outcome: (v) => ({
+      advice: `${NO_QUERY}: compare the payment of ${v.tranamt} fen at merchant ${v.mercacc} with the merchant's statement (the account is unknown: only the reply names it) ${SETTLE_FIRST} Never charge a new code for the same sale until the first one is settled.`,
     }),
     // No order number in 2.2.3.4: keyed by the call's journalKey. `barcode` is not kept: it is the payer's
     // payment credential (whoever holds a live code can charge the payer's account, 2.2.3.3), and it
@@ -159,10 +184,7 @@ export const oneCardMethods = {
     // 2.2.4.3: order_time is 不可空, YYYYMMDDHH24MISS; the README promises "now" when left out.
     defaults: (ctx) => ({ order_time: ctx.now }),
     outcome: (v) =>
-      queryAdvice({
-        method: 'queryRechargeOrder',
-        params: { order_no: v.order_no, order_amount: v.order_amount },
-      }),
+      ask({ method: 'queryRechargeOrder', params: { order_no: v.order_no, order_amount: v.order_amount } }),
     // The order waits for the payer: the notice (2.2.4.4) or queryRechargeOrder settles it.
     journal: {
       orderKey: 'order_no',
@@ -218,7 +240,7 @@ export const oneCardMethods = {
     request: d.OpenAccountRequest,
     response: d.OpenAccountResponse,
     echoesIfPresent: ['sno'],
-    outcome: (v) => queryAdvice({ method: 'queryCard', params: { idtype: 'sno', id: v.sno } }),
+    outcome: (v) => ask({ method: 'queryCard', params: { idtype: 'sno', id: v.sno } }),
   }),
   modifyAccount: m('synjones.onecard.modify.acc', {
     section: 'deployed: 修改账户信息',
@@ -240,8 +262,7 @@ function cardState(wire: string, zh: string, flag: 'lostflag' | 'freezeflag') {
     request: d.CardStateRequest,
     response: d.AckResponse,
     echoesIfPresent: ['account'],
-    outcome: (v) =>
-      queryAdvice({ method: 'queryCard', params: { idtype: 'acc', id: v.account } }, `read ${flag}`),
+    outcome: (v) => ask({ method: 'queryCard', params: { idtype: 'acc', id: v.account } }, `read ${flag}`),
   });
 }
 

@@ -170,7 +170,7 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
    * A ValidationError, nothing sent, when the error advises no query (a transfer, a barcode payment:
    * follow `err.advice`) or a query of another client.
    */
-  runQuery(err: unknown, opts?: CallOptions): Promise<OneCardReply<OneCardOutcomeQuery['method']>> {
+  async runQuery(err: unknown, opts?: CallOptions): Promise<OneCardReply<OneCardOutcomeQuery['method']>> {
     const q = advisedQuery(err, ONECARD_ADVISED_QUERIES) as OneCardOutcomeQuery;
     return this.#run(q.method, q.params, opts);
   }

@@ -103,7 +103,7 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
    * A ValidationError, nothing sent, when the error advises no query (a refund: follow `err.advice`) or
    * a query of another client.
    */
-  runQuery(err: unknown, opts?: CallOptions): Promise<ZhixiaoReply<ZhixiaoOutcomeQuery['method']>> {
+  async runQuery(err: unknown, opts?: CallOptions): Promise<ZhixiaoReply<ZhixiaoOutcomeQuery['method']>> {
     const q = advisedQuery(err, ZHIXIAO_ADVISED_QUERIES) as ZhixiaoOutcomeQuery;
     return this.#run(q.method, q.params, opts);
   }

@@ -1,10 +1,20 @@
 /**
  * Recovery advice must run verbatim: for every method whose lost reply the SDK answers with a query,
- * lose the reply after the sandbox processed the call, then call `client[query.method](query.params)`
- * exactly as given — it must validate, reach the gateway and answer about that very call.
+ * lose the reply after the sandbox processed the call, then run it with `client.runQuery(err)` exactly
+ * as given — it must validate, reach the gateway and answer about that very call. Then the cookbook's
+ * recipes (examples/recipes/recovery.ts, quoted by docs/recovery.md) against the same lost replies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore, OneCardClient, OutcomeUnknownError, ZhixiaoPayClient } from '../../src/index.js';
+import * as recipes from '../../examples/recipes/recovery.js';
+import {
+  GatewayError,
+  MemoryTokenStore,
+  OneCardClient,
+  OutcomeUnknownError,
+  ValidationError,
+  ZhixiaoPayClient,
+  zhixiaoCondition,
+} from '../../src/index.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 
 let sb: Sandbox;
@@ -17,8 +27,6 @@ beforeAll(async () => {
   zhixiao = new ZhixiaoPayClient({ ...sb.zhixiao, retryBaseMs: 1 });
 });
 afterAll(() => sb.close());
-
-type Client = Record<string, (req: unknown) => Promise<Record<string, unknown>>>;
 
 /** Loses the next reply after processing, and returns the OutcomeUnknownError of the call. */
 async function lose(run: () => Promise<unknown>): Promise<OutcomeUnknownError> {
@@ -44,7 +52,7 @@ describe('advised queries run verbatim and answer the question', () => {
       }),
     );
     expect(err.query?.method).toBe('queryRechargeOrder');
-    const answer = await (onecard as unknown as Client)[err.query!.method]!(err.query!.params);
+    const answer = await onecard.runQuery(err);
     expect(answer).toMatchObject({ order_no: 'REC-LOST-1', order_amount: 1234, order_status: '10' });
   });
 
@@ -57,10 +65,10 @@ describe('advised queries run verbatim and answer the question', () => {
         notify_url: 'https://m.test/n',
       }),
     );
-    const created = await (zhixiao as unknown as Client)[err.query!.method]!(err.query!.params);
+    const created = await zhixiao.runQuery(err);
     expect(created).toMatchObject({ out_trade_no: 'ZX-LOST-1', status: 1 });
     const cancel = await lose(() => zhixiao.cancelOrder({ out_trade_no: 'ZX-LOST-1' }));
-    const after = await (zhixiao as unknown as Client)[cancel.query!.method]!(cancel.query!.params);
+    const after = await zhixiao.runQuery(cancel);
     expect(after).toMatchObject({ out_trade_no: 'ZX-LOST-1', status: 3 });
   });
 
@@ -76,14 +84,129 @@ describe('advised queries run verbatim and answer the question', () => {
     expect(err.query).toBeUndefined();
     expect(err.advice).toMatch(/resolve\(\)[^.]*needs-review[^.]*merchant console/);
     expect(sb.zhixiaoGateway.orders.get(o.order_id)!.refunded).toBe(100); // it did happen, once
+    // runQuery refuses it before sending anything, and so does the other client for a query not its own.
+    const sent = sb.zhixiaoGateway.orders.size;
+    await expect(zhixiao.runQuery(err)).rejects.toBeInstanceOf(ValidationError);
+    const created = await lose(() =>
+      zhixiao.createOrder({
+        body: 'x',
+        out_trade_no: 'ZX-LOST-3',
+        total_fee: 1,
+        notify_url: 'https://m.test/n',
+      }),
+    );
+    await expect(onecard.runQuery(created)).rejects.toThrow(/queryOrder is not a query of this client/);
+    await expect(zhixiao.runQuery(new Error('x'))).rejects.toBeInstanceOf(ValidationError);
+    expect(sb.zhixiaoGateway.orders.size).toBe(sent + 1);
   });
 
   it('card state changes → queryCard by account shows the flag', async () => {
     const err = await lose(() => onecard.lostCard({ account: '10003' }));
-    const cards = (await (onecard as unknown as Client)[err.query!.method]!(err.query!.params)) as {
-      card: Array<{ account: string; lostflag?: string }>;
-    };
+    const cards = (await onecard.runQuery(err)) as { card: Array<{ account: string; lostflag?: string }> };
     expect(cards.card[0]).toMatchObject({ account: '10003', lostflag: '1' });
     await onecard.unlostCard({ account: '10003' });
+  });
+});
+
+describe('a refused createOrder whose number was used carries the query, typed', () => {
+  it('商户订单号重复 is the condition duplicate_order; runQuery reads the earlier order', async () => {
+    const order = { body: 'x', out_trade_no: 'ZX-DUP-1', total_fee: 300, notify_url: 'https://m.test/n' };
+    await zhixiao.createOrder(order);
+    const err = await zhixiao.createOrder(order).catch((e) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(zhixiaoCondition(err)).toBe('duplicate_order');
+    expect(err.query).toEqual({ method: 'queryOrder', params: { out_trade_no: 'ZX-DUP-1' } });
+    expect(err.message).toMatch(/cancelOrder\(\{"out_trade_no":"ZX-DUP-1"\}\)/);
+    expect(await zhixiao.runQuery(err)).toMatchObject({ out_trade_no: 'ZX-DUP-1', status: 1 });
+  });
+});
+
+describe('Zhixiao -1 conditions, as the gateway words them', () => {
+  it('an unknown order is order_not_found', async () => {
+    const err = await zhixiao.queryOrder({ out_trade_no: 'ZX-NEVER' }).catch((e) => e);
+    expect(zhixiaoCondition(err)).toBe('order_not_found');
+  });
+
+  it('a wrong appId is configuration (fix-config), not a bad request; and never an unknown order', async () => {
+    const wrong = new ZhixiaoPayClient({ ...sb.zhixiao, appId: 'partner-typo', retryBaseMs: 1 });
+    const err = await wrong.queryOrder({ out_trade_no: 'ZX-NEVER' }).catch((e) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err.info).toMatchObject({ action: 'fix-config', condition: 'unknown_app_id' });
+    expect(zhixiaoCondition(err)).toBe('unknown_app_id');
+    // resolve() does not take "appid 不存在" for "no such order": it throws the configuration error.
+    await expect(
+      wrong.resolve({ orderKey: 'ZX-NEVER', amount: 1, createdAt: 0 }, { deadlineMs: 0 }),
+    ).rejects.toMatchObject({ info: { action: 'fix-config' } });
+  });
+});
+
+describe('the cookbook (examples/recipes/recovery.ts) against lost replies', () => {
+  const order = (no: string) => ({
+    body: '学费',
+    out_trade_no: no,
+    total_fee: 700,
+    notify_url: 'https://m.test/n',
+  });
+
+  it('a lost createOrder: the old order is closed, a new number gets a pay page, nothing is paid twice', async () => {
+    sb.faults.next('dropAfterProcess');
+    const r = await recipes.createOrder(zhixiao, order('ZX-COOK-1'));
+    expect(r.created).toMatchObject({ out_trade_no: 'ZX-COOK-1R', url: expect.any(String) });
+    expect(await zhixiao.queryOrder({ out_trade_no: 'ZX-COOK-1' })).toMatchObject({ status: 3 });
+    const again = await zhixiao.createOrder(order('ZX-COOK-1')).catch((e) => e);
+    expect(zhixiaoCondition(again)).toBe('duplicate_order'); // why a new number is needed
+  });
+
+  it('a lost createOrder that was never booked: a new order, nothing to close', async () => {
+    sb.faults.next('dropBeforeProcess');
+    const before = sb.zhixiaoGateway.orders.size;
+    const r = await recipes.replaceLostOrder(zhixiao, order('ZX-COOK-2'), 'ZX-COOK-2R');
+    expect(r.created).toMatchObject({ out_trade_no: 'ZX-COOK-2R' });
+    expect(sb.zhixiaoGateway.orders.size).toBe(before + 1);
+  });
+
+  it('an order paid meanwhile is not replaced', async () => {
+    const o = await zhixiao.createOrder(order('ZX-COOK-3'));
+    sb.zhixiaoGateway.settle(o.order_id, true);
+    const r = await recipes.replaceLostOrder(zhixiao, order('ZX-COOK-3'), 'ZX-COOK-3R');
+    expect(r).toMatchObject({ paid: { status: 2 } });
+    expect(r.created).toBeUndefined();
+  });
+
+  it('a lost recharge reads pending by its order status', async () => {
+    await onecard.queryCard({ idtype: 'acc', id: '10001' });
+    sb.faults.next('dropAfterProcess');
+    const r = await recipes.recharge(onecard, {
+      client_type: 'web',
+      pay_type: 'alipay',
+      account: '10001',
+      acctype: '###',
+      order_no: 'REC-COOK-1',
+      order_amount: 800,
+      return_url: 'https://merchant.test/r',
+      notify_url: 'https://merchant.test/n',
+    });
+    expect(r).toMatchObject({ state: 'pending', query: { order_status: '10' } });
+  });
+
+  it('a lost transfer goes to a person with the balances of both e-accounts', async () => {
+    await onecard.queryCard({ idtype: 'acc', id: '10001' });
+    sb.faults.next('dropAfterProcess');
+    const r = await recipes.transfer(
+      onecard,
+      { account: '10001', tranamt: 3, src_acctype: '###', dst_acctype: '001' },
+      'SALE-COOK-1',
+    );
+    expect(r.state).toBe('needs-review');
+    expect(r).toMatchObject({ evidence: { account: '10001', balances: expect.any(Array) } });
+  });
+
+  it("a lost refund goes to a person with the order's answer", async () => {
+    const o = await zhixiao.createOrder(order('ZX-COOK-4'));
+    sb.zhixiaoGateway.settle(o.order_id, true);
+    sb.faults.next('dropAfterProcess');
+    const r = await recipes.refund(zhixiao, { out_trade_no: 'ZX-COOK-4', refund_fee: 100 }, 'RF-COOK-1');
+    expect(r.state).toBe('needs-review');
+    expect(r).toMatchObject({ evidence: { order: { out_trade_no: 'ZX-COOK-4', status: 2 } } });
   });
 });

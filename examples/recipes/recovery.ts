@@ -40,17 +40,18 @@ export async function recharge(onecard: OneCardClient, req: OneCardRequest<'rech
     if (!open(err)) throw err; // a refusal that proves nothing was booked: fix and call again
     // What onecard.runQuery(err) runs: the order number and amount that were sent.
     const q = await onecard.queryRechargeOrder({ order_no: req.order_no, order_amount: req.order_amount });
-    switch (q.order_state) {
-      case 'credited':
-      case 'paid':
+    switch (q.order_status) {
+      case '60': // credited (0: the spec's example code, 支付成功)
+      case '0':
         return { state: 'succeeded' as JournalState, query: q };
-      case 'failed':
+      case '77':
         return { state: 'failed' as JournalState, query: q };
-      case 'not_found': // never arrived, once older than the order life; until then ask again later
-      case 'pending':
-      case 'crediting':
-        return { state: 'pending' as JournalState, query: q }; // the notice or a later query settles it
-      default: // refunding, or a status v2.41 does not list: a person decides
+      case '10': // ordered; 40 paid, not yet credited; 50 being credited: the notice or a later query settles it
+      case '40':
+      case '50':
+      case '78': // no such order: it never arrived once older than the order life; until then ask again later
+        return { state: 'pending' as JournalState, query: q };
+      default: // 80 refund started, or a status v2.41 does not list: a person decides
         return { state: 'needs-review' as JournalState, query: q };
     }
   }

@@ -125,6 +125,9 @@ it("the test's lists name the clients' methods, every one of them", () => {
   ]);
 });
 
+/** A connection reset after the request was written (an Error, as the socket gives it). */
+const reset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+
 /** How a reply goes wrong after the bytes left: each makes the outcome unknown. */
 const LOST = ['reset', 'html', 'forged'] as const;
 
@@ -173,7 +176,7 @@ describe('OneCard money calls', () => {
           .post(url.pathname)
           .reply((_u, body) => [200, answerOneCard(String(body), () => tokenAnswer(++n)).reply])
           .post(url.pathname)
-          .replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+          .replyWithError(reset());
       } else {
         gateway(() =>
           how === 'html' ? '<html>502 Bad Gateway</html>' : '{"errcode":"0","request":"x","sign":"QUJD"}',
@@ -228,7 +231,7 @@ describe('Zhixiao money calls', () => {
 
     it.each(LOST)('a %s reply: the advice names methods of ZhixiaoPayClient', async (how) => {
       const scope = nock(ZX_BASE).post(/.*/);
-      if (how === 'reset') scope.replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+      if (how === 'reset') scope.replyWithError(reset());
       else if (how === 'html') scope.reply(502, '<html>502 Bad Gateway</html>');
       else scope.reply(200, { ret_code: 0, ret_content: 'eA==', sign: md5Hex('0eA==not-the-secret') });
       const err = await call(client());

@@ -1,7 +1,7 @@
 /**
  * The recovery cookbook in code: what to run after a money call of either gateway ends without a known
  * outcome. docs/recovery.md quotes each `#region` of this file, so every snippet there is compiled
- * (strict) with the project, and test/integration/recovery.test.ts runs them against the sandbox.
+ * (strict) with the project, and test/examples/recovery.test.ts runs them against the sandbox.
  */
 import {
   type CallOptions,

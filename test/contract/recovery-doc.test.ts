@@ -1,6 +1,6 @@
 /**
  * docs/recovery.md quotes its snippets from examples/recipes/recovery.ts, which tsc compiles strictly with
- * the project and test/integration/recovery.test.ts runs: every ```ts block of the page must be one
+ * the project and test/examples/recovery.test.ts runs: every ```ts block of the page must be one
  * `#region` of that file, word for word, and every region must be quoted.
  */
 import { readFileSync } from 'node:fs';

@@ -65,7 +65,7 @@ export function adviseRefusal(spec: MethodSpec, request: Record<string, unknown>
 
 /**
  * The query an error advises, if it is one of `queries` (the client's own): `client.runQuery(err)`.
- * Checked before any I/O, so an error of another client, or one with no query, sends nothing.
+ * Checked before any I/O, so an error of the other gateway, or one with no query, sends nothing.
  */
 export function advisedQuery(err: unknown, queries: readonly string[]): OutcomeQuery {
   const query = err instanceof OutcomeUnknownError || err instanceof GatewayError ? err.query : undefined;
@@ -75,6 +75,8 @@ export function advisedQuery(err: unknown, queries: readonly string[]): OutcomeQ
       'the error advises no query (no query of the protocol can tell this call): follow its advice instead',
     );
   if (!queries.includes(query.method))
-    throw fail(`${query.method} is not a query of this client: run it on the client that threw the error`);
+    throw fail(
+      `${query.method} is not a query of this client: run it on a client of the gateway that threw the error`,
+    );
   return query;
 }

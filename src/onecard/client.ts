@@ -168,7 +168,7 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
    * Runs the query an error of this client advises (`err.query` of an OutcomeUnknownError, or of a
    * refused money call that did not prove its money stayed), as given: `await onecard.runQuery(err)`.
    * A ValidationError, nothing sent, when the error advises no query (a transfer, a barcode payment:
-   * follow `err.advice`) or a query of another client.
+   * follow `err.advice`) or a query of the other gateway.
    */
   async runQuery(err: unknown, opts?: CallOptions): Promise<OneCardReply<OneCardOutcomeQuery['method']>> {
     const q = advisedQuery(err, ONECARD_ADVISED_QUERIES) as OneCardOutcomeQuery;

@@ -101,7 +101,7 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
    * Runs the query an error of this client advises (`err.query` of an OutcomeUnknownError, or of a
    * refused createOrder that did not prove it was not made), as given: `await zhixiao.runQuery(err)`.
    * A ValidationError, nothing sent, when the error advises no query (a refund: follow `err.advice`) or
-   * a query of another client.
+   * a query of the other gateway.
    */
   async runQuery(err: unknown, opts?: CallOptions): Promise<ZhixiaoReply<ZhixiaoOutcomeQuery['method']>> {
     const q = advisedQuery(err, ZHIXIAO_ADVISED_QUERIES) as ZhixiaoOutcomeQuery;

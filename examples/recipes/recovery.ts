@@ -16,17 +16,16 @@ import {
   zhixiaoCondition,
 } from 'campus-pay';
 
+// #region any
 /** An error that leaves the money open: the SDK's advice says what to run (`err.query`, `err.advice`). */
 const open = (err: unknown): err is OutcomeUnknownError | GatewayError =>
   err instanceof OutcomeUnknownError || (err instanceof GatewayError && err.advice !== undefined);
 
-// #region any
 /** Any money call: run the query its error advises, on the client that threw, typed. */
 export async function afterAnyCall(zhixiao: ZhixiaoPayClient, err: unknown) {
-  if (err instanceof OutcomeUnknownError || err instanceof GatewayError) {
-    if (err.query) return zhixiao.runQuery(err); // queryOrder({ out_trade_no }) as err.advice names it
-    if (err.advice) console.warn(err.advice); // no query can tell: see the method's section
-  }
+  if (!open(err)) throw err; // a refusal that proves the money stayed: err.info.action says what to do
+  if (err.query) return zhixiao.runQuery(err); // queryOrder({ out_trade_no }) as err.advice names it
+  console.warn(err.advice); // no query can tell: see the method's section
   throw err;
 }
 // #endregion any

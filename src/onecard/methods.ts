@@ -102,7 +102,8 @@ export const oneCardMethods = {
     request: s.CheckPasswordRequest,
     response: s.CheckPasswordResponse,
     outcome: () => ({
-      advice: 'Ask the cardholder to try again; the check has no side effect but the lockout count.',
+      advice:
+        'Ask the cardholder to try again (checkPassword()); the check has no side effect but the lockout count.',
     }),
   }),
   transfer: m('synjones.onecard.acctype.transfer', {
@@ -131,7 +132,7 @@ export const oneCardMethods = {
     echoes: ['account', 'paytype'],
     // 2.2.3.3.2: payacc is 可空 in the reply (empty for paytype 2).
     echoesIfPresent: ['payacc'],
-    outcome: () => ({ advice: 'Fetch a new code; an unused code expires on its own.' }),
+    outcome: () => ({ advice: 'Fetch a new code with getBarcode(); an unused code expires on its own.' }),
   }),
   payByBarcode: m('synjones.onecard.barcode.pay', {
     section: '2.2.3.4 二维码支付交易',
@@ -162,7 +163,7 @@ export const oneCardMethods = {
     echoes: ['pay_type', 'account'],
     // 2.2.4.1.2: openid is 可空 in the reply.
     echoesIfPresent: ['openid'],
-    outcome: () => ({ advice: 'Binding again is harmless: call it again to learn the state.' }),
+    outcome: () => ({ advice: 'Binding again is harmless: call bindPayAccount() again to learn the state.' }),
   }),
   unbindPayAccount: m('synjones.onecard.paygw.unbind.acc', {
     section: '2.2.4.2 校园卡与支付系统账号解绑',
@@ -172,7 +173,7 @@ export const oneCardMethods = {
     echoes: ['pay_type'],
     // 2.2.4.2.2: openid is 可空 in the reply.
     echoesIfPresent: ['openid'],
-    outcome: () => ({ advice: 'Unbinding again answers 60003 if it already took effect.' }),
+    outcome: () => ({ advice: 'unbindPayAccount() again answers 60003 if it already took effect.' }),
   }),
   recharge: m('synjones.onecard.paygw.recharge.card', {
     section: '2.2.4.3 校园卡充值请求',
@@ -227,7 +228,7 @@ export const oneCardMethods = {
     request: d.ModifyPasswordRequest,
     response: d.AckResponse,
     echoesIfPresent: ['account'],
-    outcome: (v) => stateAdvice(v.account, 'the new password (checkPassword)'),
+    outcome: (v) => stateAdvice(v.account, 'the new password with checkPassword()'),
   }),
   lostCard: cardState('synjones.onecard.lost.card', '挂失', 'lostflag'),
   unlostCard: cardState('synjones.onecard.unlost.card', '解挂', 'lostflag'),
@@ -249,7 +250,7 @@ export const oneCardMethods = {
     request: d.ModifyAccountRequest,
     response: d.AckResponse,
     echoesIfPresent: ['account'],
-    outcome: (v) => stateAdvice(v.account, 'the account details (queryCard)'),
+    outcome: (v) => stateAdvice(v.account, 'the account details with queryCard()'),
   }),
 };
 
@@ -267,7 +268,7 @@ function cardState(wire: string, zh: string, flag: 'lostflag' | 'freezeflag') {
 }
 
 function stateAdvice(account: string, what: string) {
-  return { advice: `Check ${what} of account ${account} before trying again.` };
+  return { advice: `Check ${what} for account ${account} before trying again.` };
 }
 
 export type OneCardMethodName = keyof typeof oneCardMethods;

@@ -1,8 +1,8 @@
 /**
  * Advice that goes somewhere: every money method of both clients, made to end in every ambiguous outcome
- * (a lost, cut, forged or HTML reply) and every refusal code the tables know (and one they do not), must
- * give advice whose every named method exists on the client that made the call — and, where the outcome
- * is not known, name at least one. The oracle is this file's own list of each client's methods, checked
+ * (a reset, forged or HTML reply) and every refusal code the tables know (and one they do not), and every
+ * state call with its reply lost, must give advice whose every named method exists on the client that
+ * made the call — and, where the outcome is not known, name at least one. The oracle is this file's own list of each client's methods, checked
  * against the client object, never the production advice table.
  */
 import nock from 'nock';
@@ -63,6 +63,21 @@ const ZHIXIAO_METHODS = [
 /** The calls that move money (docs/reliability.md). */
 const ONECARD_MONEY = ['transfer', 'payByBarcode', 'recharge'] as const;
 const ZHIXIAO_MONEY = ['createOrder', 'refundOrder', 'createInvoice'] as const;
+/** The calls that change state, never resent either: their lost replies are advised too. */
+const ONECARD_STATE = [
+  'checkPassword',
+  'getBarcode',
+  'bindPayAccount',
+  'unbindPayAccount',
+  'modifyPassword',
+  'lostCard',
+  'unlostCard',
+  'freezeCard',
+  'unfreezeCard',
+  'openAccount',
+  'modifyAccount',
+] as const;
+const ZHIXIAO_STATE = ['cancelOrder'] as const;
 
 /**
  * Refusals that prove the money stayed (docs/reliability.md, "Payment journal"): a OneCard business code
@@ -131,7 +146,7 @@ const reset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRES
 /** How a reply goes wrong after the bytes left: each makes the outcome unknown. */
 const LOST = ['reset', 'html', 'forged'] as const;
 
-describe('OneCard money calls', () => {
+describe('OneCard money and state calls', () => {
   const url = new URL(GATEWAY);
   let n = 0;
   const client = () =>
@@ -161,7 +176,7 @@ describe('OneCard money calls', () => {
     ['business', '69999'] as const, // no table knows it
   ];
 
-  describe.each(ONECARD_MONEY)('%s', (method) => {
+  describe.each([...ONECARD_MONEY, ...ONECARD_STATE])('%s', (method) => {
     const call = (c: OneCardClient) =>
       (c[method] as (req: unknown) => Promise<unknown>)(ONECARD_CASES[method].input).then(
         () => undefined,
@@ -187,16 +202,18 @@ describe('OneCard money calls', () => {
       expectAdviceFor(err, ONECARD_METHODS, true);
     });
 
-    it.each(codes)('refused with %s code %s', async (level, code) => {
-      gateway(() => (level === 'system' ? { errcode: code } : { data: { retcode: code, errmsg: '拒绝' } }));
-      const err = await call(client());
-      expect(err).toBeInstanceOf(GatewayError);
-      expectAdviceFor(err, ONECARD_METHODS, level === 'system' || !ONECARD_FINAL.includes(code));
-    });
+    // Refusals of a state call carry no advice: only a money call's refusal can leave money open.
+    if ((ONECARD_MONEY as readonly string[]).includes(method))
+      it.each(codes)('refused with %s code %s', async (level, code) => {
+        gateway(() => (level === 'system' ? { errcode: code } : { data: { retcode: code, errmsg: '拒绝' } }));
+        const err = await call(client());
+        expect(err).toBeInstanceOf(GatewayError);
+        expectAdviceFor(err, ONECARD_METHODS, level === 'system' || !ONECARD_FINAL.includes(code));
+      });
   });
 });
 
-describe('Zhixiao money calls', () => {
+describe('Zhixiao money and state calls', () => {
   const client = () =>
     new ZhixiaoPayClient({
       baseUrl: ZX_BASE,
@@ -222,7 +239,7 @@ describe('Zhixiao money calls', () => {
     ['-99', ''],
   ];
 
-  describe.each(ZHIXIAO_MONEY)('%s', (method) => {
+  describe.each([...ZHIXIAO_MONEY, ...ZHIXIAO_STATE])('%s', (method) => {
     const call = (c: ZhixiaoPayClient) =>
       (c[method] as (req: unknown) => Promise<unknown>)(ZHIXIAO_CASES[method].input).then(
         () => undefined,
@@ -239,13 +256,14 @@ describe('Zhixiao money calls', () => {
       expectAdviceFor(err, ZHIXIAO_METHODS, true);
     });
 
-    it.each(codes)('refused with %s %s', async (code, text) => {
-      nock(ZX_BASE).post(/.*/).reply(200, refusal(code!, text!));
-      const err = await call(client());
-      expect(err).toBeInstanceOf(GatewayError);
-      // createInvoice books no payment and has no refusal rule, so it trusts no refusal (src/core/method.ts).
-      const final = method !== 'createInvoice' && ZHIXIAO_FINAL.includes(code!);
-      expectAdviceFor(err, ZHIXIAO_METHODS, !final);
-    });
+    if ((ZHIXIAO_MONEY as readonly string[]).includes(method))
+      it.each(codes)('refused with %s %s', async (code, text) => {
+        nock(ZX_BASE).post(/.*/).reply(200, refusal(code!, text!));
+        const err = await call(client());
+        expect(err).toBeInstanceOf(GatewayError);
+        // createInvoice books no payment and has no refusal rule, so it trusts no refusal (src/core/method.ts).
+        const final = method !== 'createInvoice' && ZHIXIAO_FINAL.includes(code!);
+        expectAdviceFor(err, ZHIXIAO_METHODS, !final);
+      });
   });
 });

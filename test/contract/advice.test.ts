@@ -140,6 +140,13 @@ it("the test's lists name the clients' methods, every one of them", () => {
   ]);
 });
 
+/** What a client method ends in: its error, or undefined. */
+const errorOf = (client: object, method: string, input: unknown) =>
+  (client as Record<string, (req: unknown) => Promise<unknown>>)[method]!(input).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
 /** A connection reset after the request was written (an Error, as the socket gives it). */
 const reset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 
@@ -177,11 +184,7 @@ describe('OneCard money and state calls', () => {
   ];
 
   describe.each([...ONECARD_MONEY, ...ONECARD_STATE])('%s', (method) => {
-    const call = (c: OneCardClient) =>
-      (c[method] as (req: unknown) => Promise<unknown>)(ONECARD_CASES[method].input).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    const call = (c: OneCardClient) => errorOf(c, method, ONECARD_CASES[method].input);
 
     it.each(LOST)('a %s reply: the advice names methods of OneCardClient', async (how) => {
       const c = client();
@@ -240,11 +243,7 @@ describe('Zhixiao money and state calls', () => {
   ];
 
   describe.each([...ZHIXIAO_MONEY, ...ZHIXIAO_STATE])('%s', (method) => {
-    const call = (c: ZhixiaoPayClient) =>
-      (c[method] as (req: unknown) => Promise<unknown>)(ZHIXIAO_CASES[method].input).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    const call = (c: ZhixiaoPayClient) => errorOf(c, method, ZHIXIAO_CASES[method].input);
 
     it.each(LOST)('a %s reply: the advice names methods of ZhixiaoPayClient', async (how) => {
       const scope = nock(ZX_BASE).post(/.*/);

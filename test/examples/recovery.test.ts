@@ -4,21 +4,12 @@
  * out — a lost order replaced under a new number and never paid twice, a recharge read by its status,
  * a transfer and a refund handed to a person with their evidence.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as recipes from '../../examples/recipes/recovery.js';
-import { MemoryTokenStore, OneCardClient, ZhixiaoPayClient, zhixiaoCondition } from '../../src/index.js';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { zhixiaoCondition } from '../../src/index.js';
+import { sandboxClients } from '../helpers/sandbox-clients.js';
 
-let sb: Sandbox;
-let onecard: OneCardClient;
-let zhixiao: ZhixiaoPayClient;
-
-beforeAll(async () => {
-  sb = await startSandbox({ onecard: { tokenMinIntervalMs: 0 } });
-  onecard = new OneCardClient({ ...sb.onecard, tokenStore: new MemoryTokenStore(), retryBaseMs: 1 });
-  zhixiao = new ZhixiaoPayClient({ ...sb.zhixiao, retryBaseMs: 1 });
-});
-afterAll(() => sb.close());
+const t = sandboxClients();
 
 describe('the cookbook against lost replies', () => {
   const order = (no: string) => ({
@@ -29,34 +20,34 @@ describe('the cookbook against lost replies', () => {
   });
 
   it('a lost createOrder: the old order is closed, a new number gets a pay page, nothing is paid twice', async () => {
-    sb.faults.next('dropAfterProcess');
-    const r = await recipes.createOrder(zhixiao, order('ZX-COOK-1'));
+    t.sb.faults.next('dropAfterProcess');
+    const r = await recipes.createOrder(t.zhixiao, order('ZX-COOK-1'));
     expect(r.created).toMatchObject({ out_trade_no: 'ZX-COOK-1R', url: expect.any(String) });
-    expect(await zhixiao.queryOrder({ out_trade_no: 'ZX-COOK-1' })).toMatchObject({ status: 3 });
-    const again = await zhixiao.createOrder(order('ZX-COOK-1')).catch((e) => e);
+    expect(await t.zhixiao.queryOrder({ out_trade_no: 'ZX-COOK-1' })).toMatchObject({ status: 3 });
+    const again = await t.zhixiao.createOrder(order('ZX-COOK-1')).catch((e) => e);
     expect(zhixiaoCondition(again)).toBe('duplicate_order'); // why a new number is needed
   });
 
   it('a lost createOrder that was never booked: a new order, nothing to close', async () => {
-    sb.faults.next('dropBeforeProcess');
-    const before = sb.zhixiaoGateway.orders.size;
-    const r = await recipes.replaceLostOrder(zhixiao, order('ZX-COOK-2'), 'ZX-COOK-2R');
+    t.sb.faults.next('dropBeforeProcess');
+    const before = t.sb.zhixiaoGateway.orders.size;
+    const r = await recipes.replaceLostOrder(t.zhixiao, order('ZX-COOK-2'), 'ZX-COOK-2R');
     expect(r.created).toMatchObject({ out_trade_no: 'ZX-COOK-2R' });
-    expect(sb.zhixiaoGateway.orders.size).toBe(before + 1);
+    expect(t.sb.zhixiaoGateway.orders.size).toBe(before + 1);
   });
 
   it('an order paid meanwhile is not replaced', async () => {
-    const o = await zhixiao.createOrder(order('ZX-COOK-3'));
-    sb.zhixiaoGateway.settle(o.order_id, true);
-    const r = await recipes.replaceLostOrder(zhixiao, order('ZX-COOK-3'), 'ZX-COOK-3R');
+    const o = await t.zhixiao.createOrder(order('ZX-COOK-3'));
+    t.sb.zhixiaoGateway.settle(o.order_id, true);
+    const r = await recipes.replaceLostOrder(t.zhixiao, order('ZX-COOK-3'), 'ZX-COOK-3R');
     expect(r).toMatchObject({ paid: { status: 2 } });
     expect(r.created).toBeUndefined();
   });
 
   it('a lost recharge reads pending by its order status', async () => {
-    await onecard.queryCard({ idtype: 'acc', id: '10001' });
-    sb.faults.next('dropAfterProcess');
-    const r = await recipes.recharge(onecard, {
+    await t.onecard.queryCard({ idtype: 'acc', id: '10001' });
+    t.sb.faults.next('dropAfterProcess');
+    const r = await recipes.recharge(t.onecard, {
       client_type: 'web',
       pay_type: 'alipay',
       account: '10001',
@@ -70,10 +61,10 @@ describe('the cookbook against lost replies', () => {
   });
 
   it('a lost transfer goes to a person with the balances of both e-accounts', async () => {
-    await onecard.queryCard({ idtype: 'acc', id: '10001' });
-    sb.faults.next('dropAfterProcess');
+    await t.onecard.queryCard({ idtype: 'acc', id: '10001' });
+    t.sb.faults.next('dropAfterProcess');
     const r = await recipes.transfer(
-      onecard,
+      t.onecard,
       { account: '10001', tranamt: 3, src_acctype: '###', dst_acctype: '001' },
       'SALE-COOK-1',
     );
@@ -82,10 +73,10 @@ describe('the cookbook against lost replies', () => {
   });
 
   it("a lost refund goes to a person with the order's answer", async () => {
-    const o = await zhixiao.createOrder(order('ZX-COOK-4'));
-    sb.zhixiaoGateway.settle(o.order_id, true);
-    sb.faults.next('dropAfterProcess');
-    const r = await recipes.refund(zhixiao, { out_trade_no: 'ZX-COOK-4', refund_fee: 100 }, 'RF-COOK-1');
+    const o = await t.zhixiao.createOrder(order('ZX-COOK-4'));
+    t.sb.zhixiaoGateway.settle(o.order_id, true);
+    t.sb.faults.next('dropAfterProcess');
+    const r = await recipes.refund(t.zhixiao, { out_trade_no: 'ZX-COOK-4', refund_fee: 100 }, 'RF-COOK-1');
     expect(r.state).toBe('needs-review');
     expect(r).toMatchObject({ evidence: { order: { out_trade_no: 'ZX-COOK-4', status: 2 } } });
   });

@@ -135,7 +135,12 @@ export {
 } from './onecard/codes.js';
 export { signString as oneCardSignString, wrapperOf } from './onecard/envelope.js';
 export type { OneCardKeys } from './onecard/keys.js';
-export { type OneCardMethod, type OneCardMethodName, oneCardMethods } from './onecard/methods.js';
+export {
+  type OneCardMethod,
+  type OneCardMethodName,
+  type OneCardOutcomeQuery,
+  oneCardMethods,
+} from './onecard/methods.js';
 export {
   type BuildNoticeOptions,
   buildOneCardNotification,
@@ -155,9 +160,20 @@ export {
   type ZhixiaoReply,
   type ZhixiaoRequest,
 } from './zhixiao/client.js';
-export { ZHIXIAO_CODES, type ZhixiaoCode } from './zhixiao/codes.js';
+export {
+  ZHIXIAO_CODES,
+  ZHIXIAO_CONDITIONS,
+  type ZhixiaoCode,
+  type ZhixiaoCondition,
+  zhixiaoCondition,
+} from './zhixiao/codes.js';
 export type { ZhixiaoKeys } from './zhixiao/keys.js';
-export { type ZhixiaoMethod, type ZhixiaoMethodName, zhixiaoMethods } from './zhixiao/methods.js';
+export {
+  type ZhixiaoMethod,
+  type ZhixiaoMethodName,
+  type ZhixiaoOutcomeQuery,
+  zhixiaoMethods,
+} from './zhixiao/methods.js';
 export { buildZhixiaoNotification, parseZhixiaoNotification } from './zhixiao/notifications.js';
 export * as ZhixiaoSchemas from './zhixiao/schemas.js';
 export { OrderStatus } from './zhixiao/schemas.js';

@@ -19,7 +19,7 @@ import { journalKeyRule, type PaymentJournal, prepareJournal } from './journal-h
 import type { MethodSpec, WireContext } from './method.js';
 import { CallObserver, loadOtel, type OtelApi, type VerifiedBy } from './observe.js';
 import { booleanRule, msRule, type OptionRule, optionIssues, signalRule, timeoutRule } from './options.js';
-import { guardOutcome } from './outcome.js';
+import { adviseRefusal, guardOutcome } from './outcome.js';
 import { validate } from './schema.js';
 import type { CallBounds } from './store-call.js';
 import { formatCompactTime } from './time.js';
@@ -98,10 +98,10 @@ export interface GatewayProtocol<S> {
   renew?(err: unknown, call: Call<S>): Promise<S | undefined>;
 }
 
-/** The advice when a method has no query that could tell whether it took effect. */
+/** The advice when a method has no query that could tell whether it took effect (a call outside the tables). */
 const RECONCILE: OutcomeAdvice = {
   advice:
-    "No query of the gateway's API reports this call's outcome: check it in the gateway's records (reconciliation, the merchant console or the account statement) before trying again.",
+    "No query of the gateway's API reports this call's outcome: check it in the gateway's records (the merchant console or the account statement) before trying again.",
 };
 
 export class Pipeline<S> {
@@ -145,11 +145,15 @@ export class Pipeline<S> {
         await journaled?.intent();
         const call = { name, spec, payload, session, busy: false, bounds };
         try {
-          return await this.#once(call, valid, opts, observer);
+          try {
+            return await this.#once(call, valid, opts, observer);
+          } catch (err) {
+            const renewed = this.protocol.renew ? await this.protocol.renew(err, call) : undefined;
+            if (renewed === undefined) throw err;
+            return await this.#once({ ...call, session: renewed }, valid, opts, observer);
+          }
         } catch (err) {
-          const renewed = this.protocol.renew ? await this.protocol.renew(err, call) : undefined;
-          if (renewed === undefined) throw err;
-          return await this.#once({ ...call, session: renewed }, valid, opts, observer);
+          throw adviseRefusal(spec, valid, err);
         }
       };
       const send = journaled ? () => journaled.record(body) : body;

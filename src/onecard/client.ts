@@ -13,6 +13,7 @@ import type { JournalClientOptions } from '../core/journal-hook.js';
 import { type KeyProviderOptions, KeyRing } from '../core/keyring.js';
 import { logNotice } from '../core/observe.js';
 import { requireOption } from '../core/options.js';
+import { advisedQuery } from '../core/outcome.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
 import { type NotificationRoute, noticeRoute, type RouteOptions } from '../core/router.js';
@@ -22,7 +23,12 @@ import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import { type OneCardKeyRing, type OneCardKeySet, type OneCardKeys, parseOneCardKeys } from './keys.js';
-import { type OneCardMethodName, oneCardMethods } from './methods.js';
+import {
+  ONECARD_ADVISED_QUERIES,
+  type OneCardMethodName,
+  type OneCardOutcomeQuery,
+  oneCardMethods,
+} from './methods.js';
 import { ONECARD_ACKS, parseOneCardNotification } from './notifications.js';
 import { type InvalidTokenPolicy, type OneCardSession, oneCardProtocol } from './protocol.js';
 import { oneCardNoticeFacts, oneCardResolver } from './resolve.js';
@@ -178,6 +184,17 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
    */
   async reloadKeys(): Promise<void> {
     await this.#keys.reload();
+  }
+
+  /**
+   * Runs the query an error of this client advises (`err.query` of an OutcomeUnknownError, or of a
+   * refused money call that did not prove its money stayed), as given: `await onecard.runQuery(err)`.
+   * A ValidationError, nothing sent, when the error advises no query (a transfer, a barcode payment:
+   * follow `err.advice`) or a query of the other gateway.
+   */
+  async runQuery(err: unknown, opts?: CallOptions): Promise<OneCardReply<OneCardOutcomeQuery['method']>> {
+    const q = advisedQuery(err, ONECARD_ADVISED_QUERIES) as OneCardOutcomeQuery;
+    return this.#run(q.method, q.params, opts);
   }
 
   /** Token fetches this client made, for metrics. */

@@ -98,7 +98,7 @@ export function oneCardProtocol(o: OneCardProtocolOptions): GatewayProtocol<OneC
       if (call.spec.kind === 'money' && o.moneyOnInvalidToken !== 'resend') {
         await fresh.catch(() => undefined);
         err.message +=
-          ' Not resent (moneyOnInvalidToken: refresh-and-throw): the gateway reports it unprocessed, but a 40017 reply is not bound to its request. A fresh token is ready; confirm with the outcome query, then call again.';
+          ' Not resent (moneyOnInvalidToken: refresh-and-throw): the gateway reports it unprocessed, but a 40017 reply is not bound to its request. A fresh token is ready.';
         return undefined;
       }
       return { token: await fresh, keys: call.session.keys };

@@ -13,6 +13,7 @@ import type { JournalClientOptions } from '../core/journal-hook.js';
 import { type KeyProviderOptions, KeyRing } from '../core/keyring.js';
 import { logNotice } from '../core/observe.js';
 import { requireOption } from '../core/options.js';
+import { advisedQuery } from '../core/outcome.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
 import { type NotificationRoute, noticeRoute, type RouteOptions } from '../core/router.js';
@@ -21,7 +22,13 @@ import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
 import { parseZhixiaoKeys, type ZhixiaoKeyRing, type ZhixiaoKeys } from './keys.js';
-import { type ZhixiaoMethodName, zhixiaoMethods } from './methods.js';
+import type { ZhixiaoCredentials } from './envelope.js';
+import {
+  ZHIXIAO_ADVISED_QUERIES,
+  type ZhixiaoMethodName,
+  type ZhixiaoOutcomeQuery,
+  zhixiaoMethods,
+} from './methods.js';
 import { buildZhixiaoNotification, parseZhixiaoNotification, ZHIXIAO_ACKS } from './notifications.js';
 import { type ZhixiaoSession, zhixiaoProtocol } from './protocol.js';
 import { zhixiaoNoticeFacts, zhixiaoResolver } from './resolve.js';
@@ -112,6 +119,17 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
     const spec = zhixiaoMethods[name];
     const out = this.#pipeline.run(name, spec, req, opts) as Promise<TableReply<M>>;
     return settleReply(this[SETTLEMENT], name, spec, req, out);
+  }
+
+  /**
+   * Runs the query an error of this client advises (`err.query` of an OutcomeUnknownError, or of a
+   * refused createOrder that did not prove it was not made), as given: `await zhixiao.runQuery(err)`.
+   * A ValidationError, nothing sent, when the error advises no query (a refund: follow `err.advice`) or
+   * a query of the other gateway.
+   */
+  async runQuery(err: unknown, opts?: CallOptions): Promise<ZhixiaoReply<ZhixiaoOutcomeQuery['method']>> {
+    const q = advisedQuery(err, ZHIXIAO_ADVISED_QUERIES) as ZhixiaoOutcomeQuery;
+    return this.#run(q.method, q.params, opts);
   }
 
   /** 2.1 订单创建 Create an order; returns the pay page `url` (or `sp_data` for mini-programs). Never resent. */

@@ -8,7 +8,7 @@ import { aesDecrypt, aesEncrypt, md5Hex, safeEqual } from '../core/crypto.js';
 import { DecryptionError, GatewayError, ProtocolError, SignatureError } from '../core/errors.js';
 import { decodeText } from '../core/form.js';
 import { redactExcerpt } from '../core/redact.js';
-import { ZHIXIAO_CODES } from './codes.js';
+import { ZHIXIAO_CODES, zhixiaoCodeInfo } from './codes.js';
 
 export interface ZhixiaoCredentials {
   appId: string;
@@ -152,8 +152,8 @@ export function decodeReply(
   }
   verified?.(keyIndex);
   if (code !== '0') {
-    const info = describeCode(ZHIXIAO_CODES, code);
-    throw new GatewayError({ level: 'system', code, message: errorText(c, info, content), info });
+    const message = errorText(c, describeCode(ZHIXIAO_CODES, code), content);
+    throw new GatewayError({ level: 'system', code, message, info: zhixiaoCodeInfo(code, message) });
   }
   if (content === '') return {};
   return decryptContent(c, content);

@@ -156,6 +156,7 @@ describe('OneCard protocol: renewal after 40017', () => {
     expect(fetches()).toBe(2);
   });
 
+  // What to run before calling again is the method's own advice, added by the pipeline (test/contract/advice.test.ts).
   it('a money call under refresh-and-throw: a fresh token for next time, the error now, explained', async () => {
     const { p, fetches } = protocol();
     await p.begin(spec('query'), 'q');
@@ -164,7 +165,7 @@ describe('OneCard protocol: renewal after 40017', () => {
     expect(await p.renew!(err, call('money'))).toBeUndefined();
     expect(fetches()).toBe(2);
     expect(err.message).toBe(
-      `${before} Not resent (moneyOnInvalidToken: refresh-and-throw): the gateway reports it unprocessed, but a 40017 reply is not bound to its request. A fresh token is ready; confirm with the outcome query, then call again.`,
+      `${before} Not resent (moneyOnInvalidToken: refresh-and-throw): the gateway reports it unprocessed, but a 40017 reply is not bound to its request. A fresh token is ready.`,
     );
     // The next call uses the fresh token.
     expect(await tokenOf(p.begin(spec('money'), 'pay'))).toBe('tok2');

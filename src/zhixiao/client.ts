@@ -21,8 +21,8 @@ import { type SettlementOptions, settleReply } from '../core/settle.js';
 import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
-import { parseZhixiaoKeys, type ZhixiaoKeyRing, type ZhixiaoKeys } from './keys.js';
 import type { ZhixiaoCredentials } from './envelope.js';
+import { parseZhixiaoKeys, type ZhixiaoKeyRing, type ZhixiaoKeys } from './keys.js';
 import {
   ZHIXIAO_ADVISED_QUERIES,
   type ZhixiaoMethodName,

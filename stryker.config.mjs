@@ -26,6 +26,11 @@ export default {
     'src/zhixiao/notifications.ts',
     'src/onecard/token.ts',
     'src/core/dedupe.ts',
+    // Which key verifies a reply or notice, and which keys a call uses: a survivor there accepts a
+    // forged reply or signs with a key the gateway dropped.
+    'src/core/keyring.ts',
+    // Which tenant's handler a notice reaches: a survivor there hands one school's notice to another.
+    'src/core/router.ts',
   ],
   coverageAnalysis: 'perTest',
   // Static mutants (module-level constants: the never-sent codes, the notice's fields, the ack words…)

@@ -21,8 +21,8 @@ run(async () => {
       console.log(`charged card account ${paid.account}: ${yuan(paid.tranamt ?? 1_250)}`);
     } catch (err) {
       // Never charge again blindly: the first charge may have gone through.
-      if (err instanceof OutcomeUnknownError)
-        console.error(`outcome unknown — check with ${err.query?.method} before charging again`);
+      // No v2.41 query reports one charge: the advice says what to compare (docs/recovery.md).
+      if (err instanceof OutcomeUnknownError) console.error(`outcome unknown — ${err.advice}`);
       throw err;
     }
     const again = await client

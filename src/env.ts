@@ -96,11 +96,18 @@ function need(src: EnvSource, name: string): string {
   return v;
 }
 
+/** OneCardClient options from the environment: one key of each kind, as text. */
+export type OneCardEnvOptions = OneCardClientOptions & {
+  desKey: string;
+  privateKey: string;
+  platformPublicKey: string;
+};
+
 /**
  * OneCardClient options from CAMPUS_PAY_ONECARD_* variables (the environment, then `.env`); throws
  * ConfigurationError naming a missing one and where it was looked for.
  */
-export function oneCardOptionsFromEnv(options: FromEnvOptions = {}): OneCardClientOptions {
+export function oneCardOptionsFromEnv(options: FromEnvOptions = {}): OneCardEnvOptions {
   const src = envSource(options);
   const e = CAMPUS_PAY_ENV.onecard;
   const passphrase = src.get(e.privateKeyPassphrase);
@@ -119,8 +126,11 @@ export function oneCardOptionsFromEnv(options: FromEnvOptions = {}): OneCardClie
   };
 }
 
+/** ZhixiaoPayClient options from the environment: one key of each kind. */
+export type ZhixiaoEnvOptions = ZhixiaoPayClientOptions & { appSecret: string; aesKey: string };
+
 /** ZhixiaoPayClient options from CAMPUS_PAY_ZHIXIAO_* variables (the environment, then `.env`). */
-export function zhixiaoOptionsFromEnv(options: FromEnvOptions = {}): ZhixiaoPayClientOptions {
+export function zhixiaoOptionsFromEnv(options: FromEnvOptions = {}): ZhixiaoEnvOptions {
   const src = envSource(options);
   const e = CAMPUS_PAY_ENV.zhixiao;
   const paths = src.get(e.paths);

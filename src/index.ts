@@ -55,9 +55,10 @@ export {
 export { isJournalEntry, isJournalTransition } from './core/journal-check.js';
 export { FileJournalStore, type JournalFileProblem } from './core/journal-file.js';
 export type { JournalClientOptions } from './core/journal-hook.js';
+export { DEFAULT_KEY_TTL_MS, type KeyProvider, type KeyProviderOptions } from './core/keyring.js';
 export type { JournalSpec, MethodKind, MethodSpec } from './core/method.js';
 export { fenToYuan, yuanToFen } from './core/money.js';
-export type { AttemptLog, JournalLog, Logger } from './core/observe.js';
+export type { AttemptLog, JournalLog, KeyLog, Logger, NoticeLog } from './core/observe.js';
 export type { CallOptions } from './core/pipeline.js';
 export {
   type LedgerRow,
@@ -108,7 +109,9 @@ export {
   CAMPUS_PAY_ENV,
   type FromEnvOptions,
   loadEnvFile,
+  type OneCardEnvOptions,
   oneCardOptionsFromEnv,
+  type ZhixiaoEnvOptions,
   zhixiaoOptionsFromEnv,
 } from './env.js';
 export { type GatewayCode, isGatewayError } from './gateway-codes.js';
@@ -131,7 +134,13 @@ export {
   SYSTEM_ERRORS,
 } from './onecard/codes.js';
 export { signString as oneCardSignString, wrapperOf } from './onecard/envelope.js';
-export { type OneCardMethod, type OneCardMethodName, oneCardMethods } from './onecard/methods.js';
+export type { OneCardKeys } from './onecard/keys.js';
+export {
+  type OneCardMethod,
+  type OneCardMethodName,
+  type OneCardOutcomeQuery,
+  oneCardMethods,
+} from './onecard/methods.js';
 export {
   type BuildNoticeOptions,
   buildOneCardNotification,
@@ -151,8 +160,20 @@ export {
   type ZhixiaoReply,
   type ZhixiaoRequest,
 } from './zhixiao/client.js';
-export { ZHIXIAO_CODES, type ZhixiaoCode } from './zhixiao/codes.js';
-export { type ZhixiaoMethod, type ZhixiaoMethodName, zhixiaoMethods } from './zhixiao/methods.js';
+export {
+  ZHIXIAO_CODES,
+  ZHIXIAO_CONDITIONS,
+  type ZhixiaoCode,
+  type ZhixiaoCondition,
+  zhixiaoCondition,
+} from './zhixiao/codes.js';
+export type { ZhixiaoKeys } from './zhixiao/keys.js';
+export {
+  type ZhixiaoMethod,
+  type ZhixiaoMethodName,
+  type ZhixiaoOutcomeQuery,
+  zhixiaoMethods,
+} from './zhixiao/methods.js';
 export { buildZhixiaoNotification, parseZhixiaoNotification } from './zhixiao/notifications.js';
 export * as ZhixiaoSchemas from './zhixiao/schemas.js';
 export { OrderStatus } from './zhixiao/schemas.js';

@@ -11,8 +11,7 @@ import {
 } from '../core/crypto.js';
 import { restoreBase64Fields } from '../core/form.js';
 import { formatGatewayTime } from '../core/time.js';
-import { oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from '../env.js';
-import type { OneCardClientOptions } from '../onecard/client.js';
+import { type OneCardEnvOptions, oneCardOptionsFromEnv, zhixiaoOptionsFromEnv } from '../env.js';
 import { NO_TOKEN, requestFields, signString } from '../onecard/envelope.js';
 import {
   encodeRequest,
@@ -26,7 +25,7 @@ const mask = (text: string, secret: string, reveal: boolean) =>
   reveal || !secret ? text : text.replaceAll(secret, '<secret>');
 
 /** The merchant's private key, from the OneCard options. */
-export const privateKeyOf = (c: OneCardClientOptions): KeyObject =>
+export const privateKeyOf = (c: OneCardEnvOptions): KeyObject =>
   loadPrivateKey(c.privateKey, c.privateKeyPassphrase ? { passphrase: c.privateKeyPassphrase } : {});
 
 export function decrypt(gateway: string, ciphertext: string): unknown {

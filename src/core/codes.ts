@@ -29,6 +29,11 @@ export interface CodeInfo {
   readonly source: 'spec' | 'deployed';
   /** The wording deployed gateways use for a spec code, where it differs from the spec's. */
   readonly deployedZh?: string;
+  /**
+   * For a general code whose wording tells conditions apart (Zhixiao -1): the stable name of the one this
+   * message names, e.g. `order_not_found`.
+   */
+  readonly condition?: string;
 }
 
 /** The code's entry, or undefined for a code the tables do not know. */

@@ -22,23 +22,25 @@ import { ConfigurationError, DecryptionError } from './errors.js';
 const ZERO_IV_8 = Buffer.alloc(8);
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-function tripleDesKey(keyBase64: string): Buffer {
+/** The 24 bytes of a base64 3DES key; a ConfigurationError naming `option` (without the key) otherwise. */
+export function tripleDesKey(keyBase64: string, option = 'desKey'): Buffer {
   const key =
     typeof keyBase64 === 'string' && BASE64.test(keyBase64) ? Buffer.from(keyBase64, 'base64') : null;
   if (key?.length !== 24) {
     throw new ConfigurationError(
-      'desKey',
+      option,
       `expected the base64 of a 24-byte 3DES key (32 base64 characters); found ${describeSecret(keyBase64)}`,
     );
   }
   return key;
 }
 
-function aesKeyBytes(aesKey: string): Buffer {
+/** The bytes of a Zhixiao AES key; a ConfigurationError naming `option` (without the key) otherwise. */
+export function aesKeyBytes(aesKey: string, option = 'aesKey'): Buffer {
   const key = typeof aesKey === 'string' ? Buffer.from(aesKey, 'latin1') : null;
   if (!key || !/^[\x20-\x7e]*$/.test(aesKey) || ![16, 24, 32].includes(key.length)) {
     throw new ConfigurationError(
-      'aesKey',
+      option,
       `expected 16, 24 or 32 ASCII characters (AES-128/192/256); found ${describeSecret(aesKey)}`,
     );
   }
@@ -152,6 +154,25 @@ export function rsaSha1VerifyAsync(
   });
 }
 
+/**
+ * Which of the accepted keys verifies the signature (the first that does), or -1 when none does. Several
+ * keys are accepted while the gateway rolls its key over; the index says which one verified.
+ */
+export async function rsaSha1VerifyAny(
+  text: string,
+  signatureBase64: string,
+  publicKeys: readonly KeyObject[],
+  offload = false,
+): Promise<number> {
+  for (const [i, key] of publicKeys.entries()) {
+    const ok = offload
+      ? await rsaSha1VerifyAsync(text, signatureBase64, key)
+      : rsaSha1Verify(text, signatureBase64, key);
+    if (ok) return i;
+  }
+  return -1;
+}
+
 /** Lowercase hex MD5 of the UTF-8 bytes. */
 export function md5Hex(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
@@ -190,7 +211,8 @@ const PUBLIC_FORMATS =
   'PEM SPKI ("PUBLIC KEY"), PEM PKCS#1 ("RSA PUBLIC KEY"), bare base64 SPKI, ' +
   'an X.509 certificate (PEM or DER), DER bytes, or a path to any of these';
 
-function isKeyObject(v: unknown): v is KeyObject {
+/** Whether a value is a node:crypto KeyObject (not a string or bytes to parse). */
+export function isKeyObject(v: unknown): v is KeyObject {
   return typeof v === 'object' && v !== null && 'asymmetricKeyType' in v && 'export' in v;
 }
 

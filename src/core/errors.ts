@@ -180,6 +180,14 @@ export class GatewayError<C extends string = string> extends CampusPayError {
   readonly gatewayMessage: string;
   /** What the code tables say: Chinese and English meaning and what to do; undefined for an unknown code. */
   readonly info: CodeInfo | undefined;
+  /**
+   * A money call refused in a way that does not prove its money stayed (a 40017 left unsent, a code that
+   * says the order reached the gateway before, a code the tables do not know): the query that tells,
+   * as on OutcomeUnknownError. `client.runQuery(err)` runs it.
+   */
+  query: OutcomeQuery | undefined;
+  /** For such a refusal: what to do before calling again, naming the methods to run. */
+  advice: string | undefined;
   constructor(init: { level: GatewayLevel; code: C; message: string; info?: CodeInfo | undefined }) {
     // Both come from the gateway (errmsg, ret_content): clipped, like everything a reply can fill.
     const code = clip(init.code, ERROR_LIMITS.field) as C;
@@ -191,6 +199,8 @@ export class GatewayError<C extends string = string> extends CampusPayError {
     this.gatewayCode = code;
     this.gatewayMessage = message;
     this.info = init.info;
+    this.query = undefined;
+    this.advice = undefined;
   }
 }
 
@@ -230,8 +240,8 @@ export class TransportError extends CampusPayError {
 }
 
 /**
- * What to call to learn the outcome of a call whose reply was lost. `params` run verbatim:
- * `client[query.method](query.params)`.
+ * What to call to learn the outcome of a call whose reply was lost. `client.runQuery(err)` runs it on the
+ * client that threw; each client types its own (`OneCardOutcomeQuery`, `ZhixiaoOutcomeQuery`).
  */
 export interface OutcomeQuery {
   /** The SDK method to call, e.g. `queryOrder`. */

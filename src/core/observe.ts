@@ -28,7 +28,24 @@ export interface AttemptLog {
   /** `ok`, `retry` (the transport tries again), or the SDK error code the attempt ended in. */
   outcome: string;
   durationMs: number;
+  /**
+   * Which accepted key verified the reply (index in platformPublicKey / appSecret), when the client has
+   * several or a key provider. Never key text.
+   */
+  keyIndex?: number;
+  /** The key provider's version the call used, when keys come from a provider. */
+  keyVersion?: number;
 }
+
+/** Which key verified a reply or notice, when the client has a choice of keys (README, "Rotating keys"). */
+export interface VerifiedBy {
+  keyIndex: number;
+  keyVersion?: number | undefined;
+}
+
+/** `key=1`, or `key=1@v3` with a provider's version. */
+export const formatKey = (v: VerifiedBy) =>
+  `key=${v.keyIndex}${v.keyVersion === undefined ? '' : `@v${v.keyVersion}`}`;
 
 /** A payment journal write that failed after the call's outcome was known (see journal-hook.ts). */
 export interface JournalLog {
@@ -41,9 +58,44 @@ export interface JournalLog {
   error: string;
 }
 
+/** A key provider's read (README, "Rotating keys"): a new version loaded, or a failed read and the version kept. */
+export interface KeyLog {
+  method: 'keyProvider';
+  outcome: 'keys';
+  /** The version loaded, or the one still in use after a failed read (0: none yet). */
+  keyVersion: number;
+  /** Why the read failed: names the option and the rule, never the key. */
+  error?: string;
+}
+
+/** A notice verified by a client with several accepted keys or a key provider: which key verified it. */
+export interface NoticeLog {
+  method: 'parseNotification';
+  outcome: 'verified';
+  /** Index of the verifying key in the accepted list (platformPublicKey / appSecret). */
+  keyIndex: number;
+  /** The key provider's version in use, when keys come from a provider. */
+  keyVersion?: number;
+}
+
+/** Logs which key verified a notice: `campus-pay parseNotification key=1@v3 verified`. */
+export function logNotice(logger: Logger | undefined, by: VerifiedBy): void {
+  const log: NoticeLog = {
+    method: 'parseNotification',
+    outcome: 'verified',
+    keyIndex: by.keyIndex,
+    ...(by.keyVersion !== undefined ? { keyVersion: by.keyVersion } : {}),
+  };
+  try {
+    logger?.info(`campus-pay parseNotification ${formatKey(by)} verified`, log);
+  } catch {
+    // A logger that throws must not refuse a verified notice.
+  }
+}
+
 /** Anything with an `info` method taking a message and fields: `console`, winston, or an adapter for pino. */
 export interface Logger {
-  info(message: string, fields: AttemptLog | JournalLog | RouteLog): void;
+  info(message: string, fields: AttemptLog | JournalLog | RouteLog | KeyLog | NoticeLog): void;
 }
 
 /** Request fields that identify an order (never card numbers, barcodes or passwords). */
@@ -63,6 +115,7 @@ export function formatAttempt(a: AttemptLog): string {
     `attempt=${a.attempt}`,
     a.status !== undefined ? `status=${a.status}` : `error=${a.error ?? 'none'}`,
     a.gatewayCode !== undefined ? `code=${a.gatewayCode}` : undefined,
+    a.keyIndex !== undefined ? formatKey({ keyIndex: a.keyIndex, keyVersion: a.keyVersion }) : undefined,
     a.outcome,
     `${Math.round(a.durationMs)}ms`,
   ]
@@ -151,11 +204,14 @@ export class CallObserver {
     if (r.willRetry || r.error !== undefined) this.#emit(r.willRetry ? 'retry' : 'transport');
   }
 
-  /** The reply of the last attempt was opened: `err` is why it was refused, if it was. */
-  replied(err?: unknown): void {
+  /**
+   * The reply of the last attempt was opened: `err` is why it was refused, if it was; `by`, which key
+   * verified it, when the client has a choice of keys.
+   */
+  replied(err?: unknown, by?: VerifiedBy): void {
     if (!this.#pending) return;
     const code = err instanceof GatewayError ? String(err.gatewayCode) : undefined;
-    this.#emit(err === undefined ? 'ok' : err instanceof CampusPayError ? err.code : 'error', code);
+    this.#emit(err === undefined ? 'ok' : err instanceof CampusPayError ? err.code : 'error', code, by);
   }
 
   /** The call is over. */
@@ -171,7 +227,7 @@ export class CallObserver {
     this.#callSpan.end();
   }
 
-  #emit(outcome: string, gatewayCode?: string) {
+  #emit(outcome: string, gatewayCode?: string, by?: VerifiedBy) {
     const r = this.#pending;
     if (!r) return;
     this.#pending = undefined;
@@ -185,6 +241,8 @@ export class CallObserver {
       ...(gatewayCode !== undefined ? { gatewayCode } : {}),
       outcome,
       durationMs: r.durationMs,
+      ...(by ? { keyIndex: by.keyIndex } : {}),
+      ...(by?.keyVersion !== undefined ? { keyVersion: by.keyVersion } : {}),
     };
     try {
       this.o.logger?.info(formatAttempt(log), log);
@@ -198,6 +256,8 @@ export class CallObserver {
       if (log.status !== undefined) a['http.response.status_code'] = log.status;
       if (log.error !== undefined) a['error.type'] = log.error;
       if (gatewayCode !== undefined) a['campus_pay.gateway_code'] = gatewayCode;
+      if (log.keyIndex !== undefined) a['campus_pay.key_index'] = log.keyIndex;
+      if (log.keyVersion !== undefined) a['campus_pay.key_version'] = log.keyVersion;
       span.setAttributes(a);
       span.setStatus({ code: outcome === 'ok' ? STATUS_OK : STATUS_ERROR });
       span.end();

@@ -5,6 +5,8 @@
 import {
   CampusPayError,
   ConfigurationError,
+  clip,
+  ERROR_LIMITS,
   GatewayError,
   type OutcomeAdvice,
   type OutcomeQuery,
@@ -12,6 +14,7 @@ import {
   TransportError,
   ValidationError,
 } from './errors.js';
+import type { MethodSpec } from './method.js';
 
 /** The advice for a call with a query that answers it. */
 export function queryAdvice(query: OutcomeQuery, then?: string): OutcomeAdvice {
@@ -43,4 +46,37 @@ export async function guardOutcome<T>(
     if (notSent || verdict || badInput) throw err;
     throw new OutcomeUnknownError(method, err, next());
   }
+}
+
+/**
+ * A money call the gateway refused in a way that does not prove the money stayed (its table's
+ * RefusalMeaning is not `not-moved`: a 40017 left unsent, an order seen before, a code no table knows)
+ * gets the method's outcome advice, as an OutcomeUnknownError does: what to run before calling again.
+ */
+export function adviseRefusal(spec: MethodSpec, request: Record<string, unknown>, err: unknown): unknown {
+  if (!(err instanceof GatewayError) || spec.kind !== 'money' || !spec.outcome) return err;
+  if (spec.journal?.refusal?.(err) === 'not-moved') return err;
+  const next = spec.outcome(request);
+  err.query = next.query;
+  err.advice = next.advice;
+  err.message = clip(`${err.message} ${next.advice}`, ERROR_LIMITS.message);
+  return err;
+}
+
+/**
+ * The query an error advises, if it is one of `queries` (the client's own): `client.runQuery(err)`.
+ * Checked before any I/O, so an error of the other gateway, or one with no query, sends nothing.
+ */
+export function advisedQuery(err: unknown, queries: readonly string[]): OutcomeQuery {
+  const query = err instanceof OutcomeUnknownError || err instanceof GatewayError ? err.query : undefined;
+  const fail = (message: string) => new ValidationError('runQuery', 'request', [{ path: 'query', message }]);
+  if (!query)
+    throw fail(
+      'the error advises no query (no query of the protocol can tell this call): follow its advice instead',
+    );
+  if (!queries.includes(query.method))
+    throw fail(
+      `${query.method} is not a query of this client: run it on a client of the gateway that threw the error`,
+    );
+  return query;
 }

@@ -17,9 +17,9 @@ import {
 } from './errors.js';
 import { journalKeyRule, type PaymentJournal, prepareJournal } from './journal-hook.js';
 import type { MethodSpec, WireContext } from './method.js';
-import { CallObserver, loadOtel, type OtelApi } from './observe.js';
+import { CallObserver, loadOtel, type OtelApi, type VerifiedBy } from './observe.js';
 import { booleanRule, msRule, type OptionRule, optionIssues, signalRule, timeoutRule } from './options.js';
-import { guardOutcome } from './outcome.js';
+import { adviseRefusal, guardOutcome } from './outcome.js';
 import { validate } from './schema.js';
 import type { CallBounds } from './store-call.js';
 import { formatCompactTime } from './time.js';
@@ -71,6 +71,8 @@ export interface Call<S> {
   busy: boolean;
   /** The call's abort signal and absolute deadline, for waits before sending (OneCard: the token). */
   bounds?: CallBounds;
+  /** Set by `open` when the client has a choice of keys: which one verified the reply (for logs and spans). */
+  verifiedBy?: VerifiedBy;
 }
 
 export interface Sealed {
@@ -96,10 +98,10 @@ export interface GatewayProtocol<S> {
   renew?(err: unknown, call: Call<S>): Promise<S | undefined>;
 }
 
-/** The advice when a method has no query that could tell whether it took effect. */
+/** The advice when a method has no query that could tell whether it took effect (a call outside the tables). */
 const RECONCILE: OutcomeAdvice = {
   advice:
-    "No query of the gateway's API reports this call's outcome: check it in the gateway's records (reconciliation, the merchant console or the account statement) before trying again.",
+    "No query of the gateway's API reports this call's outcome: check it in the gateway's records (the merchant console or the account statement) before trying again.",
 };
 
 export class Pipeline<S> {
@@ -143,11 +145,15 @@ export class Pipeline<S> {
         await journaled?.intent();
         const call = { name, spec, payload, session, busy: false, bounds };
         try {
-          return await this.#once(call, valid, opts, observer);
+          try {
+            return await this.#once(call, valid, opts, observer);
+          } catch (err) {
+            const renewed = this.protocol.renew ? await this.protocol.renew(err, call) : undefined;
+            if (renewed === undefined) throw err;
+            return await this.#once({ ...call, session: renewed }, valid, opts, observer);
+          }
         } catch (err) {
-          const renewed = this.protocol.renew ? await this.protocol.renew(err, call) : undefined;
-          if (renewed === undefined) throw err;
-          return await this.#once({ ...call, session: renewed }, valid, opts, observer);
+          throw adviseRefusal(spec, valid, err);
         }
       };
       const send = journaled ? () => journaled.record(body) : body;
@@ -188,6 +194,7 @@ export class Pipeline<S> {
     this.#inFlight++;
     try {
       call.busy = this.#inFlight > 1;
+      call.verifiedBy = undefined;
       const sealed = await this.protocol.seal(call);
       const repeatable = spec.kind === 'query' || spec.kind === 'token';
       const next = () => (spec.outcome ? spec.outcome(valid) : RECONCILE);
@@ -208,10 +215,10 @@ export class Pipeline<S> {
             const data = await this.protocol.open(call, reply);
             const out = validate(spec.response, data, name, 'response');
             checkEchoes(spec, valid, out, reply.status);
-            observer?.replied();
+            observer?.replied(undefined, call.verifiedBy);
             return out;
           } catch (err) {
-            observer?.replied(err);
+            observer?.replied(err, call.verifiedBy);
             throw err;
           }
         } catch (err) {

@@ -1,7 +1,5 @@
 /** OneCardClient: every method of Synjones 校园一卡通 v2.41, with token management and verified replies. */
-import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
-import { type KeyInput, loadPrivateKey, loadPublicKey, tripleDesEncrypt } from '../core/crypto.js';
 import { ConfigurationError } from '../core/errors.js';
 import {
   type HandlerOptions,
@@ -12,7 +10,10 @@ import {
   type WebHandler,
 } from '../core/handlers.js';
 import type { JournalClientOptions } from '../core/journal-hook.js';
+import { type KeyProviderOptions, KeyRing } from '../core/keyring.js';
+import { logNotice } from '../core/observe.js';
 import { requireOption } from '../core/options.js';
+import { advisedQuery } from '../core/outcome.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
 import { type NotificationRoute, noticeRoute, type RouteOptions } from '../core/router.js';
@@ -21,9 +22,15 @@ import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { MemoryTokenStore, type TokenStore, tokenKey } from '../core/token-store.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
-import { type OneCardMethodName, oneCardMethods } from './methods.js';
+import { type OneCardKeyRing, type OneCardKeySet, type OneCardKeys, parseOneCardKeys } from './keys.js';
+import {
+  ONECARD_ADVISED_QUERIES,
+  type OneCardMethodName,
+  type OneCardOutcomeQuery,
+  oneCardMethods,
+} from './methods.js';
 import { ONECARD_ACKS, parseOneCardNotification } from './notifications.js';
-import { type InvalidTokenPolicy, oneCardProtocol } from './protocol.js';
+import { type InvalidTokenPolicy, type OneCardSession, oneCardProtocol } from './protocol.js';
 import { oneCardNoticeFacts, oneCardResolver } from './resolve.js';
 import type * as s from './schemas.js';
 import type * as d from './schemas-deployed.js';
@@ -31,19 +38,20 @@ import { TokenManager, type TokenManagerOptions } from './token.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface OneCardClientOptions extends TransportOptions, JournalClientOptions, SettlementOptions {
+/**
+ * The key options (`desKey`, `privateKey`, `privateKeyPassphrase`, `platformPublicKey`) are given here or
+ * returned by `keyProvider` (its answer wins); `desKey` and `privateKey` are required from one of them.
+ */
+export interface OneCardClientOptions
+  extends TransportOptions,
+    JournalClientOptions,
+    SettlementOptions,
+    Partial<OneCardKeys>,
+    KeyProviderOptions<Partial<OneCardKeys>> {
   /** The one gateway URL, e.g. `http://card.example.edu.cn:8899/onecard/uap/gateway.action`. */
   gatewayUrl: string;
   /** app_key issued for your application. */
   appKey: string;
-  /** The 3DES app secret, base64 of 24 bytes. */
-  desKey: string;
-  /** Your RSA private key, in any format `loadPrivateKey` reads (PEM, bare base64, DER, PKCS#12, a path). */
-  privateKey: KeyInput;
-  /** Passphrase for an encrypted PEM or a PKCS#12 private key. */
-  privateKeyPassphrase?: string;
-  /** The platform's RSA public key (PEM, base64, certificate, a path): verifies every reply and notice. */
-  platformPublicKey?: KeyInput;
   /**
    * Accept unsigned or wrongly signed replies. Dangerous: anyone on the network path can then forge
    * balances and payment results. For a first connection test only; notifications still need the key.
@@ -105,33 +113,28 @@ const defaultTokenStore = new MemoryTokenStore();
 export class OneCardClient extends SettlingClient implements OneCardApi {
   readonly gatewayUrl: string;
   readonly appKey: string;
-  readonly #desKey: string;
-  readonly #platformKey: KeyObject | undefined;
+  readonly #keys: OneCardKeyRing;
   readonly #timeZone: string;
   readonly #maxNoticeAgeMs: number | undefined;
   readonly #tokens: TokenManager;
-  readonly #pipeline: Pipeline<string>;
+  readonly #pipeline: Pipeline<OneCardSession>;
+  readonly #transport: Transport;
 
   constructor(options: OneCardClientOptions) {
     super();
     this.gatewayUrl = requireOption(options, 'gatewayUrl', 'url');
     this.appKey = requireOption(options, 'appKey');
-    requireOption(options, 'desKey');
-    tripleDesEncrypt('', options.desKey); // refuses a malformed key now, not on the first call
-    this.#desKey = options.desKey;
-    if (options.privateKey === undefined) throw new ConfigurationError('privateKey', 'is required');
-    const privateKey = loadPrivateKey(options.privateKey, {
-      option: 'privateKey',
-      ...(options.privateKeyPassphrase ? { passphrase: options.privateKeyPassphrase } : {}),
+    const transport = new Transport(options);
+    this.#transport = transport;
+    const skip = options.dangerouslySkipReplyVerification === true;
+    this.#keys = new KeyRing<OneCardKeySet>({
+      parse: (raw, name, previous) => parseOneCardKeys(raw, name, previous, skip),
+      base: keyOptions(options),
+      provider: options.keyProvider,
+      ttlMs: options.keyTtlMs,
+      onKeyError: options.onKeyError,
+      logger: transport.logger,
     });
-    if (options.platformPublicKey !== undefined) {
-      this.#platformKey = loadPublicKey(options.platformPublicKey, { option: 'platformPublicKey' });
-    } else if (options.dangerouslySkipReplyVerification !== true) {
-      throw new ConfigurationError(
-        'platformPublicKey',
-        'is required to verify replies; set dangerouslySkipReplyVerification: true only for a first connection test',
-      );
-    }
     this.#timeZone = checkTimeZone(options.timeZone);
     const policy = options.moneyOnInvalidToken ?? 'refresh-and-throw';
     if (policy !== 'refresh-and-throw' && policy !== 'resend')
@@ -153,19 +156,45 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
     const protocol = oneCardProtocol({
       gatewayUrl: this.gatewayUrl,
       appKey: this.appKey,
-      desKey: this.#desKey,
-      privateKey,
-      platformPublicKey: this.#platformKey,
+      keys: this.#keys,
       timeZone: this.#timeZone,
       offload: options.signOnThreadPool ?? 'auto',
       tokens: () => this.#tokens,
       moneyOnInvalidToken: policy,
     });
-    const transport = new Transport(options);
     const tenant = tenantOf(this.gatewayUrl, this.appKey);
     const resolver = oneCardResolver(this, options.orderLifeMs);
     const journal = this.settleWith(options, 'onecard', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, this.#timeZone, journal);
+  }
+
+  /**
+   * Resolves once the keys are loaded. With an async `keyProvider`, the first read starts in the
+   * constructor and calls wait for it; await this at startup so that a provider that fails stops the
+   * service there, with a ConfigurationError, rather than on its first payment.
+   */
+  keysReady(): Promise<void> {
+    return this.#keys.ready();
+  }
+
+  /**
+   * Reads the `keyProvider` again now (e.g. when the secret manager says the key changed). Calls in
+   * flight finish with the keys they started with. Rejects with a ConfigurationError when the read
+   * fails, keeping the last good keys (`onKeyError` and the logger hear of it too).
+   */
+  async reloadKeys(): Promise<void> {
+    await this.#keys.reload();
+  }
+
+  /**
+   * Runs the query an error of this client advises (`err.query` of an OutcomeUnknownError, or of a
+   * refused money call that did not prove its money stayed), as given: `await onecard.runQuery(err)`.
+   * A ValidationError, nothing sent, when the error advises no query (a transfer, a barcode payment:
+   * follow `err.advice`) or a query of the other gateway.
+   */
+  async runQuery(err: unknown, opts?: CallOptions): Promise<OneCardReply<OneCardOutcomeQuery['method']>> {
+    const q = advisedQuery(err, ONECARD_ADVISED_QUERIES) as OneCardOutcomeQuery;
+    return this.#run(q.method, q.params, opts);
   }
 
   /** Token fetches this client made, for metrics. */
@@ -316,18 +345,23 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
    * idempotently, by order number (see `deduplicate`).
    */
   parseNotification(input: NotificationInput): s.RechargeNotification {
-    if (!this.#platformKey) {
+    const { version, keys } = this.#keys.latest();
+    if (!keys.platformKeys) {
       throw new ConfigurationError(
         'platformPublicKey',
         'is required to verify notifications, whatever dangerouslySkipReplyVerification says',
       );
     }
+    const choice = this.#keys.provided || keys.platformKeys.length > 1;
     return parseOneCardNotification(
       {
-        desKey: this.#desKey,
-        platformPublicKey: this.#platformKey,
+        desKey: keys.desKeys,
+        platformPublicKey: keys.platformKeys,
         timeZone: this.#timeZone,
         ...(this.#maxNoticeAgeMs ? { maxAgeMs: this.#maxNoticeAgeMs } : {}),
+        ...(choice
+          ? { verified: (i: number) => logNotice(this.#transport.logger, this.#keys.verifiedBy(version, i)) }
+          : {}),
       },
       input,
     );
@@ -390,4 +424,14 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
   webRechargeNotificationHandler(options: HandlerOptions<s.RechargeNotification>): WebHandler {
     return this.webNotificationHandler(options);
   }
+}
+
+/** The key options given to the client (those left undefined may come from the provider). */
+function keyOptions(options: OneCardClientOptions): Record<string, unknown> {
+  const { desKey, privateKey, privateKeyPassphrase, platformPublicKey } = options;
+  return Object.fromEntries(
+    Object.entries({ desKey, privateKey, privateKeyPassphrase, platformPublicKey }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
 }

@@ -5,13 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { codeText, describeCode } from '../core/codes.js';
-import {
-  rsaSha1Sign,
-  rsaSha1Verify,
-  rsaSha1VerifyAsync,
-  tripleDesDecrypt,
-  tripleDesEncrypt,
-} from '../core/crypto.js';
+import { rsaSha1Sign, rsaSha1VerifyAny, tripleDesDecrypt, tripleDesEncrypt } from '../core/crypto.js';
 import { DecryptionError, GatewayError, ProtocolError, SignatureError } from '../core/errors.js';
 import { decodeStrictForm, decodeText, encodeForm } from '../core/form.js';
 import { redactExcerpt } from '../core/redact.js';
@@ -63,9 +57,13 @@ export function requestFields(p: RequestParts): Record<string, string> {
 }
 
 export interface DecodeKeys {
-  desKey: string;
-  /** undefined only when the caller explicitly opted out of reply verification. */
-  platformPublicKey: KeyObject | undefined;
+  /** The 3DES key, or the accepted keys in the order they are tried (rotation: the current one first). */
+  desKey: string | readonly string[];
+  /**
+   * The platform key, or several accepted while the gateway rolls its key over (any one verifies).
+   * undefined only when the caller explicitly opted out of reply verification.
+   */
+  platformPublicKey: KeyObject | readonly KeyObject[] | undefined;
 }
 
 export interface DecodeOptions {
@@ -73,7 +71,12 @@ export interface DecodeOptions {
   offload?: boolean;
   /** Values to mask in error excerpts besides the keys (the access token in use). */
   secrets?: readonly string[];
+  /** Told which accepted platform key (its index) verified the reply. */
+  verified?: (keyIndex: number) => void;
 }
+
+/** One key or several, as a list. */
+const asList = <T>(k: T | readonly T[]): readonly T[] => (Array.isArray(k) ? (k as readonly T[]) : [k as T]);
 
 /**
  * Checks a reply and returns the object under the method's wrapper. Order: envelope shape → platform
@@ -88,21 +91,19 @@ export async function decodeReply(
   body: Buffer,
   opts: DecodeOptions = {},
 ): Promise<Record<string, unknown>> {
-  const secrets = [keys.desKey, ...(opts.secrets ?? [])];
+  const secrets = [...asList(keys.desKey), ...(opts.secrets ?? [])];
   const fields = splitReply(status, body, secrets);
-  const key = keys.platformPublicKey;
-  if (key) {
+  if (keys.platformPublicKey) {
     if (!fields.sign) throw new SignatureError('missing_signature', 'the reply carries no sign');
     const text = signString(fields);
-    const valid = opts.offload
-      ? await rsaSha1VerifyAsync(text, fields.sign, key)
-      : rsaSha1Verify(text, fields.sign, key);
-    if (!valid) {
+    const index = await rsaSha1VerifyAny(text, fields.sign, asList(keys.platformPublicKey), opts.offload);
+    if (index < 0) {
       throw new SignatureError(
         'mismatch',
         "the reply's sign does not verify with platformPublicKey (wrong key, or the reply was altered)",
       );
     }
+    opts.verified?.(index);
   }
   return openReply(keys.desKey, method, fields, status);
 }
@@ -125,7 +126,7 @@ function splitReply(status: number, body: Buffer, secrets: readonly string[]): R
 
 /** errcode, decryption, wrapper and retcode of a verified reply. */
 function openReply(
-  desKey: string,
+  desKey: string | readonly string[],
   method: string,
   fields: Record<string, string>,
   status: number,
@@ -155,15 +156,41 @@ function openReply(
   return business;
 }
 
-/** 3DES-decrypts and parses a JSON object; a plain-JSON value (some notifications) is accepted as is. */
-export function decryptJson(request: string, desKey: string, what: string): Record<string, unknown> {
-  const text = request.trimStart().startsWith('{') ? request : tripleDesDecrypt(request, desKey);
-  let data: unknown;
+/**
+ * 3DES-decrypts and parses a JSON object; a plain-JSON value (some notifications) is accepted as is.
+ * With several keys (rotation), the first whose plaintext is JSON wins: a wrong key can pass the padding
+ * check by chance, but not also yield JSON. The data was verified before, so trying keys reveals nothing.
+ */
+export function decryptJson(
+  request: string,
+  desKey: string | readonly string[],
+  what: string,
+): Record<string, unknown> {
+  const attempt = (key: string | undefined): unknown => {
+    const text = key === undefined ? request : tripleDesDecrypt(request, key);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new DecryptionError(`${what}: the decrypted request is not JSON`);
+    }
+  };
+  if (request.trimStart().startsWith('{')) return jsonObject(attempt(undefined), what);
+  const [first, ...others] = asList(desKey);
   try {
-    data = JSON.parse(text);
-  } catch {
-    throw new DecryptionError(`${what}: the decrypted request is not JSON`);
+    return jsonObject(attempt(first), what);
+  } catch (err) {
+    for (const key of others) {
+      try {
+        return jsonObject(attempt(key), what);
+      } catch {
+        // the next accepted key
+      }
+    }
+    throw err; // the current key's reason
   }
+}
+
+function jsonObject(data: unknown, what: string): Record<string, unknown> {
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new DecryptionError(`${what}: the decrypted request is not an object`);
   return data as Record<string, unknown>;

@@ -49,8 +49,31 @@ const refusal = (err: GatewayError): RefusalMeaning =>
         ? 'not-moved'
         : 'unclear';
 
-const CARD_STATEMENT =
-  'No v2.41 query reports a single charge or transfer: compare the e-account balances (queryAccInfo) and the card statement before trying again; a new attempt may move the money twice.';
+/**
+ * A query the advice of this client's calls may name, typed by the method it runs:
+ * `client.runQuery(err)` runs it on the client that threw.
+ */
+export type OneCardOutcomeQuery =
+  | { method: 'queryRechargeOrder'; params: z.input<typeof s.QueryRechargeOrderRequest> }
+  | { method: 'queryCard'; params: z.input<typeof s.QueryCardRequest> };
+
+/** The methods of OneCardOutcomeQuery, for the check before runQuery sends anything. */
+export const ONECARD_ADVISED_QUERIES = Object.keys({
+  queryRechargeOrder: true,
+  queryCard: true,
+} satisfies Record<OneCardOutcomeQuery['method'], true>);
+
+/** queryAdvice, held to the queries runQuery accepts. */
+const ask = (query: OneCardOutcomeQuery, then?: string) => queryAdvice(query, then);
+
+/**
+ * Transfers and barcode payments: v2.41 has no query for one. `resolve()` gathers what can be known for a
+ * person (the balances, the intent) and records it as needs-review (docs/recovery.md).
+ */
+const NO_QUERY =
+  'No v2.41 query reports a single charge or transfer; resolve() gathers the evidence for a person (needs-review)';
+const balance = (account: string, acctype: string) => `queryAccInfo(${JSON.stringify({ account, acctype })})`;
+const SETTLE_FIRST = 'before trying again: a new attempt may move the money twice.';
 
 export const oneCardMethods = {
   getAccessToken: m('synjones.authorize.access_token', {
@@ -79,7 +102,8 @@ export const oneCardMethods = {
     request: s.CheckPasswordRequest,
     response: s.CheckPasswordResponse,
     outcome: () => ({
-      advice: 'Ask the cardholder to try again; the check has no side effect but the lockout count.',
+      advice:
+        'Ask the cardholder to try again (checkPassword()); the check has no side effect but the lockout count.',
     }),
   }),
   transfer: m('synjones.onecard.acctype.transfer', {
@@ -89,7 +113,9 @@ export const oneCardMethods = {
     response: s.TransferResponse,
     amounts: ['tranamt'],
     echoes: ['tranamt'],
-    outcome: (v) => ({ advice: `${CARD_STATEMENT} (account ${v.account})` }),
+    outcome: (v) => ({
+      advice: `${NO_QUERY}: compare the balances, ${balance(v.account, v.src_acctype)} and ${balance(v.account, v.dst_acctype)}, with the card statement ${SETTLE_FIRST}`,
+    }),
     // No order number in 2.2.3.2: keyed by the call's journalKey. The resolver compares the two e-accounts.
     journal: {
       amount: 'tranamt',
@@ -106,7 +132,7 @@ export const oneCardMethods = {
     echoes: ['account', 'paytype'],
     // 2.2.3.3.2: payacc is 可空 in the reply (empty for paytype 2).
     echoesIfPresent: ['payacc'],
-    outcome: () => ({ advice: 'Fetch a new code; an unused code expires on its own.' }),
+    outcome: () => ({ advice: 'Fetch a new code with getBarcode(); an unused code expires on its own.' }),
   }),
   payByBarcode: m('synjones.onecard.barcode.pay', {
     section: '2.2.3.4 二维码支付交易',
@@ -115,8 +141,8 @@ export const oneCardMethods = {
     response: s.PayByBarcodeResponse,
     amounts: ['tranamt'],
     echoes: ['tranamt'],
-    outcome: () => ({
-      advice: `${CARD_STATEMENT} Never charge a new code for the same sale until the first one is settled.`,
+    outcome: (v) => ({
+      advice: `${NO_QUERY}: compare the payment of ${v.tranamt} fen at merchant ${v.mercacc} with the merchant's statement (the account is unknown: only the reply names it) ${SETTLE_FIRST} Never charge a new code for the same sale until the first one is settled.`,
     }),
     // No order number in 2.2.3.4: keyed by the call's journalKey. `barcode` is not kept: it is the payer's
     // payment credential (whoever holds a live code can charge the payer's account, 2.2.3.3), and it
@@ -137,7 +163,7 @@ export const oneCardMethods = {
     echoes: ['pay_type', 'account'],
     // 2.2.4.1.2: openid is 可空 in the reply.
     echoesIfPresent: ['openid'],
-    outcome: () => ({ advice: 'Binding again is harmless: call it again to learn the state.' }),
+    outcome: () => ({ advice: 'Binding again is harmless: call bindPayAccount() again to learn the state.' }),
   }),
   unbindPayAccount: m('synjones.onecard.paygw.unbind.acc', {
     section: '2.2.4.2 校园卡与支付系统账号解绑',
@@ -147,7 +173,7 @@ export const oneCardMethods = {
     echoes: ['pay_type'],
     // 2.2.4.2.2: openid is 可空 in the reply.
     echoesIfPresent: ['openid'],
-    outcome: () => ({ advice: 'Unbinding again answers 60003 if it already took effect.' }),
+    outcome: () => ({ advice: 'unbindPayAccount() again answers 60003 if it already took effect.' }),
   }),
   recharge: m('synjones.onecard.paygw.recharge.card', {
     section: '2.2.4.3 校园卡充值请求',
@@ -159,10 +185,7 @@ export const oneCardMethods = {
     // 2.2.4.3: order_time is 不可空, YYYYMMDDHH24MISS; the README promises "now" when left out.
     defaults: (ctx) => ({ order_time: ctx.now }),
     outcome: (v) =>
-      queryAdvice({
-        method: 'queryRechargeOrder',
-        params: { order_no: v.order_no, order_amount: v.order_amount },
-      }),
+      ask({ method: 'queryRechargeOrder', params: { order_no: v.order_no, order_amount: v.order_amount } }),
     // The order waits for the payer: the notice (2.2.4.4) or queryRechargeOrder settles it.
     journal: {
       orderKey: 'order_no',
@@ -205,7 +228,7 @@ export const oneCardMethods = {
     request: d.ModifyPasswordRequest,
     response: d.AckResponse,
     echoesIfPresent: ['account'],
-    outcome: (v) => stateAdvice(v.account, 'the new password (checkPassword)'),
+    outcome: (v) => stateAdvice(v.account, 'the new password with checkPassword()'),
   }),
   lostCard: cardState('synjones.onecard.lost.card', '挂失', 'lostflag'),
   unlostCard: cardState('synjones.onecard.unlost.card', '解挂', 'lostflag'),
@@ -218,7 +241,7 @@ export const oneCardMethods = {
     request: d.OpenAccountRequest,
     response: d.OpenAccountResponse,
     echoesIfPresent: ['sno'],
-    outcome: (v) => queryAdvice({ method: 'queryCard', params: { idtype: 'sno', id: v.sno } }),
+    outcome: (v) => ask({ method: 'queryCard', params: { idtype: 'sno', id: v.sno } }),
   }),
   modifyAccount: m('synjones.onecard.modify.acc', {
     section: 'deployed: 修改账户信息',
@@ -227,7 +250,7 @@ export const oneCardMethods = {
     request: d.ModifyAccountRequest,
     response: d.AckResponse,
     echoesIfPresent: ['account'],
-    outcome: (v) => stateAdvice(v.account, 'the account details (queryCard)'),
+    outcome: (v) => stateAdvice(v.account, 'the account details with queryCard()'),
   }),
 };
 
@@ -240,13 +263,12 @@ function cardState(wire: string, zh: string, flag: 'lostflag' | 'freezeflag') {
     request: d.CardStateRequest,
     response: d.AckResponse,
     echoesIfPresent: ['account'],
-    outcome: (v) =>
-      queryAdvice({ method: 'queryCard', params: { idtype: 'acc', id: v.account } }, `read ${flag}`),
+    outcome: (v) => ask({ method: 'queryCard', params: { idtype: 'acc', id: v.account } }, `read ${flag}`),
   });
 }
 
 function stateAdvice(account: string, what: string) {
-  return { advice: `Check ${what} of account ${account} before trying again.` };
+  return { advice: `Check ${what} for account ${account} before trying again.` };
 }
 
 export type OneCardMethodName = keyof typeof oneCardMethods;

@@ -25,8 +25,12 @@ const NOTICE_FIELDS = new Set([
 export const ONECARD_ACKS = { ok: 'ok', fail: 'fail' } as const;
 
 export interface NotificationKeys {
-  desKey: string;
-  platformPublicKey: KeyObject;
+  /** The 3DES key, or the accepted keys in the order they are tried (rotation: the current one first). */
+  desKey: string | readonly string[];
+  /** The platform key, or several accepted while the gateway rolls its key over (any one verifies). */
+  platformPublicKey: KeyObject | readonly KeyObject[];
+  /** Told which accepted platform key (its index) verified the notice. */
+  verified?: (keyIndex: number) => void;
   /** The zone the notice's timestamp is read in (default Asia/Shanghai). */
   timeZone?: string;
   /**
@@ -48,8 +52,15 @@ export function parseOneCardNotification(
 ): RechargeNotification {
   const received = noticeFields(input, ['sign', 'request']);
   if (!received.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
-  const verifies = (f: Record<string, string>) =>
-    f.sign !== undefined && rsaSha1Verify(signString(f), f.sign, keys.platformPublicKey);
+  const accepted: readonly KeyObject[] = Array.isArray(keys.platformPublicKey)
+    ? keys.platformPublicKey
+    : [keys.platformPublicKey as KeyObject];
+  let keyIndex = -1;
+  const verifies = (f: Record<string, string>) => {
+    const text = signString(f);
+    keyIndex = f.sign === undefined ? -1 : accepted.findIndex((k) => rsaSha1Verify(text, f.sign!, k));
+    return keyIndex >= 0;
+  };
   // The bytes as received first; then with `+` restored in base64 fields a form decoder turned into
   // spaces (a plain-JSON `request` keeps its spaces: it is not base64); then, for a front-end notice
   // that arrives on a return_url with the merchant's own query parameters, the documented fields alone.
@@ -82,7 +93,9 @@ export function parseOneCardNotification(
   if (!fields.request) throw new DecryptionError('notification: no request field');
   const data = decryptJson(fields.request, keys.desKey, 'notification');
   const body = (data[wrapperOf(NOTIFY_METHOD)] ?? data) as unknown;
-  return validate(Schema, body, 'parseNotification', 'notification');
+  const notice = validate(Schema, body, 'parseNotification', 'notification');
+  keys.verified?.(keyIndex);
+  return notice;
 }
 
 /** @deprecated since 0.2.0: parseOneCardNotification. */

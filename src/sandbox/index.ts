@@ -7,12 +7,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type KeyInput, loadPrivateKey } from '../core/crypto.js';
+import type { ZhixiaoCredentials } from '../zhixiao/envelope.js';
 import { ApiCalls, type ApiFront, readBody, sleep } from './api.js';
 import { SandboxConsole } from './console/index.js';
 import { SandboxEvents } from './events.js';
 import { FaultControls, type Faults } from './faults.js';
 import { type NotificationRecord, Notifier, type NotifierOptions } from './notifier.js';
-import { OneCardSandbox, type OneCardSandboxOptions } from './onecard/index.js';
+import { OneCardSandbox, type OneCardSandboxKeys, type OneCardSandboxOptions } from './onecard/index.js';
 import { payPage, sandboxState } from './pages.js';
 import type { ReplyStyle } from './reply-style.js';
 import { ZHIXIAO_SANDBOX_PATHS, ZhixiaoSandbox } from './zhixiao/index.js';
@@ -75,6 +76,18 @@ export interface SandboxOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
+/** New keys for `sandbox.rotateKeys`; whatever is left out is generated. */
+export interface SandboxKeyRotation {
+  onecard?: { desKey?: string; merchantPrivateKey?: KeyInput; platformPrivateKey?: KeyInput };
+  zhixiao?: { appSecret?: string; aesKey?: string };
+}
+
+/** The merchant's side of the new keys (the platform's public half for OneCard), as the client takes them. */
+export interface SandboxKeys {
+  onecard: { desKey: string; privateKey: string; platformPublicKey: string };
+  zhixiao: { appSecret: string; aesKey: string };
+}
+
 export interface Sandbox {
   url: string;
   /** Spread into `new OneCardClient({...sandbox.onecard})`. PEM strings, generated per sandbox. */
@@ -110,6 +123,16 @@ export interface Sandbox {
   waitForNotifications(timeoutMs?: number): Promise<void>;
   /** Resolves when no gateway API call is being handled, e.g. a `slow` one its client stopped waiting for. */
   idle(): Promise<void>;
+  /**
+   * Rolls every key over while running, as the gateway and the merchant do together: from now on
+   * replies and notices are signed with the new platform key (and encrypted with the new 3DES key /
+   * appSecret and aes_key), while requests made with the merchant's earlier keys are still accepted,
+   * and answered with the keys they came with, until `retireKeys()`. Updates `sandbox.onecard` and
+   * `sandbox.zhixiao`, and returns the new keys.
+   */
+  rotateKeys(next?: SandboxKeyRotation): SandboxKeys;
+  /** Ends the overlap: only the current keys are accepted from now on. */
+  retireKeys(): void;
   close(): Promise<void>;
 }
 
@@ -128,7 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const appKey = oc.appKey ?? 'sandbox-app';
   const desKey = oc.desKey ?? randomBytes(24).toString('base64');
   const { orderTtlMs, extraAppIds, ...zxCredentials } = options.zhixiao ?? {};
-  const zx = { ...ZHIXIAO_SPEC_TEST_CREDENTIALS, ...zxCredentials };
+  const zx: ZhixiaoCredentials = { ...ZHIXIAO_SPEC_TEST_CREDENTIALS, ...zxCredentials };
 
   let url = '';
   const events = new SandboxEvents();
@@ -137,12 +160,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   );
   if (options.faults) faults.set(options.faults);
   const notifier = new Notifier(options.notifications, faults, events);
-  const onecard = new OneCardSandbox(
-    { appKey, desKey, merchantPublicKey: createPublicKey(merchant), platformPrivateKey: platform },
-    notifier,
-    () => url,
-    oc,
-  );
+  const ocKeys: OneCardSandboxKeys = {
+    appKey,
+    desKey,
+    merchantPublicKey: createPublicKey(merchant),
+    platformPrivateKey: platform,
+  };
+  const onecard = new OneCardSandbox(ocKeys, notifier, () => url, oc);
   const zhixiao = new ZhixiaoSandbox(zx, notifier, () => url, {
     ...(orderTtlMs === undefined ? {} : { orderTtlMs }),
     ...(extraAppIds ? { extraAppIds } : {}),
@@ -212,23 +236,66 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const addr = server.address() as AddressInfo;
   url = `${options.tls ? 'https' : 'http'}://${addr.address === '::' ? 'localhost' : addr.address}:${addr.port}`;
 
+  const sandboxOnecard = {
+    gatewayUrl: url + ONECARD_GATEWAY_PATH,
+    appKey,
+    desKey,
+    privateKey: pem(merchant, 'pkcs8'),
+    platformPublicKey: pem(createPublicKey(platform), 'spki'),
+    proxy: false as const,
+  };
+  const sandboxZhixiao = {
+    baseUrl: url,
+    appId: zx.appId,
+    appSecret: zx.appSecret,
+    aesKey: zx.aesKey,
+    paths: { ...ZHIXIAO_SANDBOX_PATHS },
+    proxy: false as const,
+  };
+
   return {
     url,
-    onecard: {
-      gatewayUrl: url + ONECARD_GATEWAY_PATH,
-      appKey,
-      desKey,
-      privateKey: pem(merchant, 'pkcs8'),
-      platformPublicKey: pem(createPublicKey(platform), 'spki'),
-      proxy: false,
-    },
-    zhixiao: { baseUrl: url, ...zx, paths: { ...ZHIXIAO_SANDBOX_PATHS }, proxy: false },
+    onecard: sandboxOnecard,
+    zhixiao: sandboxZhixiao,
     faults,
     events,
     onecardGateway: onecard,
     zhixiaoGateway: zhixiao,
     notifications: notifier.log,
     idle: () => calls.idle(),
+    rotateKeys(next = {}) {
+      const o = next.onecard ?? {};
+      const option = (name: string) => ({ option: `rotateKeys.onecard.${name}` });
+      const merchantKey = o.merchantPrivateKey
+        ? loadPrivateKey(o.merchantPrivateKey, option('merchantPrivateKey'))
+        : rsa().privateKey;
+      const platformKey = o.platformPrivateKey
+        ? loadPrivateKey(o.platformPrivateKey, option('platformPrivateKey'))
+        : rsa().privateKey;
+      const earlier = { desKey: ocKeys.desKey, merchantPublicKey: ocKeys.merchantPublicKey };
+      ocKeys.previous = [earlier, ...(ocKeys.previous ?? [])];
+      ocKeys.desKey = o.desKey ?? randomBytes(24).toString('base64');
+      ocKeys.merchantPublicKey = createPublicKey(merchantKey);
+      ocKeys.platformPrivateKey = platformKey;
+      sandboxOnecard.desKey = ocKeys.desKey;
+      sandboxOnecard.privateKey = pem(merchantKey, 'pkcs8');
+      sandboxOnecard.platformPublicKey = pem(createPublicKey(platformKey), 'spki');
+      const z = next.zhixiao ?? {};
+      zx.secrets = [z.appSecret ?? randomBytes(16).toString('hex'), ...(zx.secrets ?? [zx.appSecret])];
+      zx.aesKeys = [z.aesKey ?? randomBytes(16).toString('hex'), ...(zx.aesKeys ?? [zx.aesKey])];
+      zx.appSecret = sandboxZhixiao.appSecret = zx.secrets[0]!;
+      zx.aesKey = sandboxZhixiao.aesKey = zx.aesKeys[0]!;
+      const { desKey, privateKey, platformPublicKey } = sandboxOnecard;
+      return {
+        onecard: { desKey, privateKey, platformPublicKey },
+        zhixiao: { appSecret: zx.appSecret, aesKey: zx.aesKey },
+      };
+    },
+    retireKeys() {
+      ocKeys.previous = [];
+      zx.secrets = [zx.appSecret];
+      zx.aesKeys = [zx.aesKey];
+    },
     async waitForNotifications(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       // A dropped notice (the dropNotice fault) will never be acknowledged: not worth waiting for.

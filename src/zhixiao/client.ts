@@ -1,6 +1,5 @@
 /** ZhixiaoPayClient: every interface of 知校聚合支付 v1.27, typed, verified, never resending money. */
 import type { z } from 'zod';
-import { aesEncrypt } from '../core/crypto.js';
 import { ConfigurationError } from '../core/errors.js';
 import {
   type HandlerOptions,
@@ -11,7 +10,10 @@ import {
   type WebHandler,
 } from '../core/handlers.js';
 import type { JournalClientOptions } from '../core/journal-hook.js';
+import { type KeyProviderOptions, KeyRing } from '../core/keyring.js';
+import { logNotice } from '../core/observe.js';
 import { requireOption } from '../core/options.js';
+import { advisedQuery } from '../core/outcome.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
 import { SETTLEMENT } from '../core/reconcile.js';
 import { type NotificationRoute, noticeRoute, type RouteOptions } from '../core/router.js';
@@ -19,24 +21,35 @@ import { type SettlementOptions, settleReply } from '../core/settle.js';
 import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
+import { parseZhixiaoKeys, type ZhixiaoKeyRing, type ZhixiaoKeys } from './keys.js';
 import type { ZhixiaoCredentials } from './envelope.js';
-import { type ZhixiaoMethodName, zhixiaoMethods } from './methods.js';
+import {
+  ZHIXIAO_ADVISED_QUERIES,
+  type ZhixiaoMethodName,
+  type ZhixiaoOutcomeQuery,
+  zhixiaoMethods,
+} from './methods.js';
 import { buildZhixiaoNotification, parseZhixiaoNotification, ZHIXIAO_ACKS } from './notifications.js';
-import { zhixiaoProtocol } from './protocol.js';
+import { type ZhixiaoSession, zhixiaoProtocol } from './protocol.js';
 import { zhixiaoNoticeFacts, zhixiaoResolver } from './resolve.js';
 import type * as s from './schemas.js';
 
 export type { CallOptions } from '../core/pipeline.js';
 
-export interface ZhixiaoPayClientOptions extends TransportOptions, JournalClientOptions, SettlementOptions {
+/**
+ * The key options (`appSecret`, `aesKey`) are given here or returned by `keyProvider` (its answer wins);
+ * both are required from one of them.
+ */
+export interface ZhixiaoPayClientOptions
+  extends TransportOptions,
+    JournalClientOptions,
+    SettlementOptions,
+    Partial<ZhixiaoKeys>,
+    KeyProviderOptions<Partial<ZhixiaoKeys>> {
   /** Gateway base URL, e.g. `https://pay.example.edu.cn`. */
   baseUrl: string;
   /** 请求发起方的 appid. */
   appId: string;
-  /** appsecret, the MD5 signing secret. */
-  appSecret: string;
-  /** aes_key: 16, 24 or 32 ASCII characters. */
-  aesKey: string;
   /** Path per interface. 2.6–2.8 have no documented path and must be set here to be called. */
   paths?: Partial<Record<ZhixiaoMethodName, string>>;
   /** Zone of the gateway's times (default Asia/Shanghai). */
@@ -58,19 +71,26 @@ type ZhixiaoApi = {
 export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
   readonly baseUrl: string;
   readonly appId: string;
-  readonly #credentials: ZhixiaoCredentials;
-  readonly #pipeline: Pipeline<undefined>;
+  readonly #keys: ZhixiaoKeyRing;
+  readonly #pipeline: Pipeline<ZhixiaoSession>;
+  readonly #transport: Transport;
 
   constructor(options: ZhixiaoPayClientOptions) {
     super();
     this.baseUrl = requireOption(options, 'baseUrl', 'url').replace(/\/+$/, '');
     this.appId = requireOption(options, 'appId');
-    this.#credentials = {
-      appId: this.appId,
-      appSecret: requireOption(options, 'appSecret'),
-      aesKey: requireOption(options, 'aesKey'),
-    };
-    aesEncrypt('', this.#credentials.aesKey); // refuses a key of the wrong length now, not on the first call
+    const transport = new Transport(options);
+    this.#transport = transport;
+    const { appSecret, aesKey } = options;
+    const base = Object.fromEntries(Object.entries({ appSecret, aesKey }).filter(([, v]) => v !== undefined));
+    this.#keys = new KeyRing({
+      parse: (raw, name) => parseZhixiaoKeys(this.appId, raw, name),
+      base,
+      provider: options.keyProvider,
+      ttlMs: options.keyTtlMs,
+      onKeyError: options.onKeyError,
+      logger: transport.logger,
+    });
     const paths: Record<string, string> = {};
     for (const [name, path] of Object.entries(options.paths ?? {})) {
       if (!Object.hasOwn(zhixiaoMethods, name))
@@ -78,18 +98,38 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
       checkPath(path, `paths.${name}`);
       paths[name] = path;
     }
-    const protocol = zhixiaoProtocol({ baseUrl: this.baseUrl, credentials: this.#credentials, paths });
-    const transport = new Transport(options);
+    const protocol = zhixiaoProtocol({ baseUrl: this.baseUrl, keys: this.#keys, paths });
     const tenant = tenantOf(this.baseUrl, this.appId);
     const resolver = zhixiaoResolver(this, options.orderLifeMs);
     const journal = this.settleWith(options, 'zhixiao', tenant, resolver, transport.logger);
     this.#pipeline = new Pipeline(protocol, transport, checkTimeZone(options.timeZone), journal);
   }
 
+  /** Resolves once the keys are loaded (see OneCardClient.keysReady). */
+  keysReady(): Promise<void> {
+    return this.#keys.ready();
+  }
+
+  /** Reads the `keyProvider` again now; calls in flight keep their keys (see OneCardClient.reloadKeys). */
+  async reloadKeys(): Promise<void> {
+    await this.#keys.reload();
+  }
+
   #run<M extends ZhixiaoMethodName>(name: M, req: unknown, opts?: CallOptions): Promise<TableReply<M>> {
     const spec = zhixiaoMethods[name];
     const out = this.#pipeline.run(name, spec, req, opts) as Promise<TableReply<M>>;
     return settleReply(this[SETTLEMENT], name, spec, req, out);
+  }
+
+  /**
+   * Runs the query an error of this client advises (`err.query` of an OutcomeUnknownError, or of a
+   * refused createOrder that did not prove it was not made), as given: `await zhixiao.runQuery(err)`.
+   * A ValidationError, nothing sent, when the error advises no query (a refund: follow `err.advice`) or
+   * a query of the other gateway.
+   */
+  async runQuery(err: unknown, opts?: CallOptions): Promise<ZhixiaoReply<ZhixiaoOutcomeQuery['method']>> {
+    const q = advisedQuery(err, ZHIXIAO_ADVISED_QUERIES) as ZhixiaoOutcomeQuery;
+    return this.#run(q.method, q.params, opts);
   }
 
   /** 2.1 订单创建 Create an order; returns the pay page `url` (or `sp_data` for mini-programs). Never resent. */
@@ -144,7 +184,10 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
 
   /** 2.5 Verifies and decrypts a payment notification; throws SignatureError with a reason on failure. */
   parseNotification(input: NotificationInput): s.PaymentNotification {
-    return parseZhixiaoNotification(this.#credentials, input);
+    const { version, keys } = this.#keys.latest();
+    const choice = this.#keys.provided || keys.secrets.length > 1;
+    const verified = (i: number) => logNotice(this.#transport.logger, this.#keys.verifiedBy(version, i));
+    return parseZhixiaoNotification(keys, input, choice ? verified : undefined);
   }
 
   /**
@@ -192,7 +235,7 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
 
   /** Builds a correctly signed notification body for your tests. */
   buildNotification(notice: Record<string, unknown>): string {
-    return buildZhixiaoNotification(this.#credentials, notice);
+    return buildZhixiaoNotification(this.#keys.latest().keys, notice);
   }
 }
 

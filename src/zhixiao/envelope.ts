@@ -8,12 +8,34 @@ import { aesDecrypt, aesEncrypt, md5Hex, safeEqual } from '../core/crypto.js';
 import { DecryptionError, GatewayError, ProtocolError, SignatureError } from '../core/errors.js';
 import { decodeText } from '../core/form.js';
 import { redactExcerpt } from '../core/redact.js';
-import { ZHIXIAO_CODES } from './codes.js';
+import { ZHIXIAO_CODES, zhixiaoCodeInfo } from './codes.js';
 
 export interface ZhixiaoCredentials {
   appId: string;
+  /** The current appsecret: signs what is sent. */
   appSecret: string;
+  /** The current aes_key: encrypts what is sent. */
   aesKey: string;
+  /** Every accepted appsecret, the current one first: any one verifies a reply or notice (rotation). */
+  secrets?: readonly string[];
+  /** Every accepted aes_key, the current one first: tried in turn on a verified reply or notice. */
+  aesKeys?: readonly string[];
+}
+
+const secretsOf = (c: ZhixiaoCredentials) => c.secrets ?? [c.appSecret];
+const aesKeysOf = (c: ZhixiaoCredentials) => c.aesKeys ?? [c.aesKey];
+/** What an error excerpt must never show. */
+const keysOf = (c: ZhixiaoCredentials) => [...secretsOf(c), ...aesKeysOf(c)];
+
+/** Which accepted appsecret makes `sign` (the first that does), or -1; `signWith` computes it for one. */
+export function acceptedSecret(
+  c: ZhixiaoCredentials,
+  sign: string,
+  signWith: (c: ZhixiaoCredentials) => string,
+): number {
+  return secretsOf(c).findIndex((appSecret) =>
+    safeEqual(signWith({ ...c, appSecret }), sign, { caseInsensitive: true }),
+  );
 }
 
 /** id + param + appsecret: the text a request or notification sign is the MD5 of. Holds the appSecret. */
@@ -48,14 +70,40 @@ export function encodeReply(c: ZhixiaoCredentials, retCode: number, content: unk
   return { ret_code: retCode, ret_content, sign: replySign(c, retCode, ret_content) };
 }
 
+const isJson = (text: string) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The decrypted text. With several accepted keys, the first whose plaintext is JSON wins (a wrong key can
+ * pass the padding check by chance, but not also yield JSON), else the first that decrypts (2.8's text).
+ * The content was verified first, so trying keys reveals nothing.
+ */
+function decryptText(c: ZhixiaoCredentials, content: string): string {
+  let text: string | undefined;
+  let failure: unknown;
+  for (const key of aesKeysOf(c)) {
+    try {
+      const plain = aesDecrypt(content, key);
+      if (isJson(plain)) return plain;
+      text ??= plain;
+    } catch (err) {
+      failure ??= err;
+    }
+  }
+  if (text === undefined) throw failure;
+  return text;
+}
+
 /** Decrypted JSON, or the decrypted text when it is not JSON (2.8 answers 开票成功). */
 export function decryptContent(c: ZhixiaoCredentials, content: string): unknown {
-  const text = aesDecrypt(content, c.aesKey);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+  const text = decryptText(c, content);
+  return isJson(text) ? (JSON.parse(text) as unknown) : text;
 }
 
 /**
@@ -64,9 +112,15 @@ export function decryptContent(c: ZhixiaoCredentials, content: string): unknown 
  * decrypted, so a forged or re-split body never reaches the decryptor or the JSON parser. This is the
  * function every Zhixiao call runs.
  */
-export function decodeReply(c: ZhixiaoCredentials, status: number, body: Buffer): unknown {
+export function decodeReply(
+  c: ZhixiaoCredentials,
+  status: number,
+  body: Buffer,
+  /** Told which accepted appsecret (its index) verified the reply. */
+  verified?: (keyIndex: number) => void,
+): unknown {
   const text = decodeText(body);
-  const excerpt = () => redactExcerpt(text, [c.appSecret, c.aesKey]);
+  const excerpt = () => redactExcerpt(text, keysOf(c));
   let reply: unknown;
   try {
     reply = JSON.parse(text);
@@ -89,15 +143,17 @@ export function decodeReply(c: ZhixiaoCredentials, status: number, body: Buffer)
     // re-split between the two fields, so it is refused like a bad signature.
     throw new SignatureError('malformed', 'ret_code is not in canonical form, so the sign cannot bind it');
   }
-  if (!safeEqual(replySign(c, code, content), r.sign, { caseInsensitive: true })) {
+  const keyIndex = acceptedSecret(c, r.sign, (k) => replySign(k, code, content));
+  if (keyIndex < 0) {
     throw new SignatureError(
       'mismatch',
       "the reply's sign does not match (wrong appSecret, or the reply was altered)",
     );
   }
+  verified?.(keyIndex);
   if (code !== '0') {
-    const info = describeCode(ZHIXIAO_CODES, code);
-    throw new GatewayError({ level: 'system', code, message: errorText(c, info, content), info });
+    const message = errorText(c, describeCode(ZHIXIAO_CODES, code), content);
+    throw new GatewayError({ level: 'system', code, message, info: zhixiaoCodeInfo(code, message) });
   }
   if (content === '') return {};
   return decryptContent(c, content);
@@ -120,7 +176,7 @@ function errorText(c: ZhixiaoCredentials, info: CodeInfo | undefined, content: s
   let message = content;
   if (content) {
     try {
-      message = aesDecrypt(content, c.aesKey);
+      message = decryptText(c, content);
     } catch (e) {
       if (!(e instanceof DecryptionError)) throw e;
     }

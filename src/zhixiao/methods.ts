@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { GatewayError } from '../core/errors.js';
 import type { MethodSpec, RefusalMeaning } from '../core/method.js';
 import { queryAdvice } from '../core/outcome.js';
+import { zhixiaoCondition } from './codes.js';
 import * as s from './schemas.js';
 
 export interface ZhixiaoMethod<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType>
@@ -26,9 +27,31 @@ export interface ZhixiaoMethod<Req extends z.ZodType = z.ZodType, Res extends z.
 const refusal = (err: GatewayError): RefusalMeaning =>
   err.gatewayCode === '-2' || err.gatewayCode === '-3'
     ? 'not-moved'
-    : err.gatewayCode === '-1' && /订单号重复/.test(err.gatewayMessage)
+    : zhixiaoCondition(err) === 'duplicate_order'
       ? 'order-exists'
       : 'unclear';
+
+/**
+ * The query the advice of this client's calls may name, typed: `client.runQuery(err)` runs it on the
+ * client that threw.
+ */
+export type ZhixiaoOutcomeQuery = { method: 'queryOrder'; params: z.input<typeof s.QueryOrderRequest> };
+
+/** The methods of ZhixiaoOutcomeQuery, for the check before runQuery sends anything. */
+export const ZHIXIAO_ADVISED_QUERIES = Object.keys({ queryOrder: true } satisfies Record<
+  ZhixiaoOutcomeQuery['method'],
+  true
+>);
+
+/** queryAdvice, held to the queries runQuery accepts. */
+const ask = (query: ZhixiaoOutcomeQuery, then?: string) => queryAdvice(query, then);
+
+/**
+ * 2.1's reply is the only place the pay page `url` is given (2.2 answers no url, and v1.27 documents no
+ * way to build one), and 2.1 refuses a used out_trade_no: an order whose reply was lost cannot be paid.
+ */
+const LOST_ORDER = (no: string) =>
+  `While it reads 1 (待支付), the pay url is lost with the reply: close it with cancelOrder({"out_trade_no":${JSON.stringify(no)}}) (or let its hour run out), confirm it reads 3 with queryOrder() again, and createOrder() under a new out_trade_no (this one is refused as 商户订单号重复). If it reads 2, it was paid: do not create another.`;
 
 const method = <Req extends z.ZodType, Res extends z.ZodType>(m: ZhixiaoMethod<Req, Res>) => m;
 
@@ -41,7 +64,10 @@ export const zhixiaoMethods = {
     response: s.CreateOrderResponse,
     amounts: ['total_fee'],
     echoes: ['out_trade_no'],
-    outcome: (v) => queryAdvice({ method: 'queryOrder', params: { out_trade_no: v.out_trade_no } }),
+    outcome: (v) => {
+      const next = ask({ method: 'queryOrder', params: { out_trade_no: v.out_trade_no } });
+      return { ...next, advice: `${next.advice} ${LOST_ORDER(v.out_trade_no)}` };
+    },
     // The order waits for the payer: the notice (2.5) or queryOrder settles it.
     journal: {
       orderKey: 'out_trade_no',
@@ -67,7 +93,7 @@ export const zhixiaoMethods = {
     response: s.OrderRefResponse,
     echoes: ['out_trade_no'],
     outcome: (v) =>
-      queryAdvice({ method: 'queryOrder', params: { out_trade_no: v.out_trade_no } }, 'read its status'),
+      ask({ method: 'queryOrder', params: { out_trade_no: v.out_trade_no } }, 'read its status'),
   }),
   refundOrder: method({
     section: '2.4 订单退款',
@@ -79,7 +105,7 @@ export const zhixiaoMethods = {
     echoes: ['out_trade_no'],
     // 2.2's reply has no refunded amount, so queryOrder cannot tell whether (part of) a refund happened.
     outcome: (v) => ({
-      advice: `No v1.27 query reports refunds (queryOrder has no refunded amount): check order ${v.out_trade_no} in the Zhixiao merchant records (reconciliation) before refunding again; a second refund may pay out twice.`,
+      advice: `No v1.27 query reports refunds (the reply of queryOrder() has no refunded amount); resolve() records it for a person (needs-review) with the order's answer: check the refunds of order ${v.out_trade_no} in the Zhixiao merchant console before refunding again: a second refund may pay out twice.`,
     }),
     // 2.4 has no refund number and allows partial refunds, so out_trade_no cannot name one refund: keyed by
     // the call's journalKey (your refund id), with the order kept for the resolver.
@@ -116,7 +142,7 @@ export const zhixiaoMethods = {
     toWire: (v) => ({ ...v, pay_type: v.payer_type }),
     outcome: () => ({
       advice:
-        'No v1.27 query reports invoices: check in the Zhixiao merchant records before invoicing again (a second call answers 已开票 if the first took effect).',
+        'No v1.27 query reports invoices: check the order in the Zhixiao merchant console, or call createInvoice() with the same order again: the gateway refuses a second invoice of an order (已开票) if the first took effect.',
     }),
   }),
 };

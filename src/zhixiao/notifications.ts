@@ -1,9 +1,14 @@
 /** 2.5 支付通知: verifying, decrypting and acknowledging Zhixiao payment notifications. */
-import { safeEqual } from '../core/crypto.js';
 import { DecryptionError, SignatureError } from '../core/errors.js';
 import { base64Repaired, type NotificationInput, noticeFields } from '../core/notice.js';
 import { validate } from '../core/schema.js';
-import { decryptContent, encodeRequest, requestSign, type ZhixiaoCredentials } from './envelope.js';
+import {
+  acceptedSecret,
+  decryptContent,
+  encodeRequest,
+  requestSign,
+  type ZhixiaoCredentials,
+} from './envelope.js';
 import { PaymentNotification } from './schemas.js';
 
 /** The gateway's acknowledgement words: `success` stops the retries. */
@@ -16,6 +21,8 @@ export const ZHIXIAO_ACKS = { ok: 'success', fail: 'fail' } as const;
 export function parseZhixiaoNotification(
   c: ZhixiaoCredentials,
   input: NotificationInput,
+  /** Told which accepted appsecret (its index) verified the notice. */
+  verified?: (keyIndex: number) => void,
 ): PaymentNotification {
   const received = noticeFields(input, ['param', 'sign']);
   if (!received.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
@@ -24,8 +31,11 @@ export function parseZhixiaoNotification(
   if (received.id !== undefined && received.id !== c.appId) {
     throw new SignatureError('wrong_app_id', 'notification: id is another appid than the configured one');
   }
-  const verifies = (f: Record<string, string>) =>
-    safeEqual(requestSign(c, f.param ?? ''), f.sign ?? '', { caseInsensitive: true });
+  let keyIndex = -1;
+  const verifies = (f: Record<string, string>) => {
+    keyIndex = acceptedSecret(c, f.sign ?? '', (k) => requestSign(k, f.param ?? ''));
+    return keyIndex >= 0;
+  };
   // As received first; then with `+` restored where a form decoder turned it into a space.
   const fields = verifies(received) ? received : base64Repaired(received, ['param']);
   if (fields === undefined || (fields !== received && !verifies(fields))) {
@@ -37,7 +47,9 @@ export function parseZhixiaoNotification(
   const data = decryptContent(c, fields.param!);
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new DecryptionError('notification: param is not a JSON object');
-  return validate(PaymentNotification, data, 'parseNotification', 'notification');
+  const notice = validate(PaymentNotification, data, 'parseNotification', 'notification');
+  verified?.(keyIndex);
+  return notice;
 }
 
 /**

@@ -1,18 +1,23 @@
 /** Zhixiao's part of the call pipeline: sealing (AES + MD5) and opening replies. */
 import { ConfigurationError } from '../core/errors.js';
+import type { KeyVersion } from '../core/keyring.js';
 import type { GatewayProtocol } from '../core/pipeline.js';
 import { decodeReply, encodeRequest, type ZhixiaoCredentials } from './envelope.js';
+import type { ZhixiaoKeyRing } from './keys.js';
+
+/** One call's session: the keys it started with, which sign the request and verify the reply. */
+export type ZhixiaoSession = KeyVersion<Required<ZhixiaoCredentials>>;
 
 export interface ZhixiaoProtocolOptions {
   baseUrl: string;
-  credentials: ZhixiaoCredentials;
+  keys: ZhixiaoKeyRing;
   /** Path per SDK method name, overriding the table's. */
   paths: Readonly<Record<string, string>>;
 }
 
-export function zhixiaoProtocol(o: ZhixiaoProtocolOptions): GatewayProtocol<undefined> {
+export function zhixiaoProtocol(o: ZhixiaoProtocolOptions): GatewayProtocol<ZhixiaoSession> {
   return {
-    begin: () => undefined,
+    begin: () => o.keys.current(),
     seal(call) {
       const path = o.paths[call.name] ?? call.spec.wire;
       if (!path) {
@@ -21,10 +26,15 @@ export function zhixiaoProtocol(o: ZhixiaoProtocolOptions): GatewayProtocol<unde
           `interface ${call.spec.section} has no documented path; set paths.${call.name} to the path your vendor gave you`,
         );
       }
-      return { url: o.baseUrl + path, form: encodeRequest(o.credentials, call.payload) };
+      return { url: o.baseUrl + path, form: encodeRequest(call.session.keys, call.payload) };
     },
-    open(_call, reply) {
-      const content = decodeReply(o.credentials, reply.status, reply.body);
+    open(call, reply) {
+      const { version, keys } = call.session;
+      const choice = o.keys.provided || keys.secrets.length > 1;
+      const verified = (i: number) => {
+        call.verifiedBy = o.keys.verifiedBy(version, i);
+      };
+      const content = decodeReply(keys, reply.status, reply.body, choice ? verified : undefined);
       // 2.8 answers with a message (开票成功) rather than JSON.
       return typeof content === 'string' ? { message: content } : content;
     },

@@ -15,6 +15,7 @@ import {
   waitingVerdict,
 } from '../core/resolve.js';
 import type { NoticeFacts } from '../core/settle.js';
+import { zhixiaoCondition } from './codes.js';
 import type { PaymentNotification, QueryOrderReply, QueryOrderRequest } from './schemas.js';
 
 /** The query the resolver uses: the client's own. */
@@ -25,11 +26,8 @@ export interface ZhixiaoQueries {
 /** 2.1: 支付有效时间为 1 小时 — an order can be paid for one hour. */
 export const ZHIXIAO_ORDER_LIFE_MS = 3600_000;
 
-/** ret_code -1 is every error (1.3); its ret_content tells a busy gateway from a missing order. */
-const isGeneral = (err: unknown, words: RegExp): err is GatewayError =>
-  err instanceof GatewayError && err.gatewayCode === '-1' && words.test(err.gatewayMessage);
-const throttled = (err: unknown) => isGeneral(err, /繁忙|频繁|超限|busy/i);
-const NOT_FOUND = /不存在/;
+/** ret_code -1 is every error (1.3); its wording tells a busy gateway from a missing order (ZHIXIAO_CONDITIONS). */
+const throttled = (err: unknown) => zhixiaoCondition(err) === 'busy';
 
 export function zhixiaoResolver(
   client: ZhixiaoQueries,
@@ -48,7 +46,7 @@ export function zhixiaoResolver(
       } catch (err) {
         if (facts.method === 'refundOrder' && !throttled(err) && !opts.signal?.aborted)
           return refundEvidence(facts, { queryError: describeError(err) });
-        if (!isGeneral(err, NOT_FOUND)) throw err;
+        if (!(err instanceof GatewayError) || zhixiaoCondition(err) !== 'order_not_found') throw err;
         return missingVerdict(facts, orderLifeMs, `no such order (${err.gatewayMessage})`, {
           code: '-1',
           evidence: { queryError: describeError(err) },

@@ -183,6 +183,19 @@ describe('tracing: a span per call and per attempt (OpenTelemetry, in-memory exp
     });
   });
 
+  it('with several accepted secrets or a key provider, the attempt span names the verifying key (index, version)', async () => {
+    exporter.reset();
+    const zx = new ZhixiaoPayClient({
+      ...sb.zhixiao,
+      appSecret: undefined,
+      keyProvider: async () => ({ appSecret: [sb.zhixiao.appSecret, 'a-newer-secret'] }),
+      tracing: true,
+    });
+    await zx.createOrder(newOrder(order('k')));
+    const [attempt] = byName(exporter.getFinishedSpans(), 'campus-pay createOrder attempt');
+    expect(attempt?.attributes).toMatchObject({ 'campus_pay.key_index': 0, 'campus_pay.key_version': 1 });
+  });
+
   it('no spans without `tracing: true`, with or without a logger', async () => {
     exporter.reset();
     await new ZhixiaoPayClient({ ...sb.zhixiao }).createOrder(newOrder(order('g')));

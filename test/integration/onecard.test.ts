@@ -270,7 +270,7 @@ describe('faults', () => {
       expect(err).toBeInstanceOf(OutcomeUnknownError);
       expect(err.code).toBe('outcome_unknown');
       expect(err.query).toBeUndefined();
-      expect(err.message).toMatch(/not resent.*queryAccInfo/);
+      expect(err.message).toMatch(/not resent.*resolve\(\)/);
     } finally {
       sb.faults.clear();
     }

@@ -6,9 +6,12 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type {
   GatewayError,
   OneCardClient,
+  OneCardOutcomeQuery,
   OneCardReply,
   OneCardRequest,
   OneCardSchemas,
+  ZhixiaoCondition,
+  ZhixiaoOutcomeQuery,
   ZhixiaoPayClient,
   ZhixiaoReply,
 } from '../../src/index.js';
@@ -50,5 +53,28 @@ describe('strict request and reply types', () => {
 
   it('gateway codes are typed', () => {
     expectTypeOf<'60010'>().toExtend<GatewayError['gatewayCode']>();
+  });
+});
+
+describe('recovery is typed', () => {
+  it('runQuery answers with the reply of the queries a client advises', () => {
+    type ZxAnswer = Awaited<ReturnType<ZhixiaoPayClient['runQuery']>>;
+    type OcAnswer = Awaited<ReturnType<OneCardClient['runQuery']>>;
+    expectTypeOf<ZxAnswer>().toEqualTypeOf<ZhixiaoReply<'queryOrder'>>();
+    expectTypeOf<OcAnswer>().toEqualTypeOf<OneCardReply<'queryRechargeOrder'> | OneCardReply<'queryCard'>>();
+    const read = (a: ZxAnswer) => a.state;
+    expectTypeOf(read).returns.toEqualTypeOf<ZhixiaoReply<'queryOrder'>['state']>();
+  });
+
+  it('an advised query is a discriminated union: its method types its params', () => {
+    const params = (q: OneCardOutcomeQuery) =>
+      q.method === 'queryRechargeOrder' ? q.params.order_amount : q.params.idtype;
+    expectTypeOf(params).returns.toEqualTypeOf<number | OneCardRequest<'queryCard'>['idtype']>();
+    // @ts-expect-error queryOrder takes out_trade_no, not order_no
+    const wrong: ZhixiaoOutcomeQuery = { method: 'queryOrder', params: { order_no: '1' } };
+    void wrong;
+    expectTypeOf<'order_not_found'>().toExtend<ZhixiaoCondition>();
+    // @ts-expect-error not a condition
+    expectTypeOf<'not_found'>().toExtend<ZhixiaoCondition>();
   });
 });

@@ -210,7 +210,7 @@ describe('errors stay small whatever the reply held', () => {
     await close();
     expect(err).toBeInstanceOf(OutcomeUnknownError);
     small(err);
-    expect(err.message).toMatch(/compare the e-account balances/);
+    expect(err.message).toMatch(/compare the balances, queryAccInfo.*may move the money twice\.$/);
   });
 
   it('an issue with a huge path or message is clipped, saying how much was cut', () => {

@@ -21,12 +21,19 @@ export interface OneCardSandboxKeys {
   desKey: string;
   merchantPublicKey: KeyObject;
   platformPrivateKey: KeyObject;
+  /**
+   * The merchant's keys of earlier rotations, still accepted on requests, as a gateway does while a
+   * merchant rolls its keys over (`sandbox.rotateKeys`, until `sandbox.retireKeys`).
+   */
+  previous?: Array<{ desKey: string; merchantPublicKey: KeyObject }>;
 }
 
 export interface OneCardReply {
   method: string;
   errcode: string;
   data?: Record<string, unknown>;
+  /** The 3DES key the request came in, which the reply goes out in (default: the current one). */
+  desKey?: string;
 }
 
 const TOKEN_METHOD = oneCardMethods.getAccessToken.wire;
@@ -106,31 +113,39 @@ export class OneCardFront {
     if (ENVELOPE.some((k) => !f[k])) return sys('40001');
     if (!this.appKeys.has(f.app_key!)) return sys('40002');
     if (f.sign_method !== 'rsa') return sys('40003');
-    if (!rsaSha1Verify(signString(f), f.sign!, this.keys.merchantPublicKey)) return sys('40004');
+    const accepted = [this.keys, ...(this.keys.previous ?? [])];
+    const text = signString(f);
+    if (!accepted.some((k) => rsaSha1Verify(text, f.sign!, k.merchantPublicKey))) return sys('40004');
     if (f.v !== '2.0') return sys('40016');
     if (f.format !== 'json') return sys('40015');
     const at = parseBeijingTime(f.timestamp!);
     if (!at || Math.abs(Date.now() - at.getTime()) > 6 * 60_000) return sys('40018');
     const name = NAME_BY_WIRE.get(method);
     if (!name) return sys('40012');
-    let body: Record<string, unknown>;
-    try {
-      const inner = decryptJson(f.request!, this.keys.desKey, method)[wrapperOf(method)];
-      if (typeof inner !== 'object' || inner === null) return sys('40015');
-      body = inner as Record<string, unknown>;
-    } catch {
-      return sys('40015');
+    let body: Record<string, unknown> | undefined;
+    let desKey = this.keys.desKey;
+    for (const k of accepted) {
+      try {
+        const inner = decryptJson(f.request!, k.desKey, method)[wrapperOf(method)];
+        if (typeof inner !== 'object' || inner === null) return sys('40015');
+        body = inner as Record<string, unknown>;
+        desKey = k.desKey;
+        break;
+      } catch {
+        // the next accepted key
+      }
     }
+    if (!body) return sys('40015');
     if (!this.tokens.accepts(f.app_key!, f.access_token!, method === TOKEN_METHOD)) return sys('40017');
     try {
       const m = this.methods[name];
       const problem = formatProblem(m, body);
       if (problem) refuse('60002', `参数输入错误: ${problem}`);
       const data = m.handle(body, f.app_key!);
-      return { errcode: '0', method, data: { retcode: '0', errmsg: '', ...data } };
+      return { errcode: '0', method, desKey, data: { retcode: '0', errmsg: '', ...data } };
     } catch (err) {
       if (!(err instanceof BusinessError)) throw err;
-      return { errcode: '0', method, data: { retcode: err.code, errmsg: err.message } };
+      return { errcode: '0', method, desKey, data: { retcode: err.code, errmsg: err.message } };
     }
   }
 
@@ -151,7 +166,10 @@ export class OneCardFront {
 
   /** Serialises a reply, signed with the platform key (or deliberately not, for the bad-signature fault). */
   encode(reply: OneCardReply, style: ReplyStyle, badSignature = false): string {
-    const keys = { desKey: this.keys.desKey, platformPrivateKey: this.keys.platformPrivateKey };
+    const keys = {
+      desKey: reply.desKey ?? this.keys.desKey,
+      platformPrivateKey: this.keys.platformPrivateKey,
+    };
     const data = reply.errcode === '0' ? styleReply(reply.data, style) : undefined;
     const body = encodeReply(keys, reply.method, reply.errcode, data);
     if (!badSignature) return body;

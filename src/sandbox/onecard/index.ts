@@ -70,14 +70,9 @@ export class OneCardSandbox {
     const o = { tokenTtlSeconds: 7200, barcodeTtlSeconds: 60, ...options };
     const interval = o.tokenMinIntervalMs ?? (o.tokenRule === 'strict' ? GATEWAY_TOKEN_INTERVAL_MS : 0);
     this.#tokens = new OneCardTokens(o.tokenTtlSeconds, interval);
-    const { desKey, platformPrivateKey } = keys;
     this.partner = o.partner ?? 'sandbox';
-    this.#settlement = new OneCardSettlement(
-      this.ledger,
-      notifier,
-      { desKey, platformPrivateKey, partner: this.partner },
-      o.creditDelayMs ?? 0,
-    );
+    // The keys themselves, not a copy: notices follow a rotation (sandbox.rotateKeys).
+    this.#settlement = new OneCardSettlement(this.ledger, notifier, keys, this.partner, o.creditDelayMs ?? 0);
     const methods = oneCardSandboxMethods({
       ledger: this.ledger,
       tokens: this.#tokens,

@@ -12,7 +12,9 @@ export class OneCardSettlement {
   constructor(
     readonly ledger: OneCardLedger,
     readonly notifier: Notifier,
-    readonly keys: { desKey: string; platformPrivateKey: KeyObject; partner: string },
+    readonly keys: { desKey: string; platformPrivateKey: KeyObject },
+    /** The `partner` its notices carry. */
+    readonly partner: string,
     /** How long a paid recharge stays in 40, then in 50, before it is credited (60). */
     readonly creditDelayMs: number,
   ) {}
@@ -86,7 +88,7 @@ export class OneCardSettlement {
 
   /** A paygw.notify.result notice as form fields, signed with the platform key (the SDK's own builder). */
   notificationBody(o: RechargeOrder, timestamp = formatGatewayTime()): string {
-    return buildOneCardNotification(this.keys, rechargeNotice(o), { timestamp, partner: this.keys.partner });
+    return buildOneCardNotification(this.keys, rechargeNotice(o), { timestamp, partner: this.partner });
   }
 }
 

@@ -3,8 +3,8 @@
  * checked in the gateway's order with its ret_codes (spec 1.3), then the interface's record: its field
  * formats (-2), then its handler. Replies are signed with the library's own envelope functions.
  */
-import { aesDecrypt, safeEqual } from '../../core/crypto.js';
-import { encodeReply, requestSign, type ZhixiaoCredentials } from '../../zhixiao/envelope.js';
+import { aesDecrypt } from '../../core/crypto.js';
+import { acceptedSecret, encodeReply, requestSign, type ZhixiaoCredentials } from '../../zhixiao/envelope.js';
 import { type ZhixiaoMethodName, zhixiaoMethods } from '../../zhixiao/methods.js';
 import { BusinessError, refuse } from '../business-error.js';
 import type { CallInfo } from '../faults.js';
@@ -30,6 +30,8 @@ const NAME_BY_PATH = new Map(
 export interface ZhixiaoReply {
   ret_code: number;
   content: unknown;
+  /** The keys the request came with, which sign and encrypt the reply (default: the current ones). */
+  credentials?: ZhixiaoCredentials;
 }
 
 export class ZhixiaoFront {
@@ -62,24 +64,34 @@ export class ZhixiaoFront {
     if (id !== this.credentials.appId && !this.extraAppIds.includes(id))
       return { ret_code: -1, content: 'appid 不存在' };
     if (this.frozen) return { ret_code: -3, content: '账号被冻结' };
-    if (!safeEqual(requestSign(this.credentials, param, id), sign, { caseInsensitive: true })) {
-      return { ret_code: -1, content: '签名错误' };
+    // While a merchant rolls its keys over (sandbox.rotateKeys), every accepted secret and aes_key is
+    // tried; the reply goes out with the ones the request came with.
+    const c = this.credentials;
+    const secret = acceptedSecret(c, sign, (k) => requestSign(k, param, id));
+    if (secret < 0) return { ret_code: -1, content: '签名错误' };
+    let body: Record<string, unknown> | undefined;
+    let aesKey = c.aesKey;
+    for (const key of c.aesKeys ?? [c.aesKey]) {
+      try {
+        body = JSON.parse(aesDecrypt(param, key)) as Record<string, unknown>;
+        aesKey = key;
+        break;
+      } catch {
+        // the next accepted key
+      }
     }
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(aesDecrypt(param, this.credentials.aesKey)) as Record<string, unknown>;
-    } catch {
-      return { ret_code: -2, content: 'param 解密失败' };
-    }
+    if (!body) return { ret_code: -2, content: 'param 解密失败' };
+    const credentials = { ...c, appSecret: (c.secrets ?? [c.appSecret])[secret]!, aesKey };
     const name = NAME_BY_PATH.get(path);
     if (!name) return { ret_code: -1, content: `接口不存在 ${path}` };
     try {
       const m = this.methods[name];
       const problem = formatProblem(m, body);
       if (problem) refuse('-2', `参数校验失败: ${problem}`);
-      return { ret_code: 0, content: m.handle(body) };
+      return { ret_code: 0, content: m.handle(body), credentials };
     } catch (err) {
-      if (err instanceof BusinessError) return { ret_code: Number(err.code), content: err.message };
+      if (err instanceof BusinessError)
+        return { ret_code: Number(err.code), content: err.message, credentials };
       throw err;
     }
   }
@@ -95,7 +107,8 @@ export class ZhixiaoFront {
   }
 
   encode(reply: ZhixiaoReply, style: ReplyStyle, badSignature = false): string {
-    const r = encodeReply(this.credentials, reply.ret_code, styleReply(reply.content, style));
+    const c = reply.credentials ?? this.credentials;
+    const r = encodeReply(c, reply.ret_code, styleReply(reply.content, style));
     return JSON.stringify(
       badSignature ? { ...r, sign: r.sign.replace(/^./, (c) => (c === '0' ? '1' : '0')) } : r,
     );

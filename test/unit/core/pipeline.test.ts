@@ -363,7 +363,7 @@ describe('the retry class of each kind', () => {
     const { p } = pipeline();
     const plain = (await caught(p.run('m', spec('money'), {}))) as unknown as OutcomeUnknownError;
     expect(plain.advice).toBe(
-      "No query of the gateway's API reports this call's outcome: check it in the gateway's records (reconciliation, the merchant console or the account statement) before trying again.",
+      "No query of the gateway's API reports this call's outcome: check it in the gateway's records (the merchant console or the account statement) before trying again.",
     );
     expect(plain.query).toBeUndefined();
     const withQuery = (await caught(
@@ -521,7 +521,7 @@ describe('what the gateway answered', () => {
     expect([e.constructor, e.reason, e.message]).toEqual([
       OutcomeUnknownError,
       'signature',
-      `m: the outcome is unknown (bad sign). It was not resent. ${"No query of the gateway's API reports this call's outcome: check it in the gateway's records (reconciliation, the merchant console or the account statement) before trying again."}`,
+      `m: the outcome is unknown (bad sign). It was not resent. ${"No query of the gateway's API reports this call's outcome: check it in the gateway's records (the merchant console or the account statement) before trying again."}`,
     ]);
     expect(hits).toHaveLength(1);
   });

@@ -158,8 +158,12 @@ describe('options and hooks', () => {
         }),
       );
       await new Promise((res) => setImmediate(res));
-      // Only the throwing hook warns: a hook that is not defined is no error.
-      expect(warnings.map((w) => [w.name, w.message])).toEqual([
+      // Only the throwing hook warns: a hook that is not defined is no error. (Other files share this
+      // process, so Node's own warnings, e.g. a file handle closed on garbage collection, are left out.)
+      const ours = warnings.filter(
+        (w) => w.name.startsWith('CampusPay') || w.message.startsWith('campus-pay'),
+      );
+      expect(ours.map((w) => [w.name, w.message])).toEqual([
         ['CampusPayHookWarning', 'campus-pay: the onResponse hook threw; the call went on unchanged'],
       ]);
     } finally {

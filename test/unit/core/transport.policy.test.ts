@@ -57,9 +57,9 @@ describe('the retry policy (src/core/transport.ts)', () => {
     const { client, attempts } = counting();
     const err = await client.refundOrder({ out_trade_no: 'A', refund_fee: 1 }).catch((e) => e);
     expect(err).toBeInstanceOf(OutcomeUnknownError);
-    // No v1.27 query reports refunds: the advice says to reconcile instead of pointing at queryOrder.
+    // No v1.27 query reports refunds: the advice sends it to a person (resolve) instead of running queryOrder.
     expect(err.query).toBeUndefined();
-    expect(err.advice).toMatch(/reconciliation/);
+    expect(err.advice).toMatch(/resolve\(\)[^.]*needs-review[^.]*merchant console/);
     expect(attempts).toHaveLength(1);
     nock(ZX_BASE).post('/pay_api/order_create').reply(502, '<html>bad gateway</html>');
     const err2 = await client

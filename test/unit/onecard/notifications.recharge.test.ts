@@ -4,19 +4,16 @@ import { formatGatewayTime } from '../../../src/core/time.js';
 import { loadPrivateKey, rsaSha1Sign, tripleDesEncrypt } from '../../../src/crypto.js';
 import { ConfigurationError, OneCardClient, SignatureError } from '../../../src/index.js';
 import { signString } from '../../../src/onecard/envelope.js';
-import { DES_KEY, merchantKeyPem, oneCardOptions, platformPrivate } from '../../helpers/keys.js';
+import {
+  DES_KEY,
+  merchantKeyPem,
+  ONECARD_NOTICE,
+  oneCardOptions,
+  platformPrivate,
+} from '../../helpers/keys.js';
 
 const client = new OneCardClient(oneCardOptions);
-const notice = {
-  account: '98',
-  acctype: '###',
-  order_no: '111',
-  order_amount: '100.0',
-  out_id: '1234567890',
-  pay_time: '20160419115530',
-  sttl_date: '20160419',
-  order_status: '0',
-};
+const notice = ONECARD_NOTICE;
 
 function build(
   opts: { at?: Date; plain?: boolean; spaced?: boolean; payload?: object; zone?: string } = {},

@@ -8,19 +8,10 @@ import {
   ONECARD_ACKS,
   parseOneCardNotification,
 } from '../../../src/onecard/notifications.js';
-import { DES_KEY, platformPrivate, platformPublicPem } from '../../helpers/keys.js';
+import { DES_KEY, ONECARD_NOTICE, platformPrivate, platformPublicPem } from '../../helpers/keys.js';
 
 const keys = { desKey: DES_KEY, platformPublicKey: loadPublicKey(platformPublicPem) };
-const notice = {
-  account: '98',
-  acctype: '###',
-  order_no: '111',
-  order_amount: '100.0',
-  out_id: '1234567890',
-  pay_time: '20160419115530',
-  sttl_date: '20160419',
-  order_status: '0',
-};
+const notice = ONECARD_NOTICE;
 
 /** The spec's sign string (1.2): every field but sign, sorted by name, name+value, no separator. */
 const specSignString = (f: Record<string, string>) =>

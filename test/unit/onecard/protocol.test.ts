@@ -2,10 +2,12 @@ import { createVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { GatewayError, ProtocolError } from '../../../src/core/errors.js';
+import { KeyRing } from '../../../src/core/keyring.js';
 import type { MethodKind, MethodSpec } from '../../../src/core/method.js';
 import { MemoryTokenStore } from '../../../src/core/token-store.js';
 import { loadPrivateKey, loadPublicKey, tripleDesDecrypt } from '../../../src/crypto.js';
 import { NO_TOKEN } from '../../../src/onecard/envelope.js';
+import type { OneCardKeySet } from '../../../src/onecard/keys.js';
 import { type InvalidTokenPolicy, oneCardProtocol } from '../../../src/onecard/protocol.js';
 import { TokenManager } from '../../../src/onecard/token.js';
 import { keyText } from '../../helpers/fixtures.js';
@@ -13,6 +15,19 @@ import { DES_KEY, merchantKeyPem, platformPublicPem } from '../../helpers/keys.j
 
 const merchantPublic = loadPublicKey(keyText('merchant.spki.pem'));
 let n = 0;
+/** Static keys, as a client without a key provider has them. */
+const keySet = (platform: boolean) => {
+  const keys: OneCardKeySet = {
+    desKeys: [DES_KEY],
+    privateKey: loadPrivateKey(merchantKeyPem),
+    platformKeys: platform ? [loadPublicKey(platformPublicPem)] : undefined,
+  };
+  return new KeyRing<OneCardKeySet>({ parse: () => keys, base: {} });
+};
+const KEYS = {
+  version: 1,
+  keys: { desKeys: [DES_KEY], privateKey: loadPrivateKey(merchantKeyPem), platformKeys: undefined },
+};
 
 function protocol(opts: { offload?: boolean | 'auto'; policy?: InvalidTokenPolicy } = {}) {
   let fetches = 0;
@@ -29,9 +44,7 @@ function protocol(opts: { offload?: boolean | 'auto'; policy?: InvalidTokenPolic
   const p = oneCardProtocol({
     gatewayUrl: 'http://gw.test/gateway.action',
     appKey: 'app1',
-    desKey: DES_KEY,
-    privateKey: loadPrivateKey(merchantKeyPem),
-    platformPublicKey: loadPublicKey(platformPublicPem),
+    keys: keySet(true),
     timeZone: 'UTC',
     offload: opts.offload ?? false,
     moneyOnInvalidToken: opts.policy ?? 'refresh-and-throw',
@@ -49,22 +62,24 @@ const spec = (kind: MethodKind): MethodSpec => ({
   request: z.object({}),
   response: z.object({}),
 });
-const call = (kind: MethodKind, session = 'tok1', busy = false) => ({
+const call = (kind: MethodKind, token = 'tok1', busy = false) => ({
   name: 'm',
   spec: spec(kind),
   payload: { id: '1' },
-  session,
+  session: { token, keys: KEYS },
   busy,
 });
+const tokenOf = async (session: Promise<{ token: string } | undefined> | { token: string } | undefined) =>
+  (await session)?.token;
 const invalid = (level: 'system' | 'business' = 'system', code = '40017') =>
   new GatewayError({ level, code, message: 'token invalid' });
 
 describe('OneCard protocol: session', () => {
   it('the token call itself sends 128 zeros and fetches nothing; other calls take the managed token', async () => {
     const { p, fetches, tokenCalls } = protocol();
-    expect(p.begin(spec('token'), 'accessToken')).toBe(NO_TOKEN);
+    expect(await tokenOf(p.begin(spec('token'), 'accessToken'))).toBe(NO_TOKEN);
     expect([fetches(), tokenCalls()]).toEqual([0, 0]);
-    expect(await p.begin(spec('query'), 'queryCard')).toBe('tok1');
+    expect(await tokenOf(p.begin(spec('query'), 'queryCard'))).toBe('tok1');
     expect(fetches()).toBe(1);
   });
 });
@@ -137,10 +152,11 @@ describe('OneCard protocol: renewal after 40017', () => {
   it.each(['query', 'state'] as const)('a %s call gets a fresh token to resend with', async (kind) => {
     const { p, fetches } = protocol();
     await p.begin(spec('query'), 'q');
-    expect(await p.renew!(invalid(), call(kind))).toBe('tok2');
+    expect(await tokenOf(p.renew!(invalid(), call(kind)))).toBe('tok2');
     expect(fetches()).toBe(2);
   });
 
+  // What to run before calling again is the method's own advice, added by the pipeline (test/contract/advice.test.ts).
   it('a money call under refresh-and-throw: a fresh token for next time, the error now, explained', async () => {
     const { p, fetches } = protocol();
     await p.begin(spec('query'), 'q');
@@ -149,10 +165,10 @@ describe('OneCard protocol: renewal after 40017', () => {
     expect(await p.renew!(err, call('money'))).toBeUndefined();
     expect(fetches()).toBe(2);
     expect(err.message).toBe(
-      `${before} Not resent (moneyOnInvalidToken: refresh-and-throw): the gateway reports it unprocessed, but a 40017 reply is not bound to its request. A fresh token is ready; confirm with the outcome query, then call again.`,
+      `${before} Not resent (moneyOnInvalidToken: refresh-and-throw): the gateway reports it unprocessed, but a 40017 reply is not bound to its request. A fresh token is ready.`,
     );
     // The next call uses the fresh token.
-    expect(await p.begin(spec('money'), 'pay')).toBe('tok2');
+    expect(await tokenOf(p.begin(spec('money'), 'pay'))).toBe('tok2');
   });
 
   it('a money call under refresh-and-throw whose token fetch fails still throws the 40017', async () => {
@@ -168,9 +184,7 @@ describe('OneCard protocol: renewal after 40017', () => {
     const p = oneCardProtocol({
       gatewayUrl: 'http://gw.test/',
       appKey: 'a',
-      desKey: DES_KEY,
-      privateKey: loadPrivateKey(merchantKeyPem),
-      platformPublicKey: undefined,
+      keys: keySet(false),
       timeZone: 'UTC',
       offload: false,
       moneyOnInvalidToken: 'refresh-and-throw',
@@ -186,7 +200,7 @@ describe('OneCard protocol: renewal after 40017', () => {
     await p.begin(spec('query'), 'q');
     const err = invalid();
     const before = err.message;
-    expect(await p.renew!(err, call('money'))).toBe('tok2');
+    expect(await tokenOf(p.renew!(err, call('money')))).toBe('tok2');
     expect(err.message).toBe(before);
   });
 });

@@ -94,10 +94,11 @@ describe('reply envelope', () => {
       .queryOrder({ out_trade_no: 'A' })
       .catch((e) => e);
     expect(err).toBeInstanceOf(GatewayError);
+    // -1 is every general error; this wording names a condition (ZHIXIAO_CONDITIONS).
     expect(err).toMatchObject({
       gatewayCode: '-1',
       gatewayMessage: '订单不存在',
-      info: { zh: '通用错误码' },
+      info: { zh: '订单不存在', action: 'query', condition: 'order_not_found' },
     });
   });
 

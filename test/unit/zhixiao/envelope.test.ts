@@ -146,10 +146,10 @@ describe('Zhixiao decodeReply', () => {
       signedReply(-2, aesEncrypt('total_fee 格式错误', ZX.aesKey)),
     ) as unknown as GatewayError;
     expect([enc.level, enc.gatewayCode, enc.gatewayMessage]).toEqual(['system', '-2', 'total_fee 格式错误']);
-    const plain = failure(200, signedReply(-1, '订单不存在')) as unknown as GatewayError;
+    const plain = failure(200, signedReply(-1, '退款金额超过可退款金额')) as unknown as GatewayError;
     expect([plain.gatewayCode, plain.gatewayMessage, plain.info?.zh]).toEqual([
       '-1',
-      '订单不存在',
+      '退款金额超过可退款金额',
       '通用错误码',
     ]);
     const none = failure(200, signedReply(-3, '')) as unknown as GatewayError;

@@ -72,7 +72,7 @@ export interface DecodeOptions {
   /** Values to mask in error excerpts besides the keys (the access token in use). */
   secrets?: readonly string[];
   /** Told which accepted platform key (its index) verified the reply. */
-  verified?: (keyIndex: number) => void;
+  verified?: ((keyIndex: number) => void) | undefined;
 }
 
 /** One key or several, as a list. */

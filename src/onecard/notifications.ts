@@ -30,7 +30,7 @@ export interface NotificationKeys {
   /** The platform key, or several accepted while the gateway rolls its key over (any one verifies). */
   platformPublicKey: KeyObject | readonly KeyObject[];
   /** Told which accepted platform key (its index) verified the notice. */
-  verified?: (keyIndex: number) => void;
+  verified?: ((keyIndex: number) => void) | undefined;
   /** The zone the notice's timestamp is read in (default Asia/Shanghai). */
   timeZone?: string;
   /**

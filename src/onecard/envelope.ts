@@ -76,7 +76,8 @@ export interface DecodeOptions {
 }
 
 /** One key or several, as a list. */
-const asList = <T>(k: T | readonly T[]): readonly T[] => (Array.isArray(k) ? (k as readonly T[]) : [k as T]);
+export const asList = <T>(k: T | readonly T[]): readonly T[] =>
+  Array.isArray(k) ? (k as readonly T[]) : [k as T];
 
 /**
  * Checks a reply and returns the object under the method's wrapper. Order: envelope shape → platform

@@ -282,13 +282,29 @@ function prepare(input: string | Buffer | Uint8Array, option: string, formats: s
  */
 export function loadPrivateKey(input: KeyInput, options: LoadPrivateKeyOptions = {}): KeyObject {
   const option = options.option ?? 'privateKey';
+  return rsaOnly(readPrivateKey(input, option, options.passphrase), option);
+}
+
+/**
+ * Both gateways' keys are RSA (PKCS#1 v1.5 with SHA-1): a key of another kind (EC, DSA, RSA-PSS) would
+ * sign or verify another scheme under the same call, so it is refused when loaded.
+ */
+function rsaOnly(key: KeyObject, option: string): KeyObject {
+  if (key.asymmetricKeyType !== 'rsa')
+    throw new ConfigurationError(
+      option,
+      `expected an RSA key (the gateway signs with RSA-SHA1); found an ${key.asymmetricKeyType ?? 'unknown'} key`,
+    );
+  return key;
+}
+
+function readPrivateKey(input: KeyInput, option: string, passphrase: string | undefined): KeyObject {
   if (isKeyObject(input)) {
     if (input.type !== 'private')
       throw new ConfigurationError(option, `expected a private key; found a ${input.type} key`);
     return input;
   }
   const { pem, der, path, fail } = prepare(input, option, PRIVATE_FORMATS);
-  const passphrase = options.passphrase;
   if (pem !== undefined) {
     const label = pemLabel(pem);
     if (!label) throw fail('not a key');
@@ -347,15 +363,20 @@ function loadPkcs12(der: Buffer, passphrase: string, fail: (why: string) => Conf
 /** Parses the gateway's (platform's) public key once. Certificates yield their subject key. */
 export function loadPublicKey(input: KeyInput, options: { option?: string } = {}): KeyObject {
   const option = options.option ?? 'publicKey';
+  return rsaOnly(readPublicKey(input, option), option);
+}
+
+function readPublicKey(input: KeyInput, option: string): KeyObject {
   if (isKeyObject(input)) {
     if (input.type !== 'public')
       throw new ConfigurationError(option, `expected a public key; found a ${input.type} key`);
     return input;
   }
   const { pem, der, fail } = prepare(input, option, PUBLIC_FORMATS);
+  const misplaced = () => fail('a private key was given where the public key belongs');
   if (pem !== undefined) {
     const label = pemLabel(pem);
-    if (label?.includes('PRIVATE')) throw fail('a private key was given where the public key belongs');
+    if (label?.includes('PRIVATE')) throw misplaced();
     const key = firstOf([
       () => new X509Certificate(pem).publicKey,
       () => createPublicKey({ key: pem, format: 'pem' }),
@@ -363,6 +384,12 @@ export function loadPublicKey(input: KeyInput, options: { option?: string } = {}
     if (!key) throw fail(label ? `the PEM block (${label}) is not a readable public key` : 'not a key');
     return key;
   }
+  // createPublicKey reads a DER private key too (and returns its public half): refused, as its PEM is.
+  const priv = firstOf([
+    () => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
+    () => createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }),
+  ]);
+  if (priv) throw misplaced();
   const key = firstOf([
     () => createPublicKey({ key: der, format: 'der', type: 'spki' }),
     () => createPublicKey({ key: der, format: 'der', type: 'pkcs1' }),

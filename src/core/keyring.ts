@@ -118,9 +118,17 @@ export class KeyRing<P> {
     return now;
   }
 
-  /** Which key verified, as logs report it: the provider's version only when there is a provider. */
-  verifiedBy(version: number, keyIndex: number): VerifiedBy {
-    return { keyIndex, ...(this.o.provider ? { keyVersion: version } : {}) };
+  /**
+   * What a verifier tells of the key that verified (its index among `accepted` keys of `version`), handed
+   * to `tell` as logs report it; undefined when there was no choice to report (one static key).
+   */
+  whichKey(
+    version: number,
+    accepted: number,
+    tell: (by: VerifiedBy) => void,
+  ): ((keyIndex: number) => void) | undefined {
+    if (!this.o.provider && accepted <= 1) return undefined;
+    return (keyIndex) => tell({ keyIndex, ...(this.o.provider ? { keyVersion: version } : {}) });
   }
 
   /** The version in use, synchronously (notices); a ConfigurationError while the first load is pending. */

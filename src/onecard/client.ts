@@ -352,16 +352,15 @@ export class OneCardClient extends SettlingClient implements OneCardApi {
         'is required to verify notifications, whatever dangerouslySkipReplyVerification says',
       );
     }
-    const choice = this.#keys.provided || keys.platformKeys.length > 1;
     return parseOneCardNotification(
       {
         desKey: keys.desKeys,
         platformPublicKey: keys.platformKeys,
         timeZone: this.#timeZone,
         ...(this.#maxNoticeAgeMs ? { maxAgeMs: this.#maxNoticeAgeMs } : {}),
-        ...(choice
-          ? { verified: (i: number) => logNotice(this.#transport.logger, this.#keys.verifiedBy(version, i)) }
-          : {}),
+        verified: this.#keys.whichKey(version, keys.platformKeys.length, (by) =>
+          logNotice(this.#transport.logger, by),
+        ),
       },
       input,
     );

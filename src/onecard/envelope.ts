@@ -72,11 +72,12 @@ export interface DecodeOptions {
   /** Values to mask in error excerpts besides the keys (the access token in use). */
   secrets?: readonly string[];
   /** Told which accepted platform key (its index) verified the reply. */
-  verified?: (keyIndex: number) => void;
+  verified?: ((keyIndex: number) => void) | undefined;
 }
 
 /** One key or several, as a list. */
-const asList = <T>(k: T | readonly T[]): readonly T[] => (Array.isArray(k) ? (k as readonly T[]) : [k as T]);
+export const asList = <T>(k: T | readonly T[]): readonly T[] =>
+  Array.isArray(k) ? (k as readonly T[]) : [k as T];
 
 /**
  * Checks a reply and returns the object under the method's wrapper. Order: envelope shape → platform

@@ -1,5 +1,5 @@
 /** OneCard's keys, parsed once per version (README, "Rotating keys"): what the client and its protocol use. */
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { type KeyInput, loadPrivateKey, loadPublicKey, tripleDesKey } from '../core/crypto.js';
 import { ConfigurationError } from '../core/errors.js';
 import { type KeyRing, keyList, listed } from '../core/keyring.js';
@@ -60,12 +60,21 @@ export function parseOneCardKeys(
     ...(passphrase ? { passphrase } : {}),
   });
   const pub = raw.platformPublicKey as KeyInput | KeyInput[] | undefined;
+  const own = createPublicKey(privateKey);
   const platformKeys =
     pub === undefined
       ? undefined
-      : keyList(pub, name('platformPublicKey')).map((k, i) =>
-          loadPublicKey(k, { option: listed(name('platformPublicKey'), pub, i) }),
-        );
+      : keyList(pub, name('platformPublicKey')).map((k, i) => {
+          const option = listed(name('platformPublicKey'), pub, i);
+          const key = loadPublicKey(k, { option });
+          // It would accept what this client signs (its own requests) as the gateway's word.
+          if (key.equals(own))
+            throw new ConfigurationError(
+              option,
+              "is the merchant's own key (the public half of privateKey), not the platform's: ask the gateway's operator for theirs",
+            );
+          return key;
+        });
   if (!platformKeys && previous?.platformKeys) {
     throw new ConfigurationError(
       name('platformPublicKey'),

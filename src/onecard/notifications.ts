@@ -6,7 +6,7 @@ import { encodeForm } from '../core/form.js';
 import { base64Repaired, type NotificationInput, noticeFields } from '../core/notice.js';
 import { validate } from '../core/schema.js';
 import { formatGatewayTime, parseGatewayTime } from '../core/time.js';
-import { decryptJson, signString, wrapperOf } from './envelope.js';
+import { asList, decryptJson, signString, wrapperOf } from './envelope.js';
 import { type RechargeNotification, RechargeNotification as Schema } from './schemas.js';
 
 export const NOTIFY_METHOD = 'synjones.onecard.paygw.notify.result';
@@ -30,7 +30,7 @@ export interface NotificationKeys {
   /** The platform key, or several accepted while the gateway rolls its key over (any one verifies). */
   platformPublicKey: KeyObject | readonly KeyObject[];
   /** Told which accepted platform key (its index) verified the notice. */
-  verified?: (keyIndex: number) => void;
+  verified?: ((keyIndex: number) => void) | undefined;
   /** The zone the notice's timestamp is read in (default Asia/Shanghai). */
   timeZone?: string;
   /**
@@ -52,9 +52,7 @@ export function parseOneCardNotification(
 ): RechargeNotification {
   const received = noticeFields(input, ['sign', 'request']);
   if (!received.sign) throw new SignatureError('missing_signature', 'notification: no sign field');
-  const accepted: readonly KeyObject[] = Array.isArray(keys.platformPublicKey)
-    ? keys.platformPublicKey
-    : [keys.platformPublicKey as KeyObject];
+  const accepted = asList(keys.platformPublicKey);
   let keyIndex = -1;
   const verifies = (f: Record<string, string>) => {
     const text = signString(f);

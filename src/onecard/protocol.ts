@@ -68,7 +68,6 @@ export function oneCardProtocol(o: OneCardProtocolOptions): GatewayProtocol<OneC
 
     open(call, reply) {
       const { version, keys } = call.session.keys;
-      const choice = o.keys.provided || (keys.platformKeys?.length ?? 0) > 1;
       return decodeReply(
         { desKey: keys.desKeys, platformPublicKey: keys.platformKeys },
         call.spec.wire!,
@@ -77,13 +76,9 @@ export function oneCardProtocol(o: OneCardProtocolOptions): GatewayProtocol<OneC
         {
           offload: offload(call.busy),
           secrets: [call.session.token],
-          ...(choice
-            ? {
-                verified: (keyIndex: number) => {
-                  call.verifiedBy = o.keys.verifiedBy(version, keyIndex);
-                },
-              }
-            : {}),
+          verified: o.keys.whichKey(version, keys.platformKeys?.length ?? 0, (by) => {
+            call.verifiedBy = by;
+          }),
         },
       );
     },

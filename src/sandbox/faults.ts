@@ -64,6 +64,10 @@ export const FAULT_KINDS = [
   'dropNotice',
   'duplicateNotice',
 ] as const satisfies readonly FaultKind[];
+// Every FaultKind is listed: this fails to compile otherwise.
+type Unlisted = Exclude<FaultKind, (typeof FAULT_KINDS)[number]>;
+const allListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void allListed;
 const NOTICE_KINDS: ReadonlySet<FaultKind> = new Set(['dropNotice', 'duplicateNotice']);
 
 /** The SDK method names of both tables: what `next({ method })` may target. */

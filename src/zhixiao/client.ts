@@ -11,7 +11,7 @@ import {
 } from '../core/handlers.js';
 import type { JournalClientOptions } from '../core/journal-hook.js';
 import { type KeyProviderOptions, KeyRing } from '../core/keyring.js';
-import { logNotice } from '../core/observe.js';
+import { logNotice, type VerifiedBy } from '../core/observe.js';
 import { requireOption } from '../core/options.js';
 import { advisedQuery } from '../core/outcome.js';
 import { type CallOptions, Pipeline } from '../core/pipeline.js';
@@ -21,7 +21,6 @@ import { type SettlementOptions, settleReply } from '../core/settle.js';
 import { SettlingClient, tenantOf } from '../core/settling-client.js';
 import { checkTimeZone } from '../core/time.js';
 import { Transport, type TransportOptions } from '../core/transport.js';
-import type { ZhixiaoCredentials } from './envelope.js';
 import { parseZhixiaoKeys, type ZhixiaoKeyRing, type ZhixiaoKeys } from './keys.js';
 import {
   ZHIXIAO_ADVISED_QUERIES,
@@ -185,9 +184,8 @@ export class ZhixiaoPayClient extends SettlingClient implements ZhixiaoApi {
   /** 2.5 Verifies and decrypts a payment notification; throws SignatureError with a reason on failure. */
   parseNotification(input: NotificationInput): s.PaymentNotification {
     const { version, keys } = this.#keys.latest();
-    const choice = this.#keys.provided || keys.secrets.length > 1;
-    const verified = (i: number) => logNotice(this.#transport.logger, this.#keys.verifiedBy(version, i));
-    return parseZhixiaoNotification(keys, input, choice ? verified : undefined);
+    const log = (by: VerifiedBy) => logNotice(this.#transport.logger, by);
+    return parseZhixiaoNotification(keys, input, this.#keys.whichKey(version, keys.secrets.length, log));
   }
 
   /**

@@ -79,25 +79,32 @@ const isJson = (text: string) => {
   }
 };
 
+/** Control characters (but tab and line breaks) or U+FFFD (bytes that are not UTF-8): not a message. */
+const UNREADABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
+/** How much a plaintext looks like the gateway's: JSON, then readable text, then anything that decrypted. */
+const likeness = (text: string) => (isJson(text) ? 2 : UNREADABLE.test(text) ? 0 : 1);
+
 /**
- * The decrypted text. With several accepted keys, the first whose plaintext is JSON wins (a wrong key can
- * pass the padding check by chance, but not also yield JSON), else the first that decrypts (2.8's text).
- * The content was verified first, so trying keys reveals nothing.
+ * The decrypted text. With several accepted keys, a wrong key passes the padding check about once in 256
+ * and yields noise: the plaintext most like the gateway's wins (JSON, else readable text such as 2.8's
+ * 开票成功 or a -1's message), the current key first among equals. The content was verified first, so
+ * trying keys reveals nothing.
  */
 function decryptText(c: ZhixiaoCredentials, content: string): string {
-  let text: string | undefined;
+  let best: { text: string; score: number } | undefined;
   let failure: unknown;
   for (const key of aesKeysOf(c)) {
     try {
-      const plain = aesDecrypt(content, key);
-      if (isJson(plain)) return plain;
-      text ??= plain;
+      const text = aesDecrypt(content, key);
+      const score = likeness(text);
+      if (score === 2) return text;
+      if (!best || score > best.score) best = { text, score };
     } catch (err) {
       failure ??= err;
     }
   }
-  if (text === undefined) throw failure;
-  return text;
+  if (best === undefined) throw failure;
+  return best.text;
 }
 
 /** Decrypted JSON, or the decrypted text when it is not JSON (2.8 answers 开票成功). */

@@ -30,11 +30,10 @@ export function zhixiaoProtocol(o: ZhixiaoProtocolOptions): GatewayProtocol<Zhix
     },
     open(call, reply) {
       const { version, keys } = call.session;
-      const choice = o.keys.provided || keys.secrets.length > 1;
-      const verified = (i: number) => {
-        call.verifiedBy = o.keys.verifiedBy(version, i);
-      };
-      const content = decodeReply(keys, reply.status, reply.body, choice ? verified : undefined);
+      const verified = o.keys.whichKey(version, keys.secrets.length, (by) => {
+        call.verifiedBy = by;
+      });
+      const content = decodeReply(keys, reply.status, reply.body, verified);
       // 2.8 answers with a message (开票成功) rather than JSON.
       return typeof content === 'string' ? { message: content } : content;
     },

@@ -44,7 +44,10 @@ describe('KeyRing without a provider', () => {
     await r.reload();
     expect(parsed).toBe(1);
     expect(r.provided).toBe(false);
-    expect(r.verifiedBy(1, 2)).toEqual({ keyIndex: 2 });
+    const told: unknown[] = [];
+    expect(r.whichKey(1, 1, (by) => told.push(by))).toBeUndefined();
+    r.whichKey(1, 3, (by) => told.push(by))?.(2);
+    expect(told).toEqual([{ keyIndex: 2 }]);
   });
 
   it('a bad static key fails the constructor, naming the option as given', () => {
@@ -74,7 +77,9 @@ describe('KeyRing with a provider', () => {
       'campus-pay keys version=1 loaded',
       'campus-pay keys version=2 loaded',
     ]);
-    expect(r.verifiedBy(2, 0)).toEqual({ keyIndex: 0, keyVersion: 2 });
+    const told: unknown[] = [];
+    r.whichKey(2, 1, (by) => told.push(by))?.(0);
+    expect(told).toEqual([{ keyIndex: 0, keyVersion: 2 }]);
   });
 
   it('a reload during a read reads again once that read ends; reloads asked meanwhile share it', async () => {

@@ -1,7 +1,8 @@
 /** OneCard key options: lists and the key provider's answers are checked like single keys, by name and index. */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildOneCardNotification, ConfigurationError, OneCardClient } from '../../../src/index.js';
+import { keyPath, keyText } from '../../helpers/fixtures.js';
 import {
   DES_KEY,
   merchantKeyPem,
@@ -10,6 +11,12 @@ import {
   platformPrivate,
   platformPublicPem,
 } from '../../helpers/keys.js';
+
+/** Keys of other kinds than the gateway's RSA, made here (test keys only). */
+const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const ecPublicPem = ec.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const ecPrivatePem = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const anotherRsaPublic = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
 
 const refusal = (options: Record<string, unknown>) => {
   try {
@@ -27,7 +34,7 @@ describe('OneCard key lists', () => {
         new OneCardClient({
           ...oneCardOptions,
           desKey: [DES_KEY, DES_KEY],
-          platformPublicKey: [platformPublicPem, createPublicKey(merchantKeyPem)],
+          platformPublicKey: [platformPublicPem, anotherRsaPublic],
         }),
     ).not.toThrow();
   });
@@ -40,6 +47,31 @@ describe('OneCard key lists', () => {
       'platformPublicKey[1]',
       /private key was given where the public key belongs/,
     ],
+    [
+      'a private key as bare base64 DER in the platform list',
+      { platformPublicKey: [platformPublicPem, keyText('merchant.pkcs8.b64')] },
+      'platformPublicKey[1]',
+      /private key was given where the public key belongs/,
+    ],
+    [
+      'a private key as a PKCS#1 DER file',
+      { platformPublicKey: keyPath('merchant.pkcs1.der') },
+      'platformPublicKey',
+      /private key was given where the public key belongs/,
+    ],
+    [
+      'an EC key in the platform list (it would verify ECDSA signatures)',
+      { platformPublicKey: [platformPublicPem, ecPublicPem] },
+      'platformPublicKey[1]',
+      /an RSA key.*found an ec key/,
+    ],
+    [
+      "the merchant's own public key in the platform list",
+      { platformPublicKey: [platformPublicPem, createPublicKey(merchantKeyPem)] },
+      'platformPublicKey[1]',
+      /merchant's own key/,
+    ],
+    ['an EC private key', { privateKey: ecPrivatePem }, 'privateKey', /an RSA key.*found an ec key/],
     ['an empty desKey list', { desKey: [] }, 'desKey', /the list is empty/],
     ['a malformed second desKey', { desKey: [DES_KEY, 'c2hvcnQ='] }, 'desKey[1]', /24-byte 3DES key/],
     ['a desKey that is a number', { desKey: 42 }, 'desKey', /a value of type number/],
@@ -59,7 +91,7 @@ describe('OneCard notices under several keys', () => {
     const client = new OneCardClient({
       ...oneCardOptions,
       desKey: [otherDes, DES_KEY],
-      platformPublicKey: [createPublicKey(merchantKeyPem), platformPublicPem],
+      platformPublicKey: [anotherRsaPublic, platformPublicPem],
       logger: { info: (_m, f) => void lines.push(f) },
     });
     const keys = { desKey: DES_KEY, platformPrivateKey: platformPrivate };

@@ -162,3 +162,42 @@ describe('Zhixiao decodeReply', () => {
     ]);
   });
 });
+
+describe('Zhixiao replies under two accepted aes keys (rotation)', () => {
+  const right = 'R'.repeat(16);
+  /** A wrong key under which `ciphertext` passes the PKCS#7 check by chance (about one key in 256). */
+  const wrongKeyFor = (ciphertext: string) => {
+    for (let i = 0; i < 100_000; i++) {
+      const key = `wrong-${String(i).padStart(10, '0')}`;
+      try {
+        aesDecrypt(ciphertext, key);
+        return key;
+      } catch {
+        // the padding check refused this key, as it refuses most
+      }
+    }
+    throw new Error('no key passes the padding check');
+  };
+
+  it("a text reply (2.8 开票成功) is read with the key that encrypted it, not a wrong key's garbage", () => {
+    const content = aesEncrypt('开票成功', right);
+    const c = { ...ZX, aesKey: 'unused', aesKeys: [wrongKeyFor(content), right] };
+    expect(decodeReply(c, 200, signedReply(0, content))).toBe('开票成功');
+  });
+
+  it("a -1's message is read with the right key, so its condition is the gateway's", () => {
+    const content = aesEncrypt('订单不存在', right);
+    const c = { ...ZX, aesKey: 'unused', aesKeys: [wrongKeyFor(content), right] };
+    const err = (() => {
+      try {
+        decodeReply(c, 200, signedReply(-1, content));
+      } catch (e) {
+        return e as GatewayError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err.gatewayMessage).toBe('订单不存在');
+    expect(err.info?.condition).toBe('order_not_found');
+  });
+});

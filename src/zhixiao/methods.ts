@@ -20,16 +20,14 @@ export interface ZhixiaoMethod<Req extends z.ZodType = z.ZodType, Res extends z.
 }
 
 /**
- * What a refused Zhixiao money call means for its money (RefusalMeaning): -2 参数校验失败 and -3 账号被冻结
- * refuse before any processing. -1 is every general error (1.3), whatever its wording: its 商户订单号重复
- * says the order exists already, and no other wording proves nothing moved.
+ * What a refused Zhixiao money call means for its money (RefusalMeaning). A reply's sign covers only its
+ * code and content (1.3), nothing of the request, so a signed -2 参数校验失败 or -3 账号被冻结 captured from
+ * any request could stand in for the reply of another: no refusal proves nothing moved. 商户订单号重复
+ * (-1) says the order exists already; everything else is unclear, for the resolver to settle by query or
+ * for a person.
  */
 const refusal = (err: GatewayError): RefusalMeaning =>
-  err.gatewayCode === '-2' || err.gatewayCode === '-3'
-    ? 'not-moved'
-    : zhixiaoCondition(err) === 'duplicate_order'
-      ? 'order-exists'
-      : 'unclear';
+  zhixiaoCondition(err) === 'duplicate_order' ? 'order-exists' : 'unclear';
 
 /**
  * The query the advice of this client's calls may name, typed: `client.runQuery(err)` runs it on the

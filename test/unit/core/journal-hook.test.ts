@@ -58,9 +58,11 @@ describe('a refused OneCard money call', () => {
 });
 
 describe('a refused Zhixiao money call', () => {
+  // A reply's sign covers its code and content only (1.3): a signed refusal captured from any request
+  // could stand in for this one's, so none proves nothing moved.
   it.each([
-    ['-2', '参数校验失败', 'failed'],
-    ['-3', '账号被冻结', 'failed'],
+    ['-2', '参数校验失败', 'unknown'],
+    ['-3', '账号被冻结', 'unknown'],
     ['-1', '商户订单号重复', 'unknown'],
     ['-1', '订单不存在', 'unknown'], // -1 is every general error: no wording of it proves nothing moved
     ['-1', '退款金额超出', 'unknown'],

@@ -121,6 +121,11 @@ describe('campus-pay, run from the sources in this process', () => {
     });
     const paid = await campusPay('sandbox', 'pay', out_trade_no);
     expect([paid.code, JSON.parse(paid.out).order]).toEqual([0, expect.objectContaining({ status: 2 })]);
+    expect(JSON.parse(paid.out).note).toBeUndefined();
+    // A settled order cannot be failed: exit 1, and the output says why rather than leaving the user to guess.
+    const again = await campusPay('sandbox', 'pay', out_trade_no, '--fail');
+    expect([again.code, JSON.parse(again.out).order.status]).toEqual([1, 2]);
+    expect(JSON.parse(again.out).note).toMatch(new RegExp(`"${out_trade_no}" was already settled .* before`));
     const notices: unknown[] = [];
     const endpoint = await listen(
       zhixiao.nodeNotificationHandler({ onNotification: (n) => notices.push(n) }),

@@ -3,6 +3,7 @@
  * outcome. docs/recovery.md quotes each `#region` of this file, so every snippet there is compiled
  * (strict) with the project, and test/examples/recovery.test.ts runs them against the sandbox.
  */
+// #region any
 import {
   type CallOptions,
   GatewayError,
@@ -16,7 +17,6 @@ import {
   zhixiaoCondition,
 } from 'campus-pay';
 
-// #region any
 /** An error that leaves the money open: the SDK's advice says what to run (`err.query`, `err.advice`). */
 const open = (err: unknown): err is OutcomeUnknownError | GatewayError =>
   err instanceof OutcomeUnknownError || (err instanceof GatewayError && err.advice !== undefined);

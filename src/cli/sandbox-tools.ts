@@ -104,10 +104,18 @@ export async function paySandboxOrder(base: string, ref: string, paid: boolean) 
   )) as { state: string; return_to?: string };
   const after = await find();
   const record = (after ?? found).record;
+  const status = (r: SandboxState['orders'][number] | SandboxState['recharges'][number]) =>
+    'status' in r ? String(r.status) : r.order_status;
   const isPaid =
-    found.gateway === 'zhixiao'
-      ? (record as SandboxState['orders'][number]).status === 2
-      : ['40', '50', '60'].includes((record as SandboxState['recharges'][number]).order_status);
+    found.gateway === 'zhixiao' ? status(record) === '2' : ['40', '50', '60'].includes(status(record));
+  const ok = paid === isPaid;
+  // Only a waiting order (Zhixiao 1, OneCard 10) can be paid or failed: say so rather than exit 1 silently.
+  const waiting = status(found.record) === (found.gateway === 'zhixiao' ? '1' : '10');
+  const note = ok
+    ? undefined
+    : waiting
+      ? `the sandbox did not ${paid ? 'pay' : 'fail'} "${ref}": it reads ${action.state}`
+      : `"${ref}" was already settled (${action.state}) before this command: only a waiting order can be paid or failed`;
   return {
     // Where the payer's browser goes next, without the query: for OneCard it carries the signed notice.
     result: {
@@ -115,8 +123,9 @@ export async function paySandboxOrder(base: string, ref: string, paid: boolean) 
       state: action.state,
       order: record,
       return_to: action.return_to?.split('?')[0],
+      ...(note === undefined ? {} : { note }),
     },
-    ok: paid === isPaid,
+    ok,
   };
 }
 

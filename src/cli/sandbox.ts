@@ -227,10 +227,11 @@ function humanSummary(sb: Sandbox, envFile: string | undefined, tenants: number,
     'next:',
     ...(envFile
       ? [
-          `  campus-pay onecard queryCard '{"idtype":"sno","id":"2023000001"}'${env}`,
-          `  campus-pay zhixiao createOrder --help${env}`,
+          `  npx campus-pay onecard queryCard '{"idtype":"sno","id":"2023000001"}'${env}`,
+          `  npx campus-pay zhixiao createOrder --help${env}`,
+          `  npx campus-pay sandbox pay <out_trade_no or order_no>${env}   # pay an order as the payer`,
         ]
-      : ['  campus-pay sandbox --write-env .env']),
+      : ['  npx campus-pay sandbox --write-env .env']),
     '  notification attempts follow here, one line each',
   ].join('\n');
 }

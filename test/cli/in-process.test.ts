@@ -121,6 +121,11 @@ describe('campus-pay, run from the sources in this process', () => {
     });
     const paid = await campusPay('sandbox', 'pay', out_trade_no);
     expect([paid.code, JSON.parse(paid.out).order]).toEqual([0, expect.objectContaining({ status: 2 })]);
+    expect(JSON.parse(paid.out).note).toBeUndefined();
+    // A settled order cannot be failed: exit 1, and the output says why rather than leaving the user to guess.
+    const again = await campusPay('sandbox', 'pay', out_trade_no, '--fail');
+    expect([again.code, JSON.parse(again.out).order.status]).toEqual([1, 2]);
+    expect(JSON.parse(again.out).note).toMatch(new RegExp(`"${out_trade_no}" was already settled .* before`));
     const notices: unknown[] = [];
     const endpoint = await listen(
       zhixiao.nodeNotificationHandler({ onNotification: (n) => notices.push(n) }),
@@ -255,6 +260,11 @@ describe('campus-pay sandbox, in this process', () => {
     const vars = parseEnv(readFileSync(file, 'utf8'));
     const printed = run.out() + run.err();
     expect(printed).toContain(`wrote its credentials to ${file}`);
+    // What to run next, as a project that installed the package runs it (no global campus-pay on PATH).
+    expect(printed).toContain(
+      `\n  npx campus-pay onecard queryCard '{"idtype":"sno","id":"2023000001"}' --env ${file}\n`,
+    );
+    expect(printed).toContain(`\n  npx campus-pay sandbox pay <out_trade_no or order_no> --env ${file}`);
     expect(printed).not.toMatch(/PRIVATE KEY|PUBLIC KEY/);
     for (const secret of ['ONECARD_DES_KEY', 'ZHIXIAO_APP_SECRET', 'ZHIXIAO_AES_KEY'])
       expect(printed).not.toContain(vars[`CAMPUS_PAY_${secret}`]);

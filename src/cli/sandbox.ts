@@ -103,7 +103,8 @@ export function parseFaults(flags: readonly string[]): FaultPlan {
  * and what happens next. `undefined` for events that need no line (a first attempt being scheduled).
  */
 export function noticeLine(e: NoticeEvent): string | undefined {
-  const head = `notice ${e.gateway} ${e.ref}${e.origin ? ` (${e.origin})` : ''} → ${e.url}`;
+  const order = e.orderKey === undefined ? e.ref : `${e.orderKey} (${e.ref})`;
+  const head = `notice ${e.gateway} ${order}${e.origin ? ` (${e.origin})` : ''} → ${e.url}`;
   if (e.what === 'dropped') return `${head}: dropped, no more attempts`;
   if (e.what !== 'attempt' || !e.attempt) return undefined;
   const a = e.attempt;

@@ -35,6 +35,8 @@ export interface NoticeEvent {
   gateway: SandboxGateway;
   /** The order it is about (Zhixiao order_id or OneCard out_id). */
   ref: string;
+  /** The merchant's own number of that order (Zhixiao out_trade_no, OneCard order_no). */
+  orderKey?: string;
   url: string;
   /** `attempt`: one delivery attempt made; `dropped`: no more attempts; `scheduled`: the next attempt is due at `nextAttemptAt`. */
   what: 'attempt' | 'dropped' | 'scheduled';

@@ -21,6 +21,8 @@ export interface NotificationRecord {
   gateway: 'onecard' | 'zhixiao';
   /** The order it is about (Zhixiao order_id or OneCard out_id). */
   ref: string;
+  /** The merchant's own number of that order (Zhixiao out_trade_no, OneCard order_no). */
+  orderKey?: string;
   url: string;
   attempts: NotificationAttempt[];
   acknowledged: boolean;
@@ -111,15 +113,17 @@ export class Notifier {
     url: string,
     body: string,
     ack: string,
+    orderKey?: string,
   ): NotificationRecord {
-    const record = this.#record({ gateway, ref, url }, body, ack);
+    const key = orderKey === undefined ? {} : { orderKey };
+    const record = this.#record({ gateway, ref, ...key, url }, body, ack);
     if (this.faults?.roll('dropNotice')) {
       record.dropped = true;
       this.#tell(record, 'dropped');
       return record;
     }
     const copy = this.faults?.roll('duplicateNotice')
-      ? this.#record({ gateway, ref, url, duplicate: true }, body, ack)
+      ? this.#record({ gateway, ref, ...key, url, duplicate: true }, body, ack)
       : undefined;
     const then = copy && (() => this.#deliver(copy, 0));
     this.#deliver(record, (this.#delays[0] ?? 0) + (this.faults?.noticeDelayMs() ?? 0), then);
@@ -186,7 +190,13 @@ export class Notifier {
     const { body, ack } = this.#bodies.get(source)!;
     return Array.from({ length: times }, () => {
       const r = this.#record(
-        { gateway: source.gateway, ref: source.ref, url: source.url, ...extra },
+        {
+          gateway: source.gateway,
+          ref: source.ref,
+          ...(source.orderKey === undefined ? {} : { orderKey: source.orderKey }),
+          url: source.url,
+          ...extra,
+        },
         body,
         ack,
       );
@@ -220,6 +230,7 @@ export class Notifier {
       id: record.id,
       gateway: record.gateway,
       ref: record.ref,
+      ...(record.orderKey === undefined ? {} : { orderKey: record.orderKey }),
       url: record.url,
       what,
       ...(what === 'attempt' && last ? { attempt: { ...last, n: record.attempts.length } } : {}),

@@ -291,7 +291,8 @@ describe('campus-pay sandbox, in this process', () => {
       await expect(tenant2.createOrder(order(`SBX-A-${Date.now()}`))).rejects.toBeInstanceOf(
         OutcomeUnknownError,
       );
-      const created = await tenant2.createOrder(order(`SBX-B-${Date.now()}`));
+      const second = `SBX-B-${Date.now()}`;
+      const created = await tenant2.createOrder(order(second));
       const oneCard2 = new OneCardClient({
         gatewayUrl: pem('CAMPUS_PAY_ONECARD_GATEWAY_URL'),
         appKey: pem('CAMPUS_PAY_TENANT2_ONECARD_APP_KEY'),
@@ -308,7 +309,7 @@ describe('campus-pay sandbox, in this process', () => {
       const base = pem('CAMPUS_PAY_SANDBOX_URL');
       await fetch(`${base}/pay/zhixiao/${created.order_id}/pay`, { method: 'POST' }).then((r) => r.text());
       await waitFor('the second notice attempt', () => run.out().includes('— acknowledged'));
-      const head = `notice zhixiao ${created.order_id} → ${endpoint.url}`;
+      const head = `notice zhixiao ${second} (${created.order_id}) → ${endpoint.url}`;
       expect(
         run
           .out()

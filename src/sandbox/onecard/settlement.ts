@@ -83,7 +83,8 @@ export class OneCardSettlement {
 
   /** No notice when the order's notify_url was null or left out (值为 null 时, 不发起通知). */
   #notify(o: RechargeOrder) {
-    if (o.notify_url) this.notifier.send('onecard', o.out_id, o.notify_url, this.notificationBody(o), 'ok');
+    if (o.notify_url)
+      this.notifier.send('onecard', o.out_id, o.notify_url, this.notificationBody(o), 'ok', o.order_no);
   }
 
   /** A paygw.notify.result notice as form fields, signed with the platform key (the SDK's own builder). */

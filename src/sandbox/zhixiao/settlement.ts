@@ -103,7 +103,14 @@ export class ZhixiaoSettlement {
     o.status = 2;
     o.time_end = formatGatewayTime();
     if (o.notify_url) {
-      this.notifier.send('zhixiao', o.order_id, o.notify_url, this.notificationBody(o), 'success');
+      this.notifier.send(
+        'zhixiao',
+        o.order_id,
+        o.notify_url,
+        this.notificationBody(o),
+        'success',
+        o.out_trade_no,
+      );
     }
     return o;
   }

@@ -110,6 +110,10 @@ describe('noticeLine: one line per attempt', () => {
     expect(noticeLine(event({ what: 'dropped' }))).toBe(
       'notice zhixiao ZX1 → http://127.0.0.1:3000/notify: dropped, no more attempts',
     );
+    // The merchant's own order number first, when the sandbox knows it.
+    expect(noticeLine(event({ what: 'dropped', orderKey: 'T1' }))).toBe(
+      'notice zhixiao T1 (ZX1) → http://127.0.0.1:3000/notify: dropped, no more attempts',
+    );
     // A first attempt being scheduled is no attempt yet: no line.
     expect(noticeLine(event({ what: 'scheduled', nextAttemptAt: AT }))).toBeUndefined();
   });

@@ -54,6 +54,9 @@ describe('order actions', () => {
     });
     await expect(post(`/api/orders/zhixiao/${o.order_id}/refund`)).resolves.toMatchObject({ status: 409 });
     await expect(post('/api/orders/zhixiao/nope/pay')).resolves.toMatchObject({ status: 404 });
+    // A malformed %-escape in the ref is a bad request, not a crash of the sandbox.
+    await expect(post('/api/orders/zhixiao/%E0%A4%A/pay')).resolves.toMatchObject({ status: 400 });
+    await expect(post('/api/orders/zhixiao/nope/pay')).resolves.toMatchObject({ status: 404 });
     await expect(post(`/api/orders/zhixiao/${o.order_id}/cancel`)).resolves.toMatchObject({
       status: 400,
       body: { error: expect.stringContaining('action') },

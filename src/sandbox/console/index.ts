@@ -125,7 +125,8 @@ export class SandboxConsole {
     } catch (err) {
       if (err instanceof ConsoleActionError) send(err.status, { error: err.message });
       else if (err instanceof NoticeActionError) send(NOTICE_STATUS[err.reason], { error: err.message });
-      else if (err instanceof TypeError) send(400, { error: err.message });
+      // TypeError: a bad field; URIError: a malformed %-escape in the order's ref.
+      else if (err instanceof TypeError || err instanceof URIError) send(400, { error: err.message });
       else throw err;
     }
   }

@@ -9,6 +9,7 @@
 import { isKeyObject } from './crypto.js';
 import { ConfigurationError } from './errors.js';
 import type { Logger, VerifiedBy } from './observe.js';
+import { bounded, type CallBounds, remainingMs } from './store-call.js';
 
 /** A function the client calls for its keys: a secret manager, a mounted file… Sync or async. */
 export type KeyProvider<T> = () => T | Promise<T>;
@@ -110,9 +111,21 @@ export class KeyRing<P> {
    * The snapshot a call uses from start to end. Waits only for the first load; a due re-read runs in
    * the background while calls go on with the version in use.
    */
-  async current(): Promise<KeyVersion<P>> {
+  async current(bounds: CallBounds = {}): Promise<KeyVersion<P>> {
     const now = this.#current;
-    if (!now) return this.#read();
+    // The first load is shared by every waiting call; each waits no longer than its own deadline or abort.
+    if (!now)
+      return bounded(this.#read(), {
+        limitMs: remainingMs(bounds.deadline),
+        signal: bounds.signal,
+        stop: (why) =>
+          new ConfigurationError(
+            'keyProvider',
+            why === 'aborted'
+              ? 'the call was aborted while the first read of the keys was under way; nothing was sent'
+              : "the first read of the keys did not finish before the call's deadline; nothing was sent",
+          ),
+      });
     if (this.o.provider && !this.#loading && Date.now() - now.at >= this.#ttlMs)
       this.#read().catch(() => undefined); // reported in #settle
     return now;

@@ -44,7 +44,7 @@ export function oneCardProtocol(o: OneCardProtocolOptions): GatewayProtocol<OneC
   const offload = (busy: boolean) => (o.offload === 'auto' ? busy : o.offload);
   return {
     async begin(spec: MethodSpec, _name, bounds) {
-      const keys = await o.keys.current();
+      const keys = await o.keys.current(bounds);
       return { token: spec.kind === 'token' ? NO_TOKEN : await o.tokens().get(bounds), keys };
     },
 

@@ -17,7 +17,7 @@ export interface ZhixiaoProtocolOptions {
 
 export function zhixiaoProtocol(o: ZhixiaoProtocolOptions): GatewayProtocol<ZhixiaoSession> {
   return {
-    begin: () => o.keys.current(),
+    begin: (_spec, _name, bounds) => o.keys.current(bounds),
     seal(call) {
       const path = o.paths[call.name] ?? call.spec.wire;
       if (!path) {

@@ -73,3 +73,25 @@ describe('one key snapshot per call', () => {
     expect(lines.at(-1)).not.toHaveProperty('keyIndex');
   });
 });
+
+describe('a key provider that hangs on its first read', () => {
+  it('ends the call at its deadline with a ConfigurationError, and nothing reaches the gateway', async () => {
+    const { gatewayUrl, appKey } = sb.onecard;
+    const sent: string[] = [];
+    const client = new OneCardClient({
+      gatewayUrl,
+      appKey,
+      proxy: false,
+      keyProvider: () => new Promise<never>(() => {}),
+      hooks: { onRequest: (e) => void sent.push(e.method) },
+    });
+    const err = await client
+      .transfer(
+        { account: '10001', tranamt: 100, src_acctype: '001', dst_acctype: '###' },
+        { deadlineMs: scaled(50) },
+      )
+      .catch((e) => e);
+    expect(err).toMatchObject({ name: 'ConfigurationError', option: 'keyProvider' });
+    expect(sent).toEqual([]);
+  });
+});

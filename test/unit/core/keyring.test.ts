@@ -220,3 +220,22 @@ describe('KeyRing with a provider', () => {
     );
   });
 });
+
+describe('a first read that hangs', () => {
+  // An async provider that never answers: a secret manager that stopped responding.
+  const hanging = () => ring(() => new Promise<never>(() => {}));
+
+  it('ends each waiting call at its own deadline or abort, sending nothing; the read stays shared', async () => {
+    const { r, reads } = hanging();
+    const late = await r.current({ deadline: Date.now() + 20 }).catch((e) => e);
+    expect(late).toBeInstanceOf(ConfigurationError);
+    expect(late.option).toBe('keyProvider');
+    expect(late.message).toContain("before the call's deadline");
+    const controller = new AbortController();
+    const aborted = r.current({ signal: controller.signal }).catch((e) => e);
+    controller.abort();
+    expect((await aborted).message).toContain('aborted');
+    // Both calls waited on the one read under way: no second read of the provider.
+    expect(reads()).toBe(1);
+  });
+});

@@ -111,9 +111,9 @@ export function noticeLine(e: NoticeEvent): string | undefined {
   const answer = a.status === 0 ? a.answer : `${a.status} ${JSON.stringify(a.answer)}`;
   const then = a.acknowledged
     ? 'acknowledged'
-    : e.nextAttemptAt === undefined
+    : e.nextAttemptInMs === undefined
       ? `not acknowledged; gave up after ${a.n} attempts`
-      : `not acknowledged; attempt ${a.n + 1} in ${seconds(Math.max(0, Date.parse(e.nextAttemptAt) - Date.parse(e.at)))}`;
+      : `not acknowledged; attempt ${a.n + 1} in ${seconds(e.nextAttemptInMs)}`;
   return `${head}: ${answer} — ${then}`;
 }
 

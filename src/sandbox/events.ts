@@ -45,6 +45,8 @@ export interface NoticeEvent {
   acknowledged: boolean;
   /** When the next attempt is due, if one is scheduled. */
   nextAttemptAt?: string;
+  /** The wait before it, as scheduled (ms): what a line says, free of the clock read between the two. */
+  nextAttemptInMs?: number;
   /** How this delivery came about, when not the order's own notice. */
   origin?: 'duplicate' | 'replay';
 }

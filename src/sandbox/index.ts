@@ -2,7 +2,7 @@
  * A local emulation of both gateways on one HTTP server, for examples, demos and integration tests:
  * no credentials needed. It signs and checks exactly as the real gateways do, with their error codes.
  */
-import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import { ApiCalls, type ApiFront, readBody, sleep } from './api.js';
 import { SandboxConsole } from './console/index.js';
 import { SandboxEvents } from './events.js';
 import { FaultControls, type Faults } from './faults.js';
+import { KeyLease } from './key-pool.js';
 import { type NotificationRecord, Notifier, type NotifierOptions } from './notifier.js';
 import { OneCardSandbox, type OneCardSandboxKeys, type OneCardSandboxOptions } from './onecard/index.js';
 import { payPage, sandboxState } from './pages.js';
@@ -137,17 +138,17 @@ export interface Sandbox {
 }
 
 const pem = (k: KeyObject, type: 'pkcs8' | 'spki') => k.export({ format: 'pem', type }).toString();
-const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 /** Wires the two gateways to one HTTP server: their API paths, the pay pages, the console. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const oc = options.onecard ?? {};
+  const keys = new KeyLease();
   const merchant = oc.merchantPrivateKey
     ? loadPrivateKey(oc.merchantPrivateKey, { option: 'onecard.merchantPrivateKey' })
-    : rsa().privateKey;
+    : keys.take();
   const platform = oc.platformPrivateKey
     ? loadPrivateKey(oc.platformPrivateKey, { option: 'onecard.platformPrivateKey' })
-    : rsa().privateKey;
+    : keys.take();
   const appKey = oc.appKey ?? 'sandbox-app';
   const desKey = oc.desKey ?? randomBytes(24).toString('base64');
   const { orderTtlMs, extraAppIds, ...zxCredentials } = options.zhixiao ?? {};
@@ -268,10 +269,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const option = (name: string) => ({ option: `rotateKeys.onecard.${name}` });
       const merchantKey = o.merchantPrivateKey
         ? loadPrivateKey(o.merchantPrivateKey, option('merchantPrivateKey'))
-        : rsa().privateKey;
+        : keys.take();
       const platformKey = o.platformPrivateKey
         ? loadPrivateKey(o.platformPrivateKey, option('platformPrivateKey'))
-        : rsa().privateKey;
+        : keys.take();
       const earlier = { desKey: ocKeys.desKey, merchantPublicKey: ocKeys.merchantPublicKey };
       ocKeys.previous = [earlier, ...(ocKeys.previous ?? [])];
       ocKeys.desKey = o.desKey ?? randomBytes(24).toString('base64');
@@ -304,6 +305,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     close: () =>
       new Promise<void>((resolve) => {
+        keys.release();
         notifier.close();
         server.closeAllConnections();
         server.close(() => resolve());

@@ -28,6 +28,8 @@ export interface NotificationRecord {
   acknowledged: boolean;
   /** When the next attempt is due, while one is scheduled. */
   nextAttemptAt?: string;
+  /** The wait before that attempt, as scheduled (ms). */
+  nextAttemptInMs?: number;
   /** Never sent (the `dropNotice` fault), or no more attempts (a console drop). */
   dropped?: boolean;
   /** A second delivery of a notice: the `duplicateNotice` fault, or a console duplicate. */
@@ -159,6 +161,7 @@ export class Notifier {
     clearTimeout(pending.timer);
     this.#pending.delete(record);
     delete record.nextAttemptAt;
+    delete record.nextAttemptInMs;
     record.dropped = true;
     this.#tell(record, 'dropped');
     return record;
@@ -235,7 +238,9 @@ export class Notifier {
       what,
       ...(what === 'attempt' && last ? { attempt: { ...last, n: record.attempts.length } } : {}),
       acknowledged: record.acknowledged,
-      ...(record.nextAttemptAt ? { nextAttemptAt: record.nextAttemptAt } : {}),
+      ...(record.nextAttemptAt
+        ? { nextAttemptAt: record.nextAttemptAt, nextAttemptInMs: record.nextAttemptInMs }
+        : {}),
       ...(origin ? { origin } : {}),
     });
   }
@@ -267,10 +272,12 @@ export class Notifier {
     const timer = setTimeout(() => {
       this.#pending.delete(record);
       delete record.nextAttemptAt;
+      delete record.nextAttemptInMs;
       void run();
     }, ms);
     this.#pending.set(record, { timer, run });
     record.nextAttemptAt = new Date(Date.now() + ms).toISOString();
+    record.nextAttemptInMs = ms;
     if (tell) this.#tell(record, 'scheduled');
   }
 

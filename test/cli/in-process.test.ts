@@ -256,6 +256,7 @@ describe('campus-pay sandbox, in this process', () => {
     const before = new Set(signals.flatMap((s) => process.listeners(s)));
     const args = ['--write-env', file, '--tenants', '2', '--fault', 'createOrder:commitThenDrop'];
     const run = await start('sandbox', ...args);
+    let exit: number | undefined;
     await waitFor('the sandbox to be ready', () => run.out().includes('one line each'));
     const vars = parseEnv(readFileSync(file, 'utf8'));
     const printed = run.out() + run.err();
@@ -330,8 +331,11 @@ describe('campus-pay sandbox, in this process', () => {
       );
       for (const [s, l] of added) process.removeListener(s, l);
       (added[0]![1] as () => void)();
+      // Waited for here, so that a failed expectation above cannot leave the command running (its
+      // argv, exit code and stdout spies) into the next test.
+      exit = (await run.done).code;
     }
-    expect((await run.done).code).toBe(0);
+    expect(exit).toBe(0);
   });
 });
 

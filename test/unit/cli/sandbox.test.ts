@@ -95,7 +95,14 @@ describe('noticeLine: one line per attempt', () => {
 
   it('the answer, then what happens next', () => {
     expect(
-      noticeLine(event({ attempt: attempt(1, 500, 'oops'), nextAttemptAt: '2025-01-01T00:00:02.000Z' })),
+      noticeLine(
+        // The wait as scheduled, not the clocks: the event is stamped a moment after the schedule was set.
+        event({
+          attempt: attempt(1, 500, 'oops'),
+          nextAttemptAt: '2025-01-01T00:00:01.999Z',
+          nextAttemptInMs: 2000,
+        }),
+      ),
     ).toBe(
       'notice zhixiao ZX1 → http://127.0.0.1:3000/notify: 500 "oops" — not acknowledged; attempt 2 in 2 s',
     );

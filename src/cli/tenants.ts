@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigurationError } from '../core/errors.js';
 import { closest } from '../core/options.js';
+import { tenantOf as tenantId } from '../core/tenant.js';
 import { CAMPUS_PAY_ENV } from '../env.js';
 
 export const CONFIG_ENV = 'CAMPUS_PAY_CONFIG';
@@ -56,6 +57,12 @@ export interface Tenant {
   secretFiles: SecretFile[];
 }
 
+/** A tenant of the config file, with what refuseSharedCredentials compares. */
+interface ConfigTenant extends Tenant {
+  /** A setting's value (`onecard`, `appKey`) if it can be read now: a literal, a set variable, a readable file. */
+  setting(gateway: Gateway, key: string): string | undefined;
+}
+
 /** The config file to read: `--config`, else $CAMPUS_PAY_CONFIG, else ./campus-pay.config.json if present. */
 export function configPath(flag: string | undefined): string | undefined {
   const given = flag ?? process.env[CONFIG_ENV];
@@ -87,15 +94,16 @@ export function loadTenants(path: string): Tenant[] {
     );
   const base = dirname(resolve(path));
   const tenants = Object.entries(json.tenants).map(([name, t]) => tenantOf(name, t, base));
-  refuseSharedCredentials(tenants, json.tenants as Record<string, Record<string, Record<string, unknown>>>);
+  refuseSharedCredentials(tenants);
   return tenants;
 }
 
-function tenantOf(name: string, raw: unknown, base: string): Tenant {
+function tenantOf(name: string, raw: unknown, base: string): ConfigTenant {
   const at = `tenants.${name}`;
   if (!isObject(raw)) throw new ConfigurationError(at, 'must be an object with "onecard" and/or "zhixiao"');
   const gateways = Object.keys(raw) as Gateway[];
-  const settings: Array<{ variable: string; field: string; source: Source }> = [];
+  const settings: Array<{ variable: string; field: string; source: Source; gateway: Gateway; key: string }> =
+    [];
   const secretFiles: SecretFile[] = [];
   for (const gateway of gateways) {
     const names = GATEWAYS.includes(gateway as Gateway)
@@ -110,7 +118,7 @@ function tenantOf(name: string, raw: unknown, base: string): Tenant {
       if (!variable) throw unknown(field, key, Object.keys(names));
       const source = sourceOf(field, key, value, base);
       if (typeof source === 'object' && 'file' in source) secretFiles.push({ field, path: source.file });
-      settings.push({ variable, field, source });
+      settings.push({ variable, field, source, gateway, key });
     }
   }
   return {
@@ -121,6 +129,14 @@ function tenantOf(name: string, raw: unknown, base: string): Tenant {
       Object.fromEntries(
         settings.map((s) => [s.variable, read(s.field, s.source, AS_PATH.has(s.field.split('.').at(-1)!))]),
       ),
+    setting(gateway, key) {
+      const s = settings.find((x) => x.gateway === gateway && x.key === key);
+      try {
+        return s && read(s.field, s.source, false);
+      } catch {
+        return undefined; // unset or unreadable: reported when the tenant is used
+      }
+    },
   };
 }
 
@@ -180,38 +196,37 @@ function read(field: string, source: Source, asPath: boolean): string {
  * Two tenants with one gateway and one app key would share (and fight over) one OneCard token and one
  * set of orders: a copy-paste slip, refused.
  */
-function refuseSharedCredentials(
-  tenants: Tenant[],
-  raw: Record<string, Record<string, Record<string, unknown>>>,
-): void {
+/**
+ * Two tenants with one gateway and one app key (Zhixiao: base URL and appid) would share tokens, dedupe
+ * claims and journal entries: refused, naming both. Compared as the library names a tenant (core tenantOf), with
+ * `{ "env" }` and `{ "file" }` values read, so that the same credentials given two ways are caught too.
+ */
+function refuseSharedCredentials(tenants: ConfigTenant[]): void {
   const ids: Array<[Gateway, string, string]> = [
     ['onecard', 'gatewayUrl', 'appKey'],
     ['zhixiao', 'baseUrl', 'appId'],
   ];
   for (const [gateway, url, id] of ids) {
     const seen = new Map<string, string>();
-    for (const { name } of tenants) {
-      const g = raw[name]?.[gateway];
-      if (typeof g?.[url] !== 'string' || typeof g[id] !== 'string') continue;
-      const key = `${normalUrl(g[url])}#${g[id]}`;
+    for (const t of tenants) {
+      const [u, i] = [t.setting(gateway, url), t.setting(gateway, id)];
+      if (u === undefined || i === undefined) continue;
+      let key: string;
+      try {
+        key = tenantId(u, i);
+      } catch {
+        continue; // not a URL: the client refuses it, naming the setting, when the tenant is used
+      }
       const other = seen.get(key);
       if (other)
         throw new ConfigurationError(
-          `tenants.${other}.${gateway}, tenants.${name}.${gateway}`,
+          `tenants.${other}.${gateway}, tenants.${t.name}.${gateway}`,
           `both tenants use the same ${url} and ${id}; each tenant needs its own credentials`,
         );
-      seen.set(key, name);
+      seen.set(key, t.name);
     }
   }
 }
-
-const normalUrl = (u: string) => {
-  try {
-    return new URL(u).href;
-  } catch {
-    return u;
-  }
-};
 
 /** The tenant `name` of the config, or a ConfigurationError listing the names there are. */
 export function pickTenant(tenants: Tenant[], name: string): Tenant {

@@ -81,6 +81,22 @@ describe('tenant config', () => {
     expect(loadTenants(config({ north, other })).map((t) => t.name)).toEqual(['north', 'other']);
   });
 
+  it('the same credentials given through the environment or a file are refused too', () => {
+    process.env.COPY_URL = 'https://card.north.edu:443/onecard/uap/gateway.action';
+    writeFileSync(join(dir, 'copy.appid'), `${south.zhixiao.appId}\n`);
+    const viaEnv = { onecard: { ...north.onecard, gatewayUrl: { env: 'COPY_URL' } } };
+    expect(refusal(() => loadTenants(config({ north, viaEnv }))).message).toMatch(
+      /tenants\.north\.onecard.*tenants\.viaEnv\.onecard.*same gatewayUrl and appKey/,
+    );
+    const viaFile = { zhixiao: { ...south.zhixiao, appId: { file: 'copy.appid' } } };
+    expect(refusal(() => loadTenants(config({ south, viaFile }))).message).toMatch(
+      /tenants\.south\.zhixiao.*tenants\.viaFile\.zhixiao.*same baseUrl and appId/,
+    );
+    // A variable not set yet is not compared here: using that tenant names it.
+    const unset = { onecard: { ...north.onecard, gatewayUrl: { env: 'NOT_SET_ANYWHERE' } } };
+    expect(loadTenants(config({ north, unset })).map((t) => t.name)).toEqual(['north', 'unset']);
+  });
+
   it('secrets come from the environment and from files next to the config; keys stay paths', () => {
     writeFileSync(join(dir, 'south.aes'), 'AD42F6697B035B7580E4FEF93BE20B4D\n');
     writeFileSync(join(dir, 'north.pem'), 'not read here');

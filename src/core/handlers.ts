@@ -5,7 +5,7 @@
  * Every request gets an answer, and nothing a request does can crash the process.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CampusPayError, ValidationError } from './errors.js';
+import { CampusPayError, ConfigurationError, ValidationError } from './errors.js';
 import type { NotificationInput } from './notice.js';
 
 export type { NotificationInput } from './notice.js';
@@ -104,9 +104,19 @@ async function handle<T>(
   }
 }
 
-/** The status of a notice that could not be read or verified: 400 for what the request did wrong. */
+/**
+ * The status of a notice that could not be read or verified: 400 for what the request did wrong, 503 where
+ * this end is not ready to verify (keys not loaded yet: a ConfigurationError), so logs and the gateway's
+ * retries tell the two apart.
+ */
 export const refusalStatus = (err: unknown): number =>
-  err instanceof Refused ? err.status : err instanceof CampusPayError ? 400 : 500;
+  err instanceof Refused
+    ? err.status
+    : err instanceof ConfigurationError
+      ? 503
+      : err instanceof CampusPayError
+        ? 400
+        : 500;
 
 function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

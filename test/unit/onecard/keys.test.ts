@@ -158,5 +158,10 @@ describe('OneCard key provider', () => {
     expect(err).toBeInstanceOf(ConfigurationError);
     expect((err as ConfigurationError).option).toBe('keyProvider');
     expect(() => client.parseNotification('sign=x&request=y')).toThrow(/no keys loaded yet/);
+    // A notice meanwhile is answered 503, not 400: this end is not ready; the request is not at fault.
+    const answer = await client.webNotificationHandler({ onNotification: () => undefined })(
+      new Request('http://merchant/notify', { method: 'POST', body: 'sign=x&request=y' }),
+    );
+    expect([answer.status, await answer.text()]).toEqual([503, 'fail']);
   });
 });

@@ -7,7 +7,6 @@ import {
   TransportError,
   ValidationError,
 } from '../../../src/core/errors.js';
-import { guardOutcome, queryAdvice } from '../../../src/core/outcome.js';
 import { type AttemptResult, Transport, type TransportOptions } from '../../../src/core/transport.js';
 
 /**
@@ -169,55 +168,5 @@ describe('options and hooks', () => {
     } finally {
       process.off('warning', onWarning);
     }
-  });
-});
-
-describe('guardOutcome, the never-resend rule', () => {
-  const advice = () => ({ advice: 'check the ledger' });
-  const run = (repeatable: boolean, err: unknown) =>
-    guardOutcome(repeatable, 'pay', advice, async () => {
-      throw err;
-    }).catch((e: unknown) => e);
-
-  it('answers and verdicts pass through unchanged', async () => {
-    for (const err of [
-      new GatewayError({ level: 'business', code: '60010', message: 'x' }),
-      new ConfigurationError('o', 'bad'),
-      new ValidationError('pay', 'request', [{ path: 'a', message: 'b' }]),
-      new TransportError({ method: 'pay', mayHaveReachedGateway: false, message: 'refused' }),
-      new RangeError('a bug'),
-    ]) {
-      expect(await run(false, err)).toBe(err);
-    }
-    const unknown = new OutcomeUnknownError('pay', new ProtocolError(502, 'x'), advice());
-    expect(await run(false, unknown)).toBe(unknown);
-  });
-
-  it('anything after the bytes may have left becomes OutcomeUnknownError with the advice', async () => {
-    for (const err of [
-      new ProtocolError(502, 'html'),
-      new ValidationError('pay', 'response', [{ path: 'a', message: 'b' }]),
-      new TransportError({ method: 'pay', mayHaveReachedGateway: true, message: 'reset' }),
-    ]) {
-      const e = (await run(false, err)) as OutcomeUnknownError;
-      expect(e).toBeInstanceOf(OutcomeUnknownError);
-      expect([e.cause, e.advice, e.method]).toEqual([err, 'check the ledger', 'pay']);
-    }
-  });
-
-  it('repeatable calls pass everything through', async () => {
-    const err = new ProtocolError(502, 'html');
-    expect(await run(true, err)).toBe(err);
-  });
-
-  it('queryAdvice names the query as it runs, with what to read in its answer', () => {
-    const query = { method: 'queryOrder', params: { out_trade_no: 'A1', amount: 5 } };
-    expect(queryAdvice(query)).toEqual({
-      query,
-      advice: 'Query the outcome with queryOrder({"out_trade_no":"A1","amount":5}) before trying again.',
-    });
-    expect(queryAdvice(query, 'read its status').advice).toBe(
-      'Query the outcome with queryOrder({"out_trade_no":"A1","amount":5}) and read its status before trying again.',
-    );
   });
 });

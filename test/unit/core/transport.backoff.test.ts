@@ -1,12 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  ConfigurationError,
-  GatewayError,
-  OutcomeUnknownError,
-  ProtocolError,
-  TransportError,
-  ValidationError,
-} from '../../../src/core/errors.js';
+import { ConfigurationError } from '../../../src/core/errors.js';
 import { type AttemptResult, Transport, type TransportOptions } from '../../../src/core/transport.js';
 
 /**

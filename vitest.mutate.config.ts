@@ -31,7 +31,10 @@ export default defineConfig({
     // secret-scan.test.ts checks the suite's secret scan (a setup file this config does not load), not the
     // mutated files.
     // tenants and env change the working directory, which worker threads may not (and test no mutated file).
+    // key-rotation drives 1,000 calls through every file of the call path, so each of their mutants would
+    // run it (5 s or more); each file's own tests pin what it checks, and keyring.ts has its unit tests.
     exclude: [
+      'test/integration/key-rotation.test.ts',
       'test/unit/core/time.test.ts',
       'test/unit/secret-scan.test.ts',
       'test/unit/cli/tenants.test.ts',

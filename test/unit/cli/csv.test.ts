@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { csvLine, csvRecords } from '../../../src/cli/csv.js';
-import { progressBar } from '../../../src/cli/progress.js';
 
 const read = async (chunks: string[]) => {
   const out: Array<[number, string[]]> = [];
@@ -46,34 +45,5 @@ describe('CSV as Excel writes it', () => {
     const line = csvLine([...fields, 42, undefined]);
     expect(line).toBe('plain,"a,b","say ""hi""","two\nlines",,支付成功,42,\r\n');
     expect(await read([line])).toEqual([[1, [...fields, '42', '']]]);
-  });
-});
-
-describe('progress bar', () => {
-  const stream = (isTTY: boolean) => {
-    const written: string[] = [];
-    return {
-      written,
-      s: { isTTY, columns: 60, write: (t: string) => written.push(t) } as unknown as NodeJS.WriteStream,
-    };
-  };
-
-  it('draws on a terminal, within its width, and ends its line', () => {
-    const { s, written } = stream(true);
-    const bar = progressBar('reconcile', s);
-    expect(bar.active).toBe(true);
-    bar.update(5, 10);
-    bar.end();
-    expect(written[0]).toMatch(/^\rreconcile \[#+\.+\] 5\/10 /);
-    expect(written.at(-1)).toBe('\n');
-    for (const w of written) expect(w.replace('\x1b[K', '').length).toBeLessThanOrEqual(60);
-  });
-
-  it('draws nothing when stderr is not a terminal', () => {
-    const { s, written } = stream(false);
-    const bar = progressBar('reconcile', s);
-    bar.update(1, 2);
-    bar.end();
-    expect([bar.active, written]).toEqual([false, []]);
   });
 });

@@ -41,7 +41,12 @@ afterAll(async () => {
 async function start(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const capture = (into: string[]) => (chunk: unknown) => into.push(String(chunk)) > 0;
+  // Other test files share this process (isolate: false): a process warning of theirs printed while the
+  // command runs (`(node:123) Warning: Closing file descriptor…`) goes to the real stderr, not the command's.
+  const realErr = process.stderr.write.bind(process.stderr) as (chunk: unknown) => boolean;
+  const foreign = new RegExp(`^\\(node:${process.pid}\\) `);
+  const capture = (into: string[]) => (chunk: unknown) =>
+    foreign.test(String(chunk)) ? realErr(chunk) : into.push(String(chunk)) > 0;
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture(out));
   const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture(err));
   const saved = { argv: process.argv, exitCode: process.exitCode, cache: process.env.CAMPUS_PAY_CACHE_DIR };
@@ -89,7 +94,10 @@ describe('campus-pay, run from the sources in this process', () => {
   });
 
   it('a bad argument is a ValidationError on stderr, exit code 2, nothing sent', async () => {
-    const r = await campusPay('onecard', 'transfer', '{"account":"10001","tranamt":1.5}');
+    const run = await start('onecard', 'transfer', '{"account":"10001","tranamt":1.5}');
+    // What another test file of this shared process prints meanwhile is not the command's output.
+    process.emitWarning('printed by another file of this process', 'ForeignWarning');
+    const r = await run.done;
     expect(r.code).toBe(2);
     expect(JSON.parse(r.err).error).toMatchObject({ code: 'validation' });
   });

@@ -7,7 +7,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { FileJournalStore, type JournalStore } from '../../../src/index.js';
 import { entry, journalStoreContract } from '../../contract/journal-store.js';
 import { scanChildOutput } from '../../helpers/secret-scan.js';
@@ -17,10 +17,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const freshPath = () => join(dir, `journal-${++files}.jsonl`);
 const pathOf = (store: JournalStore) => (store as FileJournalStore).path;
+/** Every store a test opens is closed after it: an open FileHandle left to the GC prints a warning. */
+const opened: FileJournalStore[] = [];
+const fileStore = (path: string) => {
+  const store = new FileJournalStore(path);
+  opened.push(store);
+  return store;
+};
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
 
 journalStoreContract('FileJournalStore', {
-  make: async () => new FileJournalStore(freshPath()),
-  peer: async (store) => new FileJournalStore(pathOf(store)),
+  make: async () => fileStore(freshPath()),
+  peer: async (store) => fileStore(pathOf(store)),
   // A record for the entry that is JSON but no journal record: its state cannot be trusted any more.
   corrupt: async (store, id) =>
     appendFileSync(
@@ -73,7 +83,7 @@ describe('FileJournalStore across processes', () => {
     const settled = results.flatMap((r) => r.settled);
     expect(created.sort()).toEqual([...keys].sort());
     expect(settled.map(([k]) => k).sort()).toEqual([...keys].sort());
-    const store = new FileJournalStore(path);
+    const store = fileStore(path);
     for (const [k, state] of settled) {
       const e = await store.get(`t|transfer|${k}`);
       expect(e!.state).toBe(state);
@@ -91,7 +101,7 @@ describe('FileJournalStore across processes', () => {
     w.proc.kill('SIGKILL');
     await w.closed;
     const acked = w.lines.filter((l) => l.startsWith('t|'));
-    const store = new FileJournalStore(path);
+    const store = fileStore(path);
     for (const id of acked) expect(await store.get(id), id).toMatchObject({ id, state: 'intent' });
     // At most the one write it was in the middle of is cut; nothing else is amiss.
     expect(store.problems.filter((p) => p.kind !== 'cut')).toEqual([]);
@@ -101,7 +111,7 @@ describe('FileJournalStore across processes', () => {
 
 describe('FileJournalStore reading a damaged file', () => {
   const write = async (path: string, n: number) => {
-    const store = new FileJournalStore(path);
+    const store = fileStore(path);
     const made = [];
     for (let i = 0; i < n; i++) {
       const e = entry();
@@ -116,13 +126,13 @@ describe('FileJournalStore reading a damaged file', () => {
     const path = freshPath();
     const made = await write(path, 3);
     appendFileSync(path, '{"op":"create","entry":{"id":"t|x|cut","gat'); // no end of line
-    const store = new FileJournalStore(path);
+    const store = fileStore(path);
     for (const e of made) expect(await store.get(e.id)).toEqual(e);
     expect(store.problems).toEqual([{ line: 4, kind: 'cut' }]);
     const after = entry();
     expect(await store.create(after)).toBe(true);
     // Read afresh: the cut line is now a complete bad line, reported by number; nothing else is lost.
-    const again = new FileJournalStore(path);
+    const again = fileStore(path);
     for (const e of [...made, after]) expect(await again.get(e.id)).toEqual(e);
     expect(again.problems).toEqual([{ line: 4, kind: 'unreadable' }]);
     expect(readFileSync(path, 'utf8').split('\n').at(-2)).toContain(after.orderKey);
@@ -133,7 +143,7 @@ describe('FileJournalStore reading a damaged file', () => {
     const before = await write(path, 2);
     appendFileSync(path, 'garbage\n{"op":"frobnicate"}\n\u0000\u0000\u0000\n');
     const after = await write(path, 2);
-    const store = new FileJournalStore(path);
+    const store = fileStore(path);
     for (const e of [...before, ...after]) expect(await store.get(e.id)).toEqual(e);
     expect(store.problems).toEqual([
       { line: 3, kind: 'unreadable' },
@@ -150,7 +160,7 @@ describe('FileJournalStore reading a damaged file', () => {
       path,
       `${JSON.stringify({ op: 'create', entry: { ...blocked, amount: -1 } })}\n${JSON.stringify({ op: 'create', entry: { ...kept, state: 'bogus' } })}\n`,
     );
-    const store = new FileJournalStore(path);
+    const store = fileStore(path);
     expect(await store.create(blocked)).toBe(false);
     await expect(store.get(blocked.id)).rejects.toMatchObject({ reason: 'malformed' });
     expect(await store.get(kept!.id)).toEqual(kept);
@@ -162,11 +172,11 @@ describe('FileJournalStore reading a damaged file', () => {
 
   it('reads only what was appended since its last read', async () => {
     const path = freshPath();
-    const store = new FileJournalStore(path);
+    const store = fileStore(path);
     await store.create(entry());
     const reads = vi.spyOn(await handleProto(), 'read');
     const e = entry();
-    await new FileJournalStore(path).create(e); // another handle appends one line
+    await fileStore(path).create(e); // another handle appends one line
     reads.mockClear();
     expect(await store.get(e.id)).toEqual(e);
     const bytes = (reads.mock.calls as unknown[][]).reduce((n, c) => n + (c[2] as number), 0);
@@ -184,7 +194,7 @@ describe('FileJournalStore durability', () => {
       order.push('datasync');
       return FileHandleDatasync.call(this);
     });
-    const store = new FileJournalStore(freshPath());
+    const store = fileStore(freshPath());
     const e = entry();
     await store.create(e).then(() => order.push('create resolved'));
     await store

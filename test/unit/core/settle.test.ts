@@ -198,10 +198,12 @@ describe('onSettled from queries', () => {
 
   it('two processes (each its own FileJournalStore and dedupe store on one file) resolve at once: one event', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'campus-pay-settle-'));
+    let stores: FileJournalStore[] = [];
     try {
       const file = join(dir, 'journal.jsonl');
-      const a = setup(zhixiao, { journal: new FileJournalStore(file) });
-      const b = setup(zhixiao, { journal: new FileJournalStore(file) });
+      stores = [new FileJournalStore(file), new FileJournalStore(file)];
+      const a = setup(zhixiao, { journal: stores[0] });
+      const b = setup(zhixiao, { journal: stores[1] });
       const o = await paidOrder();
       const e = pendingEntry(a.client.tenant, 'zhixiao', 'createOrder', o.out_trade_no);
       expect(await a.journal!.create(e)).toBe(true);
@@ -212,6 +214,7 @@ describe('onSettled from queries', () => {
       ]);
       expect((await b.journal!.get(e.id))?.announcedAt).toEqual(expect.any(Number));
     } finally {
+      await Promise.all(stores.map((s) => s.close()));
       rmSync(dir, { recursive: true, force: true });
     }
   });

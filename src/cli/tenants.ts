@@ -193,13 +193,9 @@ function read(field: string, source: Source, asPath: boolean): string {
 }
 
 /**
- * Two tenants with one gateway and one app key would share (and fight over) one OneCard token and one
- * set of orders: a copy-paste slip, refused.
- */
-/**
  * Two tenants with one gateway and one app key (Zhixiao: base URL and appid) would share tokens, dedupe
- * claims and journal entries: refused, naming both. Compared as the library names a tenant (core tenantOf), with
- * `{ "env" }` and `{ "file" }` values read, so that the same credentials given two ways are caught too.
+ * claims and journal entries, a copy-paste slip: refused, naming both. Compared as the library names a
+ * tenant (core tenantOf), `{ "env" }` and `{ "file" }` values read, so one set given two ways is caught.
  */
 function refuseSharedCredentials(tenants: ConfigTenant[]): void {
   const ids: Array<[Gateway, string, string]> = [

@@ -185,6 +185,16 @@ describe('Zhixiao replies under two accepted aes keys (rotation)', () => {
     expect(decodeReply(c, 200, signedReply(0, content))).toBe('开票成功');
   });
 
+  it('the right key listed first: a later key that passes the padding check does not replace its text', () => {
+    const content = aesEncrypt('开票成功', right);
+    const c = { ...ZX, aesKey: 'unused', aesKeys: [right, wrongKeyFor(content)] };
+    expect(decodeReply(c, 200, signedReply(0, content))).toBe('开票成功');
+    const json = aesEncrypt('{"message":"开票成功"}', right);
+    expect(decodeReply({ ...c, aesKeys: [right, wrongKeyFor(json)] }, 200, signedReply(0, json))).toEqual({
+      message: '开票成功',
+    });
+  });
+
   it("a -1's message is read with the right key, so its condition is the gateway's", () => {
     const content = aesEncrypt('订单不存在', right);
     const c = { ...ZX, aesKey: 'unused', aesKeys: [wrongKeyFor(content), right] };

@@ -107,6 +107,16 @@ describe('handler options are checked when the handler is made', () => {
     }
   });
 
+  it('with a journal or onSettled (settle), no callback is fine, but one that is not a function is refused', () => {
+    const settle = async () => {};
+    for (const make of [makeNodeHandler, makeWebHandler]) {
+      expect(() => make(() => 1, ACKS, undefined, settle)).not.toThrow();
+      expect(() => make(() => 1, ACKS, { onNotification: 'x' } as never, settle)).toThrow(
+        /onNotification: must be a function/,
+      );
+    }
+  });
+
   it('maxBodyBytes 1 is allowed', () => {
     expect(() => makeWebHandler(() => 1, ACKS, { onNotification: () => {}, maxBodyBytes: 1 })).not.toThrow();
   });

@@ -244,6 +244,8 @@ describe('deduplicate with a store that fails, hangs or answers nonsense', () =>
       let runs = 0;
       const e = await run(new BrokenStore({ complete: b }), () => runs++, 20);
       expect([e.operation, e.reason]).toEqual(['complete', b === 'throw' ? 'threw' : 'timeout']);
+      // Within the wrapper's own storeTimeoutMs, not the default.
+      if (b === 'hang') expect(e.message).toBe('dedupe store complete: no answer within 20 ms');
       expect(runs).toBe(1);
     },
   );
@@ -251,15 +253,22 @@ describe('deduplicate with a store that fails, hangs or answers nonsense', () =>
   it.each(['throw', 'hang'] as const)(
     'a failing callback whose release does %s: the callback’s own error is thrown',
     async (b) => {
+      vi.useFakeTimers();
       const boom = new Error('db down');
       const store = new BrokenStore({ release: b });
-      const e = await run(
+      let settled = false;
+      const p = run(
         store,
         () => {
           throw boom;
         },
         20,
       );
+      void p.finally(() => (settled = true));
+      // A hung release is given up after the wrapper's storeTimeoutMs, not the default 5 s.
+      await vi.advanceTimersByTimeAsync(20);
+      expect(settled).toBe(true);
+      const e = await p;
       expect(e).toBe(boom);
       expect(store.calls).toEqual(['claim', 'release']);
     },
@@ -279,4 +288,22 @@ describe('deduplicate with a store that fails, hangs or answers nonsense', () =>
     await vi.advanceTimersByTimeAsync(0);
     expect(released).toEqual(['campus-pay:notice:D2']);
   });
+
+  it.each(['processing', 'done'] as const)(
+    'a late %s answer is left alone: that claim is another delivery’s',
+    async (late) => {
+      vi.useFakeTimers();
+      let grant: (s: ClaimState) => void = () => {};
+      const store = new BrokenStore({});
+      const released: string[] = [];
+      store.claim = () => new Promise<ClaimState>((r) => (grant = r));
+      store.release = async (key) => void released.push(key);
+      const p = run(store, () => {}, 100);
+      await vi.advanceTimersByTimeAsync(100);
+      expect((await p).reason).toBe('timeout');
+      grant(late);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(released).toEqual([]);
+    },
+  );
 });

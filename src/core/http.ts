@@ -29,11 +29,21 @@ export interface Sender {
   ): Promise<SendResult>;
 }
 
+/**
+ * Keep-alive, with the SDK closing an idle socket before the server does. A server drops idle
+ * connections on its own timer; a request written on one just as it closes meets a reset, and for a money
+ * call a reset after the bytes left is an unknown outcome. So an idle socket is closed after 4 s (5 s is
+ * the shortest idle limit common servers use: Node's and Apache's defaults), or 1 s before the server's
+ * announced `Keep-Alive: timeout=` when that is sooner: Node reads that hint only for an agent that has a
+ * timeout of its own. The timeout closes only idle sockets; a request in flight keeps its own deadline.
+ */
+export const AGENT_OPTIONS = { keepAlive: true, timeout: 4_000 } as const;
+
 /** Keep-alive agents: a payment service sends many small requests to one host. */
 export function keepAliveAgents(httpsAgent?: HttpsAgent) {
   return {
-    http: new HttpAgent({ keepAlive: true }),
-    https: httpsAgent ?? new HttpsAgent({ keepAlive: true }),
+    http: new HttpAgent(AGENT_OPTIONS),
+    https: httpsAgent ?? new HttpsAgent(AGENT_OPTIONS),
   };
 }
 

@@ -10,7 +10,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { type AxiosLike, axiosSender } from './axios-sender.js';
 import { ConfigurationError, TransportError } from './errors.js';
 import { encodeForm } from './form.js';
-import { nodeSender, SendError, type Sender } from './http.js';
+import { AGENT_OPTIONS, nodeSender, SendError, type Sender } from './http.js';
 import { debugLogger, type Logger } from './observe.js';
 import { booleanRule, clientOption, numberRule, timeoutRule } from './options.js';
 
@@ -61,7 +61,8 @@ export interface TransportOptions {
   httpClient?: 'axios' | 'node';
   /**
    * Send through your own axios instance (interceptors, defaults). The SDK sets its own per-request options on
-   * top: method, body, no redirects, reply size limit, timeout and abort.
+   * top: method, body, no redirects, reply size limit, timeout and abort. Its agents stay its own: give
+   * them a `timeout` shorter than the gateway's idle limit, as `httpsAgent` says.
    */
   axios?: AxiosLike;
   /**
@@ -70,7 +71,11 @@ export interface TransportOptions {
    * options set it, so a proxy variable meant for the internet does not catch calls to 127.0.0.1).
    */
   proxy?: string | false;
-  /** An https.Agent of your own (client certificates, proxies). */
+  /**
+   * An https.Agent of your own (client certificates, proxies). Give it a `timeout` shorter than the
+   * gateway's idle limit, as the SDK's own agents have (`keepAlive: true, timeout: 4000`): a money call
+   * written on a socket the gateway is closing ends as an unknown outcome.
+   */
   httpsAgent?: HttpsAgent;
   /**
    * Extra trusted CA certificate(s) (PEM) for a gateway behind a private CA: certificate checks stay on.
@@ -145,7 +150,7 @@ export class Transport {
 
   constructor(options: TransportOptions = {}) {
     const httpsAgent =
-      options.httpsAgent ?? (options.ca ? new HttpsAgent({ ca: options.ca, keepAlive: true }) : undefined);
+      options.httpsAgent ?? (options.ca ? new HttpsAgent({ ca: options.ca, ...AGENT_OPTIONS }) : undefined);
     this.timeoutMs = clientOption(options, 'timeoutMs', timeoutRule, 15_000);
     this.maxRetries = clientOption(options, 'maxRetries', numberRule(0, 10, true), 2);
     this.retryBaseMs = clientOption(options, 'retryBaseMs', numberRule(0, 60_000), 100);

@@ -182,6 +182,63 @@ describe.each(SENDERS)('the %s sender', (_name, sender) => {
   });
 });
 
+/**
+ * A gateway that closes a connection once it has sat idle for `idleMs`, saying so in `Keep-Alive:
+ * timeout=` or not. A request that arrives later stands for one that crossed the server's close on the
+ * wire: it meets a reset, after its bytes left.
+ */
+async function idleClosingGateway(idleMs: number, announce: boolean) {
+  const seen = { requests: 0, connections: 0, resets: 0 };
+  const head = `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(okReply)}\r\nConnection: keep-alive\r\n`;
+  const hint = announce ? `Keep-Alive: timeout=${idleMs / 1000}\r\n` : '';
+  const port = await listen(
+    createTcpServer((socket) => {
+      seen.connections++;
+      let idleSince = Date.now();
+      let buffered = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        if (buffered.length === 0 && Date.now() - idleSince >= idleMs) {
+          seen.resets++;
+          socket.resetAndDestroy();
+          return;
+        }
+        buffered = Buffer.concat([buffered, chunk]);
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/content-length: *(\d+)/i.exec(buffered.subarray(0, end).toString())?.[1] ?? 0);
+        if (buffered.length < end + 4 + length) return;
+        buffered = buffered.subarray(end + 4 + length);
+        seen.requests++;
+        socket.write(`${head}${hint}\r\n${okReply}`);
+        idleSince = Date.now();
+      });
+    }),
+  );
+  return { url: `http://127.0.0.1:${port}`, seen };
+}
+
+it('a money call never goes out on a kept-alive socket the gateway is closing (announced or not)', async () => {
+  // Each row: a refund, a pause past the gateway's idle limit, a second refund. Run side by side.
+  const rows = [
+    ['axios', 2_000, true],
+    ['node', 2_000, true],
+    ['axios', 5_000, false],
+    ['node', 5_000, false],
+  ] as const;
+  const results = await Promise.all(
+    rows.map(async ([httpClient, idleMs, announce]) => {
+      const gw = await idleClosingGateway(idleMs, announce);
+      const c = new ZhixiaoPayClient({ baseUrl: gw.url, ...ZX, httpClient });
+      const first = await refundOf(c);
+      await new Promise((r) => setTimeout(r, idleMs + 200));
+      const second = await refundOf(c);
+      const outcome = (v: unknown) => (v instanceof Error ? v.name : 'ok');
+      return `${httpClient} ${idleMs} ${announce}: ${outcome(first)} ${outcome(second)}, resets ${gw.seen.resets}`;
+    }),
+  );
+  expect(results).toEqual(rows.map(([h, i, a]) => `${h} ${i} ${a}: ok ok, resets 0`));
+});
+
 describe('proxies (the axios sender)', () => {
   const PROXY_VARS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
   const saved = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));

@@ -73,6 +73,14 @@ export function noticeRoute<T>(given: RouteOptions<T> | undefined, spec: RouteSp
     throw new ConfigurationError('maxBodyBytes', "is the router's option, not a route's");
   if (path !== undefined && (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path)))
     throw new ConfigurationError('path', 'must be a path starting with / (no query, fragment or spaces)');
+  // Requests are matched on their URL's pathname, percent-encoded and without dot segments: a path written
+  // otherwise (`/通知`, `/a/./b`) would be accepted here and never match.
+  const arrives = path === undefined ? path : new URL(path, 'http://h').pathname;
+  if (arrives !== path)
+    throw new ConfigurationError(
+      'path',
+      `must be written as a request's path arrives: ${JSON.stringify(arrives)}`,
+    );
   const id = spec.merchantId;
   if (id !== undefined && (typeof id !== 'string' || id === ''))
     throw new ConfigurationError(spec.option ?? spec.field, 'must be a non-empty string');
@@ -185,7 +193,11 @@ export class NotificationRouter {
     const found = pick(this.#routes, fields, request.path);
     if ('route' in found) return found.route.endpoint.answer({ read: async () => input, path: request.path });
     const { log } = found;
-    this.#logger?.info(formatRouteLog(log), log);
+    try {
+      this.#logger?.info(formatRouteLog(log), log);
+    } catch {
+      // A logger that throws changes no answer: the refusal below still reaches onError.
+    }
     report(
       { onError },
       new ValidationError('notificationRouter', 'notification', [

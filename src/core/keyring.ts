@@ -202,7 +202,7 @@ export class KeyRing<P> {
       try {
         answer = await read;
       } catch (err) {
-        throw err instanceof ConfigurationError && err.option === 'keyProvider' ? err : providerThrew(err);
+        throw err instanceof ConfigurationError && MADE_HERE.has(err) ? err : providerThrew(err);
       }
       const given = checkObject(answer);
       const raw = { ...this.o.base, ...given };
@@ -266,15 +266,23 @@ function checkObject(v: unknown): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/**
+ * Errors providerThrew made. Only these pass through as they are: a provider's own error, even a
+ * ConfigurationError naming `keyProvider`, is user code's text and may quote the key.
+ */
+const MADE_HERE = new WeakSet<ConfigurationError>();
+
 /** The provider's own error may quote the key (a JSON parse error does): only its name and code are kept. */
 function providerThrew(err: unknown): ConfigurationError {
   const e = err as { name?: unknown; code?: unknown } | null;
   const name = typeof e?.name === 'string' ? e.name : typeof err;
   const code = typeof e?.code === 'string' && /^[A-Z0-9_]{1,40}$/.test(e.code) ? `, ${e.code}` : '';
-  return new ConfigurationError(
+  const made = new ConfigurationError(
     'keyProvider',
     `threw (${name}${code}); its message is not kept, as it may quote a key`,
   );
+  MADE_HERE.add(made);
+  return made;
 }
 
 /** Whether two provider answers are the same keys (so nothing is parsed again and the version stays). */

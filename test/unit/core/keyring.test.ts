@@ -493,6 +493,19 @@ describe('KeyRing: the first load and reads that fail', () => {
     expect(err.message).toBe(threw('ConfigurationError'));
   });
 
+  it("a provider's own ConfigurationError naming keyProvider is reduced too: only the SDK's own pass as they are", async () => {
+    let fail = false;
+    const { r } = ring(async () => {
+      if (fail) throw new ConfigurationError('keyProvider', 'vault answered qwertyui');
+      return { key: 'abcdefgh' };
+    });
+    await r.ready();
+    fail = true;
+    const err = (await r.reload().catch((e: unknown) => e)) as ConfigurationError;
+    expect(err.message).toBe(threw('ConfigurationError'));
+    expect(err.message).not.toContain('qwertyui');
+  });
+
   it('a sync provider that throws at construction fails the constructor with its name and code only', () => {
     const err = thrownBy(() =>
       ring(() => {

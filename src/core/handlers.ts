@@ -219,7 +219,19 @@ async function nodeInput(req: NodeRequest | FrameworkRequest, max: number): Prom
 function nodePath(req: NodeRequest | FrameworkRequest): string {
   const stream = nodeStream(req);
   const url = (stream as { originalUrl?: unknown } | undefined)?.originalUrl;
-  return new URL(typeof url === 'string' ? url : (stream?.url ?? '/'), 'http://x').pathname;
+  return pathOf(typeof url === 'string' ? url : (stream?.url ?? '/'));
+}
+
+/**
+ * A request target's path as routes compare it: its URL's pathname (percent-encoded, no dot segments),
+ * or the target as it came where it makes no URL (`//`), so that such a request is still answered.
+ */
+export function pathOf(target: string): string {
+  try {
+    return new URL(target, 'http://x').pathname;
+  } catch {
+    return target;
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type NoticeRequest,
   nodeHandlerOf,
   noticeEndpoint,
+  pathOf,
   refusalStatus,
   report,
   type Settle,
@@ -75,7 +76,7 @@ export function noticeRoute<T>(given: RouteOptions<T> | undefined, spec: RouteSp
     throw new ConfigurationError('path', 'must be a path starting with / (no query, fragment or spaces)');
   // Requests are matched on their URL's pathname, percent-encoded and without dot segments: a path written
   // otherwise (`/通知`, `/a/./b`) would be accepted here and never match.
-  const arrives = path === undefined ? path : new URL(path, 'http://h').pathname;
+  const arrives = path === undefined ? path : pathOf(path);
   if (arrives !== path)
     throw new ConfigurationError(
       'path',

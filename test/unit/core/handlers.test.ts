@@ -140,6 +140,13 @@ describe('the Node handler', () => {
     expect(inputs).toEqual(['bytes:a=1']);
   });
 
+  it('a request sent to a path that makes no URL (//) is still answered', async () => {
+    const { inputs, parse } = recorder();
+    const url = await serve(makeNodeHandler(parse, ACKS, { onNotification: () => {} }));
+    expect(await send(`${url}//`, { body: 'a=1' })).toMatchObject({ status: 200, body: 'OK!' });
+    expect(inputs).toEqual(['bytes:a=1']);
+  });
+
   it('GET and HEAD read the query string', async () => {
     const { inputs, parse } = recorder();
     const url = await serve(makeNodeHandler(parse, ACKS, { onNotification: () => {} }));

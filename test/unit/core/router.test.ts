@@ -538,6 +538,16 @@ describe('a notice no route takes: 400 and the failure word, a log line, a Valid
     expect(r.reached).toEqual(['shop']);
   });
 
+  it('a route of a path that makes no URL (//) takes the notices sent there, through Node too', async () => {
+    const r = recorder();
+    const router = new NotificationRouter({
+      routes: [shop().notificationRoute({ path: '//', ...r.on('shop') })],
+      onError: r.onError,
+    });
+    await postParsed(router, '//', { param: 'x' });
+    expect(r.reached).toEqual(['shop']);
+  });
+
   it('naming no merchant, off every path route', async () => {
     const r = recorder();
     const router = new NotificationRouter({

@@ -184,6 +184,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const calls = new ApiCalls(faults, events);
   const sandboxConsole = new SandboxConsole({ onecard, zhixiao, notifier, faults, events });
 
+  function fromAnotherSite(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return false;
+    try {
+      return new URL(origin).host !== req.headers.host;
+    } catch {
+      return true; // "null": a sandboxed frame or a file
+    }
+  }
+
   function json(res: ServerResponse, status: number, value: unknown) {
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(value));
@@ -196,6 +206,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   async function route(req: IncomingMessage, res: ServerResponse) {
     const { pathname } = new URL(req.url ?? '/', 'http://sandbox');
+    // The console's and the pay page's actions come from the sandbox's own pages, curl or code: a browser
+    // request sent by another site (its Origin another host) is refused, so a page the developer happens to
+    // visit cannot pay orders or arm faults. The pay page itself still takes the merchant site's form POST.
+    const acting = req.method !== 'GET' && req.method !== 'HEAD' && !fronts.has(pathname);
+    if (acting && !/^\/pay\/[^/]+\/[^/]+$/.test(pathname) && fromAnotherSite(req))
+      return json(res, 403, { error: 'a request from another site (Origin) may not act on the sandbox' });
     const front = fronts.get(pathname);
     if (req.method === 'POST' && front) return calls.serve(front, pathname, req, res);
     const pay = /^\/pay\/(zhixiao|onecard)\/([^/]+)(?:\/(pay|fail))?$/.exec(pathname);

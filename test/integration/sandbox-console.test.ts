@@ -64,6 +64,31 @@ describe('order actions', () => {
   });
 });
 
+describe('a request another site sends from a browser', () => {
+  const from = (origin: string, path: string, method = 'POST') =>
+    fetch(sb.url + path, { method, headers: { Origin: origin }, body: '{"kind":"serverError"}' });
+
+  it('may not pay an order, arm or clear faults (its Origin names another host); the sandbox own pages may', async () => {
+    const o = await order();
+    for (const origin of ['http://evil.example', 'null', `${sb.url}.evil.example`]) {
+      expect((await from(origin, `/api/orders/zhixiao/${o.out_trade_no}/pay`)).status).toBe(403);
+      expect((await from(origin, `/pay/zhixiao/${o.order_id}/pay`)).status).toBe(403);
+      expect((await from(origin, '/api/faults')).status).toBe(403);
+    }
+    expect(sb.faults.armed()).toEqual([]);
+    await expect(zx.queryOrder({ out_trade_no: o.out_trade_no })).resolves.toMatchObject({ status: 1 });
+    expect((await from(sb.url, '/api/faults')).status).toBe(200);
+    expect((await from(sb.url, '/api/faults', 'DELETE')).status).toBe(200);
+    expect((await from(sb.url, `/api/orders/zhixiao/${o.out_trade_no}/pay`)).status).toBe(200);
+  });
+
+  it("still opens the pay page with the merchant site's form POST (a recharge's post_data)", async () => {
+    const o = await order();
+    const res = await from('http://merchant.example', `/pay/zhixiao/${o.order_id}`);
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+  });
+});
+
 describe('notice actions', () => {
   it('drop and delay only a notice that waits for its next attempt; replay any; unknown ids are 404', async () => {
     const o = await order();

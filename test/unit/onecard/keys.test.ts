@@ -75,7 +75,7 @@ describe('OneCard key lists', () => {
     ['an empty desKey list', { desKey: [] }, 'desKey', /the list is empty/],
     ['a malformed second desKey', { desKey: [DES_KEY, 'c2hvcnQ='] }, 'desKey[1]', /24-byte 3DES key/],
     ['a desKey that is a number', { desKey: 42 }, 'desKey', /a value of type number/],
-  ])('%s: ConfigurationError naming %s', (_what, options, option, why) => {
+  ])('%s: a ConfigurationError naming the option', (_what, options, option, why) => {
     const err = refusal(options);
     expect(err).toBeInstanceOf(ConfigurationError);
     expect(err.option).toBe(option);

@@ -24,7 +24,7 @@ describe('Zhixiao key lists', () => {
       'keyProvider().aesKey',
       /type number/,
     ],
-  ])('%s: ConfigurationError naming %s', (_what, options, option, why) => {
+  ])('%s: a ConfigurationError naming the option', (_what, options, option, why) => {
     const err = refusal(options);
     expect(err).toBeInstanceOf(ConfigurationError);
     expect(err.option).toBe(option);
